@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * libiodirty: IO address spaces with device dirty-page tracking.
+ *
+ * This is the only public header. It declares opaque handles, options
+ * structs and functions; there is no logic in it.
+ *
+ * Error convention
+ * ----------------
+ * Every function that can fail returns 0 (or a documented non-negative
+ * value) on success and a negative errno on failure. errno is not used.
+ * A failing call leaves the domain exactly as it was. The meaning of each
+ * errno is fixed for the whole API:
+ *
+ *   -EINVAL        a value is malformed: NULL where a pointer is required,
+ *                  an address or length not aligned as documented, a zero
+ *                  length, a page size that is not a power of two or is
+ *                  below the domain's dirty granule, an options struct whose
+ *                  sz is smaller than its first field.
+ *   -EOPNOTSUPP    an unknown flag bit, a non-zero reserved field, or a
+ *                  feature this backend does not have (see iodirty_caps).
+ *   -E2BIG         an options struct larger than this library knows, with
+ *                  non-zero bytes in the part it does not know.
+ *   -EOVERFLOW     iova + length (or addr + length) wraps around 2^64.
+ *   -ERANGE        the range reaches beyond the domain's IOVA width.
+ *   -EEXIST        map: the range overlaps a page that is already mapped;
+ *                  reserve: the range overlaps another reserved region.
+ *   -EADDRNOTAVAIL map: the range overlaps a reserved region.
+ *   -EBUSY         reserve: the range overlaps a mapped page.
+ *   -ENOENT        unmap: nothing is mapped in the range; DMA, mark-dirty,
+ *                  translate: a page of the range is not mapped; unreserve:
+ *                  no reserved region with exactly that range.
+ *   -EACCES        DMA write through a mapping without IODIRTY_MAP_WRITE,
+ *                  or DMA read through one without IODIRTY_MAP_READ.
+ *   -ENODATA       a dirty report was requested while dirty tracking is off.
+ *   -EMSGSIZE      an output array is too small; the needed count is
+ *                  stored in *count.
+ *   -ENOMEM        out of memory; nothing was changed.
+ *   -ENODEV        the backend's device (e.g. /dev/iodirty) is not present.
+ *
+ * Options structs
+ * ---------------
+ * Structs that may grow start with "size_t sz" holding sizeof() of the
+ * struct the caller was compiled with. Initialise them with IODIRTY_OPTS(),
+ * which zero-fills and sets sz. A newer library accepts an older, shorter
+ * struct (fields past sz read as zero, and output fields past sz are not
+ * written); an older library refuses a newer, longer one only if the caller
+ * set a field it does not know (-E2BIG). sz below sizeof(size_t) is
+ * -EINVAL. Passing NULL for an input options struct means all defaults.
+ *
+ * Thread safety
+ * -------------
+ * - iodirty_ctx_open() and iodirty_ctx_close() must not race with other
+ *   calls on the same context; distinct contexts are independent.
+ *   iodirty_domain_create() may be called concurrently on one context.
+ * - All domain functions may be called from any number of threads at once,
+ *   except iodirty_domain_destroy(), which must be the last call on the
+ *   domain.
+ * - Map, unmap, reserve, unreserve and tracking start/stop serialise with
+ *   each other and with DMA, mark-dirty and translate calls of the domain.
+ *   DMA, mark-dirty, translate and dirty reads run in parallel with each
+ *   other.
+ * - No write is lost: a DMA write or mark-dirty that returned before a
+ *   read-and-clear began is reported by that read-and-clear; one that runs
+ *   concurrently with it is reported by it or by the next one, never by
+ *   neither. A write that was reported once is not reported again unless it
+ *   is written again (except that reads of ranges that cut a dirty granule
+ *   report without clearing it, see iodirty_read_dirty_uaddr()).
+ * - Unmap with a dirty report is atomic: every write completed before the
+ *   unmap returns is either in the returned bitmap or was reported by an
+ *   earlier read, and DMA after the unmap fails with -ENOENT.
+ */
+#ifndef LIBIODIRTY_IODIRTY_H
+#define LIBIODIRTY_IODIRTY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IODIRTY_VERSION_MAJOR 0
+#define IODIRTY_VERSION_MINOR 1
+
+/*
+ * Initialiser for an options struct: sets sz, zero-fills the rest, then
+ * applies the designated initialisers given (in declaration order in C++):
+ *     struct iodirty_domain_opts o = IODIRTY_OPTS(iodirty_domain_opts,
+ *                                                 .iova_bits = 40);
+ *     struct iodirty_caps caps = IODIRTY_OPTS(iodirty_caps);
+ * Every options struct is laid out without padding, so the zero fill is
+ * complete and a newer struct's unknown tail is reliably zero.
+ */
+#define IODIRTY_OPTS(...) IODIRTY_OPTS_(__VA_ARGS__, )
+#define IODIRTY_OPTS_(type, ...) { .sz = sizeof(struct type), __VA_ARGS__ }
+
+/* An open backend: the soft in-process one, /dev/iodirty or /dev/iommu. */
+struct iodirty_ctx;
+/* An IO address space with its mappings, reserved regions and dirty state. */
+struct iodirty_domain;
+
+/* ------------------------------------------------------------------ */
+/* Contexts and capabilities                                          */
+/* ------------------------------------------------------------------ */
+
+/* Environment variable read by iodirty_ctx_open() when @backend is NULL. */
+#define IODIRTY_BACKEND_ENV "IODIRTY_BACKEND"
+
+struct iodirty_ctx_opts {
+	size_t sz;
+	uint32_t flags;		/* none defined yet: must be 0 */
+	uint32_t __reserved;	/* must be 0 */
+};
+
+/**
+ * iodirty_ctx_open() - open a context on a backend.
+ * @backend: "soft", "kmod" or "iommufd"; NULL picks the value of the
+ *           IODIRTY_BACKEND environment variable, or "soft" when unset.
+ * @opts:    options, or NULL.
+ * @out:     receives the context.
+ *
+ * Return: 0, -EINVAL (@out NULL, unknown backend name), -EOPNOTSUPP (the
+ * backend is not built into this library, or unknown opts flags), -E2BIG,
+ * -ENODEV (its device is missing), -ENOMEM.
+ * Thread safety: may be called from any thread.
+ */
+int iodirty_ctx_open(const char *backend, const struct iodirty_ctx_opts *opts,
+		     struct iodirty_ctx **out);
+
+/**
+ * iodirty_ctx_close() - close a context. All its domains must have been
+ * destroyed first; a NULL @ctx is ignored.
+ */
+void iodirty_ctx_close(struct iodirty_ctx *ctx);
+
+/** iodirty_ctx_backend() - name of the context's backend ("soft", ...). */
+const char *iodirty_ctx_backend(const struct iodirty_ctx *ctx);
+
+/* The backend implements iodirty_set_dirty_tracking() and the reads. */
+#define IODIRTY_CAP_DIRTY_TRACKING	(1ULL << 0)
+/* Unmap with a dirty report cannot lose a concurrent write. */
+#define IODIRTY_CAP_UNMAP_DIRTY_ATOMIC	(1ULL << 1)
+/* Unmap may cut a mapping (punch holes); otherwise -EOPNOTSUPP. */
+#define IODIRTY_CAP_PARTIAL_UNMAP	(1ULL << 2)
+/* iodirty_dma_read()/iodirty_dma_write() are available. */
+#define IODIRTY_CAP_DMA_RW		(1ULL << 3)
+/* iodirty_read_dirty_uaddr() is available. */
+#define IODIRTY_CAP_UADDR_REPORT	(1ULL << 4)
+/* iodirty_reserve()/iodirty_unreserve() are available. */
+#define IODIRTY_CAP_USER_RESERVE	(1ULL << 5)
+
+struct iodirty_caps {
+	size_t sz;
+	uint64_t flags;		/* IODIRTY_CAP_* */
+	uint64_t page_sizes;	/* bit n set: 2^n is a mapping alignment */
+	uint64_t granules;	/* bit n set: 2^n is a valid dirty granule */
+	uint32_t max_iova_bits;	/* widest IOVA space a domain may have */
+	uint32_t default_iova_bits;
+	uint64_t max_mappings;	/* 0: limited only by memory */
+};
+
+/**
+ * iodirty_ctx_caps() - what the backend can do.
+ * @caps: caps->sz must be set (use IODIRTY_OPTS); fields that fit in
+ *        caps->sz are written, bytes past what the library knows are zeroed.
+ * Return: 0, -EINVAL (NULL, or sz too small to hold flags).
+ */
+int iodirty_ctx_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps);
+
+/* ------------------------------------------------------------------ */
+/* Domains                                                            */
+/* ------------------------------------------------------------------ */
+
+struct iodirty_domain_opts {
+	size_t sz;
+	uint32_t iova_bits;	/* 0: caps.default_iova_bits; else 20..64 */
+	uint32_t flags;		/* none defined yet: must be 0 */
+	uint64_t granule;	/* dirty granule in bytes; 0: 4096 */
+};
+
+/**
+ * iodirty_domain_create() - create an empty IO address space.
+ * Return: 0, -EINVAL (@out NULL, iova_bits out of range, granule not a
+ * power of two or not in caps.granules), -EOPNOTSUPP, -E2BIG, -ENOMEM.
+ */
+int iodirty_domain_create(struct iodirty_ctx *ctx,
+			  const struct iodirty_domain_opts *opts,
+			  struct iodirty_domain **out);
+
+/**
+ * iodirty_domain_destroy() - unmap everything and free the domain.
+ * Unread dirty state is discarded. A NULL @dom is ignored.
+ */
+void iodirty_domain_destroy(struct iodirty_domain *dom);
+
+/* ------------------------------------------------------------------ */
+/* Mapping                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Page size every map/unmap/reserve address and length is aligned to. */
+#define IODIRTY_PAGE_SIZE 4096u
+
+#define IODIRTY_MAP_READ	(1u << 0)	/* device may read */
+#define IODIRTY_MAP_WRITE	(1u << 1)	/* device may write */
+
+/**
+ * iodirty_map() - map [iova, iova + length) to [addr, addr + length).
+ * @flags: IODIRTY_MAP_READ and/or IODIRTY_MAP_WRITE (at least one).
+ *
+ * iova, addr and length must be multiples of IODIRTY_PAGE_SIZE. The range
+ * may fill holes left by iodirty_unmap() inside an existing mapping. The
+ * soft backend never touches the memory at @addr except in DMA calls.
+ *
+ * Return: 0, -EINVAL (alignment, zero length, no permission bit),
+ * -EOPNOTSUPP (unknown flag), -EOVERFLOW, -ERANGE, -EEXIST, -EADDRNOTAVAIL,
+ * -ENOMEM.
+ */
+int iodirty_map(struct iodirty_domain *dom, uint64_t iova, void *addr,
+		uint64_t length, uint32_t flags);
+
+struct iodirty_unmap_opts {
+	size_t sz;
+	uint32_t flags;		/* none defined yet: must be 0 */
+	uint32_t __reserved;	/* must be 0 */
+	/*
+	 * Atomic dirty report: when dirty_bitmap is not NULL, the dirty state
+	 * of the range is read, cleared and OR-ed into dirty_bitmap (same
+	 * layout as iodirty_read_dirty()) in the same step as the unmap. iova
+	 * and length must then be multiples of page_size, and tracking must
+	 * be on (-ENODATA otherwise).
+	 */
+	uint64_t page_size;
+	uint64_t *dirty_bitmap;
+	uint64_t unmapped;	/* out: bytes that were mapped and now are not */
+};
+
+/**
+ * iodirty_unmap() - unmap every mapped page in [iova, iova + length).
+ * @opts: options, or NULL.
+ *
+ * The range may cover whole mappings, parts of mappings (leaving holes, or
+ * trimming them) and gaps between them. Dirty bits of the unmapped pages
+ * are dropped unless reported through @opts.
+ *
+ * Return: 0, -EINVAL, -EOPNOTSUPP (also: the range cuts a mapping and the
+ * backend lacks IODIRTY_CAP_PARTIAL_UNMAP), -E2BIG, -EOVERFLOW, -ERANGE,
+ * -ENOENT (nothing mapped in the range), -ENODATA, -ENOMEM.
+ */
+int iodirty_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
+		  struct iodirty_unmap_opts *opts);
+
+/**
+ * iodirty_translate() - user address that @iova maps to.
+ * @addr:   receives the address.
+ * @contig: optional; receives how many bytes from @iova on are mapped
+ *          contiguously, in IOVA and in user address, with equal
+ *          permissions.
+ * Return: 0, -EINVAL, -ERANGE, -ENOENT.
+ */
+int iodirty_translate(struct iodirty_domain *dom, uint64_t iova, void **addr,
+		      uint64_t *contig);
+
+/* ------------------------------------------------------------------ */
+/* Reserved IOVA regions                                              */
+/* ------------------------------------------------------------------ */
+
+enum iodirty_resv_type {
+	IODIRTY_RESV_MSI = 1,		/* interrupt (MSI) doorbell window */
+	IODIRTY_RESV_DIRECT = 2,	/* identity-mapped by the platform */
+};
+
+struct iodirty_range {
+	uint64_t start;
+	uint64_t last;		/* inclusive, so the full 2^64 space fits */
+	uint32_t type;		/* enum iodirty_resv_type; 0 for usable ranges */
+	uint32_t __reserved;
+};
+
+/**
+ * iodirty_reserve() - forbid mapping [iova, iova + length).
+ * Return: 0, -EINVAL (alignment, zero length, unknown type), -EOVERFLOW,
+ * -ERANGE, -EEXIST (overlaps a reserved region), -EBUSY (overlaps a mapped
+ * page), -EOPNOTSUPP (no IODIRTY_CAP_USER_RESERVE), -ENOMEM.
+ */
+int iodirty_reserve(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
+		    enum iodirty_resv_type type);
+
+/**
+ * iodirty_unreserve() - remove a reserved region added by iodirty_reserve().
+ * Return: 0, -EINVAL, -ENOENT (no region with exactly that range).
+ */
+int iodirty_unreserve(struct iodirty_domain *dom, uint64_t iova,
+		      uint64_t length);
+
+/**
+ * iodirty_reserved_regions() - list reserved regions in IOVA order.
+ * @ranges: array of *@count entries (may be NULL when *@count is 0).
+ * @count:  in: capacity; out: number of regions.
+ * Return: 0, -EINVAL, -EMSGSIZE (array too small; *count holds the need).
+ */
+int iodirty_reserved_regions(struct iodirty_domain *dom,
+			     struct iodirty_range *ranges, size_t *count);
+
+/**
+ * iodirty_iova_ranges() - list the usable IOVA ranges in order: the
+ * domain's IOVA space minus its reserved regions. Same contract as
+ * iodirty_reserved_regions(); type is 0.
+ */
+int iodirty_iova_ranges(struct iodirty_domain *dom,
+			struct iodirty_range *ranges, size_t *count);
+
+/* ------------------------------------------------------------------ */
+/* Dirty tracking                                                     */
+/* ------------------------------------------------------------------ */
+
+/**
+ * iodirty_set_dirty_tracking() - start or stop dirty tracking.
+ *
+ * Starting while started, or stopping while stopped, does nothing and
+ * keeps the dirty state. Stopping discards dirty state not yet read and
+ * frees its memory. Pages written while tracking is off are not reported.
+ * Return: 0, -EINVAL, -EOPNOTSUPP (no IODIRTY_CAP_DIRTY_TRACKING), -ENOMEM.
+ */
+int iodirty_set_dirty_tracking(struct iodirty_domain *dom, bool enable);
+
+/* Report without clearing: the next read reports the same pages again. */
+#define IODIRTY_READ_NO_CLEAR	(1u << 0)
+
+/**
+ * iodirty_read_dirty() - read and clear the dirty state of an IOVA range.
+ * @iova, @length: range; multiples of @page_size, length > 0. It may span
+ *         several mappings, holes and unmapped space; unmapped pages read
+ *         as clean.
+ * @page_size: power of two >= the domain's granule. One bit reports a page
+ *         of this size; it is set if any granule in it is dirty.
+ * @bitmap: length / page_size bits, in little-endian order of uint64_t
+ *         words: bit i of the report is bit (i % 64) of word i / 64, and
+ *         stands for [iova + i * page_size, iova + (i + 1) * page_size).
+ *         Bits are OR-ed in: the caller zeroes the bitmap. Nothing past
+ *         bit length / page_size - 1 is written.
+ * @flags: IODIRTY_READ_NO_CLEAR or 0.
+ * Return: the number of bits of @bitmap this call changed from 0 to 1
+ *         (with a zeroed bitmap: the number of dirty pages), or -EINVAL,
+ *         -EOPNOTSUPP, -EOVERFLOW, -ERANGE, -ENODATA.
+ */
+int64_t iodirty_read_dirty(struct iodirty_domain *dom, uint64_t iova,
+			   uint64_t length, uint64_t page_size,
+			   uint64_t *bitmap, uint32_t flags);
+
+/**
+ * iodirty_read_dirty_uaddr() - read and clear, in user-address space.
+ * @addr, @length: a user address range (say a VMM RAM block), multiples of
+ *         @page_size, length > 0.
+ * @page_size: power of two >= the domain's granule.
+ * @bitmap: bit i stands for [addr + i * page_size, + page_size) and is set
+ *         when a DMA write through any IOVA that maps into that page was
+ *         recorded. Aliases (several IOVAs mapping the same memory) are
+ *         merged. OR-ed in as for iodirty_read_dirty().
+ * @flags: IODIRTY_READ_NO_CLEAR or 0.
+ *
+ * A dirty granule whose memory lies partly outside [addr, addr + length)
+ * (possible only when the granule is larger than IODIRTY_PAGE_SIZE) is
+ * reported but not cleared, so that a read of the neighbouring range still
+ * sees it.
+ * Return: as iodirty_read_dirty().
+ */
+int64_t iodirty_read_dirty_uaddr(struct iodirty_domain *dom, const void *addr,
+				 uint64_t length, uint64_t page_size,
+				 uint64_t *bitmap, uint32_t flags);
+
+/* ------------------------------------------------------------------ */
+/* Software DMA, for device emulators                                 */
+/* ------------------------------------------------------------------ */
+
+/**
+ * iodirty_dma_write() - write @length bytes from @buf at @iova through the
+ * domain and mark the granules written as dirty (if tracking is on).
+ * Byte granular; may cross mappings that are contiguous in IOVA.
+ * Return: 0, -EINVAL, -EOVERFLOW, -ERANGE, -ENOENT (a byte is unmapped:
+ * nothing was written), -EACCES (a mapping lacks IODIRTY_MAP_WRITE: nothing
+ * was written), -ENOMEM (tracking memory: nothing was written).
+ */
+int iodirty_dma_write(struct iodirty_domain *dom, uint64_t iova,
+		      const void *buf, uint64_t length);
+
+/**
+ * iodirty_dma_read() - read @length bytes at @iova through the domain.
+ * Return: 0, -EINVAL, -EOVERFLOW, -ERANGE, -ENOENT, -EACCES (no
+ * IODIRTY_MAP_READ).
+ */
+int iodirty_dma_read(struct iodirty_domain *dom, uint64_t iova, void *buf,
+		     uint64_t length);
+
+/**
+ * iodirty_mark_dirty() - record that [iova, iova + length) was written by
+ * the caller through its own pointer (e.g. one from iodirty_translate()).
+ * Byte granular. Call it after the write is complete. Does nothing while
+ * tracking is off. The range must be mapped (writable or not).
+ * Return: 0, -EINVAL, -EOVERFLOW, -ERANGE, -ENOENT, -ENOMEM (nothing marked).
+ */
+int iodirty_mark_dirty(struct iodirty_domain *dom, uint64_t iova,
+		       uint64_t length);
+
+/* ------------------------------------------------------------------ */
+/* Counters                                                           */
+/* ------------------------------------------------------------------ */
+
+struct iodirty_stats {
+	size_t sz;
+	uint64_t mapped_bytes;	/* bytes mapped, holes excluded */
+	uint64_t mappings;	/* linear IOVA->address runs (areas) */
+	uint64_t holes;		/* pages unmapped inside mappings */
+	uint64_t dirty_pending;	/* dirty granules not yet read-and-cleared */
+	uint64_t reads;		/* dirty reads, including unmap reports */
+	uint64_t clears;	/* reads that cleared state (IOTLB flushes) */
+	uint64_t mem_bytes;	/* library memory held by the domain */
+	uint64_t granule;	/* dirty granule in bytes */
+	uint32_t iova_bits;
+	uint32_t tracking;	/* 1 while dirty tracking is on */
+};
+
+/**
+ * iodirty_domain_stats() - read the domain's counters.
+ * @st: st->sz must be set (use IODIRTY_OPTS); fields past st->sz are not
+ *      written, bytes past what the library knows are zeroed.
+ * Return: 0, -EINVAL.
+ */
+int iodirty_domain_stats(struct iodirty_domain *dom, struct iodirty_stats *st);
+
+/** iodirty_strerror() - short description of a negative errno of this API. */
+const char *iodirty_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBIODIRTY_IODIRTY_H */

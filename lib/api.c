@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+/* Contexts: backend selection, capabilities. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Backends this library knows by name; NULL ops = not built in. */
+static const struct {
+	const char *name;
+	const struct iodirty_backend_ops *ops;
+} backends[] = {
+	{ "soft", &iodirty_soft_ops },
+	{ "kmod", NULL },
+	{ "iommufd", NULL },
+};
+
+IODIRTY_EXPORT int iodirty_ctx_open(const char *backend,
+				    const struct iodirty_ctx_opts *opts,
+				    struct iodirty_ctx **out)
+{
+	struct iodirty_ctx_opts o;
+	struct iodirty_ctx *ctx;
+	const struct iodirty_backend_ops *ops = NULL;
+	bool known = false;
+	size_t i;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	ret = iodirty_opts_copy_in(&o, sizeof(o), opts);
+	if (ret)
+		return ret;
+	if (o.flags || o.__reserved)
+		return -EOPNOTSUPP;
+	if (!backend) {
+		backend = getenv(IODIRTY_BACKEND_ENV);
+		if (!backend || !*backend)
+			backend = "soft";
+	}
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		if (!strcmp(backend, backends[i].name)) {
+			known = true;
+			ops = backends[i].ops;
+		}
+	}
+	if (!known)
+		return -EINVAL;
+	if (!ops)
+		return -EOPNOTSUPP;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->ops = ops;
+	ret = ops->open(ctx);
+	if (ret) {
+		free(ctx);
+		return ret;
+	}
+	*out = ctx;
+	return 0;
+}
+
+IODIRTY_EXPORT void iodirty_ctx_close(struct iodirty_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	ctx->ops->close(ctx);
+	free(ctx);
+}
+
+IODIRTY_EXPORT const char *iodirty_ctx_backend(const struct iodirty_ctx *ctx)
+{
+	return ctx ? ctx->ops->name : NULL;
+}
+
+IODIRTY_EXPORT int iodirty_ctx_caps(struct iodirty_ctx *ctx,
+				    struct iodirty_caps *caps)
+{
+	struct iodirty_caps full;
+
+	if (!ctx || !caps)
+		return -EINVAL;
+	memset(&full, 0, sizeof(full));
+	full.sz = sizeof(full);
+	ctx->ops->caps(ctx, &full);
+	return iodirty_opts_copy_out(caps, &full, sizeof(full));
+}

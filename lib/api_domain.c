@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+/* Domains: lifetime, mappings, reserved regions, tracking, counters. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+IODIRTY_EXPORT int iodirty_domain_create(struct iodirty_ctx *ctx,
+					 const struct iodirty_domain_opts *opts,
+					 struct iodirty_domain **out)
+{
+	struct iodirty_domain_params p;
+	struct iodirty_domain_opts o;
+	struct iodirty_caps caps;
+	struct iodirty_domain *dom;
+	int ret;
+
+	if (!ctx || !out)
+		return -EINVAL;
+	ret = iodirty_opts_copy_in(&o, sizeof(o), opts);
+	if (ret)
+		return ret;
+	if (o.flags)
+		return -EOPNOTSUPP;
+	memset(&caps, 0, sizeof(caps));
+	caps.sz = sizeof(caps);
+	ctx->ops->caps(ctx, &caps);
+	p.iova_bits = o.iova_bits ? o.iova_bits : caps.default_iova_bits;
+	if (p.iova_bits < 20 || p.iova_bits > caps.max_iova_bits)
+		return -EINVAL;
+	if (!o.granule)
+		o.granule = IODIRTY_PAGE_SIZE;
+	if ((o.granule & (o.granule - 1)) ||
+	    !(caps.granules & o.granule) ||
+	    o.granule >= (p.iova_bits == 64 ? ~0ULL : 1ULL << p.iova_bits))
+		return -EINVAL;
+	p.granule_shift = (uint32_t)__builtin_ctzll(o.granule);
+
+	dom = calloc(1, sizeof(*dom));
+	if (!dom)
+		return -ENOMEM;
+	dom->ctx = ctx;
+	dom->ops = ctx->ops;
+	dom->params = p;
+	ret = dom->ops->domain_create(dom, &p);
+	if (ret) {
+		free(dom);
+		return ret;
+	}
+	*out = dom;
+	return 0;
+}
+
+IODIRTY_EXPORT void iodirty_domain_destroy(struct iodirty_domain *dom)
+{
+	if (!dom)
+		return;
+	dom->ops->domain_destroy(dom);
+	free(dom);
+}
+
+IODIRTY_EXPORT int iodirty_map(struct iodirty_domain *dom, uint64_t iova,
+			       void *addr, uint64_t length, uint32_t flags)
+{
+	if (!dom)
+		return -EINVAL;
+	return dom->ops->map(dom, iova, (uint64_t)(uintptr_t)addr, length,
+			     flags);
+}
+
+IODIRTY_EXPORT int iodirty_unmap(struct iodirty_domain *dom, uint64_t iova,
+				 uint64_t length,
+				 struct iodirty_unmap_opts *opts)
+{
+	struct iodirty_unmap_opts o;
+	uint64_t unmapped = 0;
+	int ret;
+
+	if (!dom)
+		return -EINVAL;
+	ret = iodirty_opts_copy_in(&o, sizeof(o), opts);
+	if (ret)
+		return ret;
+	if (o.flags || o.__reserved)
+		return -EOPNOTSUPP;
+	ret = dom->ops->unmap(dom, iova, length, o.page_size, o.dirty_bitmap,
+			      &unmapped);
+	/* Only write the output field if the caller's struct has it. */
+	if (!ret && opts && opts->sz >= offsetof(struct iodirty_unmap_opts,
+						  unmapped) + sizeof(uint64_t))
+		opts->unmapped = unmapped;
+	return ret;
+}
+
+IODIRTY_EXPORT int iodirty_translate(struct iodirty_domain *dom,
+				     uint64_t iova, void **addr,
+				     uint64_t *contig)
+{
+	uint64_t uaddr;
+	int ret;
+
+	if (!dom || !addr)
+		return -EINVAL;
+	ret = dom->ops->translate(dom, iova, &uaddr, contig);
+	if (!ret)
+		*addr = (void *)(uintptr_t)uaddr;
+	return ret;
+}
+
+IODIRTY_EXPORT int iodirty_reserve(struct iodirty_domain *dom, uint64_t iova,
+				   uint64_t length,
+				   enum iodirty_resv_type type)
+{
+	if (!dom)
+		return -EINVAL;
+	return dom->ops->reserve(dom, iova, length, (uint32_t)type);
+}
+
+IODIRTY_EXPORT int iodirty_unreserve(struct iodirty_domain *dom,
+				     uint64_t iova, uint64_t length)
+{
+	if (!dom)
+		return -EINVAL;
+	return dom->ops->unreserve(dom, iova, length);
+}
+
+IODIRTY_EXPORT int iodirty_reserved_regions(struct iodirty_domain *dom,
+					    struct iodirty_range *ranges,
+					    size_t *count)
+{
+	if (!dom || !count || (*count && !ranges))
+		return -EINVAL;
+	return dom->ops->reserved(dom, ranges, count);
+}
+
+IODIRTY_EXPORT int iodirty_iova_ranges(struct iodirty_domain *dom,
+				       struct iodirty_range *ranges,
+				       size_t *count)
+{
+	if (!dom || !count || (*count && !ranges))
+		return -EINVAL;
+	return dom->ops->iova_ranges(dom, ranges, count);
+}
+
+IODIRTY_EXPORT int iodirty_set_dirty_tracking(struct iodirty_domain *dom,
+					      bool enable)
+{
+	if (!dom)
+		return -EINVAL;
+	return dom->ops->set_tracking(dom, enable);
+}
+
+IODIRTY_EXPORT int iodirty_domain_stats(struct iodirty_domain *dom,
+					struct iodirty_stats *st)
+{
+	struct iodirty_stats full;
+
+	if (!dom || !st)
+		return -EINVAL;
+	memset(&full, 0, sizeof(full));
+	full.sz = sizeof(full);
+	dom->ops->stats(dom, &full);
+	return iodirty_opts_copy_out(st, &full, sizeof(full));
+}

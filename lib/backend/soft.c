@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+/*
+ * The soft backend: an in-process io-pagetable. DMA is a memcpy through
+ * the caller's own address space; nothing is pinned or touched otherwise,
+ * so domains may map address space reserved with PROT_NONE.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "iopt.h"
+
+static struct iod_iopt *iopt_of(struct iodirty_domain *dom)
+{
+	return dom->priv;
+}
+
+static int soft_open(struct iodirty_ctx *ctx)
+{
+	ctx->priv = NULL;
+	return 0;
+}
+
+static void soft_close(struct iodirty_ctx *ctx)
+{
+	(void)ctx;
+}
+
+static void soft_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps)
+{
+	(void)ctx;
+	caps->flags = IODIRTY_CAP_DIRTY_TRACKING |
+		      IODIRTY_CAP_UNMAP_DIRTY_ATOMIC |
+		      IODIRTY_CAP_PARTIAL_UNMAP | IODIRTY_CAP_DMA_RW |
+		      IODIRTY_CAP_UADDR_REPORT | IODIRTY_CAP_USER_RESERVE;
+	caps->page_sizes = IOD_PAGE_SIZE;
+	/* Any power of two from a page up to 1 GiB. */
+	caps->granules = ((1ULL << 31) - 1) & ~(IOD_PAGE_SIZE - 1);
+	caps->max_iova_bits = 64;
+	caps->default_iova_bits = 48;
+	caps->max_mappings = 0;
+}
+
+static int soft_domain_create(struct iodirty_domain *dom,
+			      const struct iodirty_domain_params *p)
+{
+	struct iod_iopt_params ip = {
+		.iova_bits = p->iova_bits,
+		.granule_shift = p->granule_shift,
+	};
+	struct iod_iopt *iopt;
+	int ret;
+
+	iopt = malloc(sizeof(*iopt));
+	if (!iopt)
+		return -ENOMEM;
+	ret = iod_iopt_init(iopt, &ip);
+	if (ret) {
+		free(iopt);
+		return ret;
+	}
+	dom->priv = iopt;
+	return 0;
+}
+
+static void soft_domain_destroy(struct iodirty_domain *dom)
+{
+	iod_iopt_fini(iopt_of(dom));
+	free(dom->priv);
+}
+
+static int soft_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
+		    uint64_t length, uint32_t prot)
+{
+	return iod_iopt_map(iopt_of(dom), iova, uaddr, length, prot);
+}
+
+static int soft_unmap(struct iodirty_domain *dom, uint64_t iova,
+		      uint64_t length, uint64_t page_size, uint64_t *bitmap,
+		      uint64_t *unmapped)
+{
+	return iod_iopt_unmap(iopt_of(dom), iova, length, page_size, bitmap,
+			      unmapped);
+}
+
+static int soft_translate(struct iodirty_domain *dom, uint64_t iova,
+			  uint64_t *uaddr, uint64_t *contig)
+{
+	return iod_iopt_translate(iopt_of(dom), iova, uaddr, contig);
+}
+
+static int soft_reserve(struct iodirty_domain *dom, uint64_t iova,
+			uint64_t length, uint32_t type)
+{
+	return iod_iopt_reserve(iopt_of(dom), iova, length, type);
+}
+
+static int soft_unreserve(struct iodirty_domain *dom, uint64_t iova,
+			  uint64_t length)
+{
+	return iod_iopt_unreserve(iopt_of(dom), iova, length);
+}
+
+/* struct iod_range and struct iodirty_range share one layout. */
+_Static_assert(sizeof(struct iod_range) == sizeof(struct iodirty_range),
+	       "range layout");
+_Static_assert(offsetof(struct iod_range, type) ==
+	       offsetof(struct iodirty_range, type), "range layout");
+
+static int soft_reserved(struct iodirty_domain *dom,
+			 struct iodirty_range *out, size_t *count)
+{
+	return iod_iopt_reserved(iopt_of(dom), (struct iod_range *)out, count);
+}
+
+static int soft_iova_ranges(struct iodirty_domain *dom,
+			    struct iodirty_range *out, size_t *count)
+{
+	return iod_iopt_iova_ranges(iopt_of(dom), (struct iod_range *)out,
+				    count);
+}
+
+static int soft_set_tracking(struct iodirty_domain *dom, bool enable)
+{
+	return iod_iopt_set_tracking(iopt_of(dom), enable);
+}
+
+static int64_t soft_read_dirty(struct iodirty_domain *dom, uint64_t iova,
+			       uint64_t length, uint64_t page_size,
+			       uint64_t *bitmap, uint32_t flags)
+{
+	return iod_iopt_read_dirty(iopt_of(dom), iova, length, page_size,
+				   bitmap, flags);
+}
+
+static int64_t soft_read_dirty_uaddr(struct iodirty_domain *dom,
+				     uint64_t uaddr, uint64_t length,
+				     uint64_t page_size, uint64_t *bitmap,
+				     uint32_t flags)
+{
+	return iod_iopt_read_dirty_uaddr(iopt_of(dom), uaddr, length,
+					 page_size, bitmap, flags);
+}
+
+/* Copies between the caller's buffer and its own memory at @uaddr. */
+static int soft_copy(void *arg, uint64_t uaddr, uint64_t offset,
+		     uint64_t length, bool write)
+{
+	char *buf = arg;
+	void *mem = (void *)(uintptr_t)uaddr;
+
+	if (write)
+		memcpy(mem, buf + offset, length);
+	else
+		memcpy(buf + offset, mem, length);
+	return 0;
+}
+
+static int soft_dma(struct iodirty_domain *dom, uint64_t iova, void *buf,
+		    uint64_t length, bool write)
+{
+	return iod_iopt_dma(iopt_of(dom), iova, length, write, soft_copy, buf);
+}
+
+static int soft_mark_dirty(struct iodirty_domain *dom, uint64_t iova,
+			   uint64_t length)
+{
+	return iod_iopt_mark_dirty(iopt_of(dom), iova, length);
+}
+
+static void soft_stats(struct iodirty_domain *dom, struct iodirty_stats *st)
+{
+	struct iod_iopt_stats s;
+
+	iod_iopt_stats(iopt_of(dom), &s);
+	st->mapped_bytes = s.mapped_bytes;
+	st->mappings = s.areas;
+	st->holes = s.holes;
+	st->dirty_pending = s.dirty_pending;
+	st->reads = s.reads;
+	st->clears = s.clears;
+	st->mem_bytes = s.mem_bytes;
+	st->granule = 1ULL << dom->params.granule_shift;
+	st->iova_bits = dom->params.iova_bits;
+	st->tracking = s.tracking;
+}
+
+const struct iodirty_backend_ops iodirty_soft_ops = {
+	.name = "soft",
+	.open = soft_open,
+	.close = soft_close,
+	.caps = soft_caps,
+	.domain_create = soft_domain_create,
+	.domain_destroy = soft_domain_destroy,
+	.map = soft_map,
+	.unmap = soft_unmap,
+	.translate = soft_translate,
+	.reserve = soft_reserve,
+	.unreserve = soft_unreserve,
+	.reserved = soft_reserved,
+	.iova_ranges = soft_iova_ranges,
+	.set_tracking = soft_set_tracking,
+	.read_dirty = soft_read_dirty,
+	.read_dirty_uaddr = soft_read_dirty_uaddr,
+	.dma = soft_dma,
+	.mark_dirty = soft_mark_dirty,
+	.stats = soft_stats,
+};

@@ -1,0 +1,678 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+/*
+ * Sparse hierarchical dirty bitmap: lazily allocated radix tree of 64-way
+ * interior nodes above 512-word leaves, with summary bits at every level so
+ * that harvesting follows dirty words only. See dirty.h for the layout and
+ * the concurrency protocol; the ordering argument is repeated at
+ * dirty_set_bits() and dirty_take_summary().
+ *
+ * No recursion: the tree is at most IOD_DIRTY_MAX_LEVELS interior levels
+ * deep and is walked with a small explicit stack.
+ */
+#include "dirty.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((__always_inline__))
+#endif
+
+#define IOD_DIRTY_FANOUT	(1u << IOD_DIRTY_NODE_SHIFT)
+#define IOD_DIRTY_LEAF_SUMS	(IOD_DIRTY_LEAF_WORDS / 64u)
+#define IOD_DIRTY_LEAF_SPAN	(1ULL << IOD_DIRTY_LEAF_SHIFT)
+#define IOD_DIRTY_LEAF_MASK	(IOD_DIRTY_LEAF_SPAN - 1)
+/* Smallest number of interior levels with 15 + 6 * levels >= 64. */
+#define IOD_DIRTY_MAX_LEVELS	9u
+
+_Static_assert(IOD_DIRTY_LEAF_WORDS * 64u == 1u << IOD_DIRTY_LEAF_SHIFT,
+	       "a leaf holds 2^IOD_DIRTY_LEAF_SHIFT granules");
+_Static_assert(IOD_DIRTY_LEAF_SHIFT +
+	       IOD_DIRTY_NODE_SHIFT * IOD_DIRTY_MAX_LEVELS >= 64 &&
+	       IOD_DIRTY_LEAF_SHIFT +
+	       IOD_DIRTY_NODE_SHIFT * (IOD_DIRTY_MAX_LEVELS - 1) < 64,
+	       "IOD_DIRTY_MAX_LEVELS covers 64-bit granule numbers exactly");
+
+/*
+ * Interior node: bit i of @summary set = child i may hold dirty bits.
+ * @child[i] points to a node one level down, or to a leaf on the last
+ * interior level.
+ */
+struct iod_dirty_node {
+	iod_atomic64_t summary;
+	iod_atomic_ptr_t child[IOD_DIRTY_FANOUT];
+};
+
+/* Leaf: bit j of summary[i] set = words[i * 64 + j] may be non-zero. */
+struct iod_dirty_leaf {
+	iod_atomic64_t summary[IOD_DIRTY_LEAF_SUMS];
+	iod_atomic64_t words[IOD_DIRTY_LEAF_WORDS];
+};
+
+/**
+ * dirty_level_shift() - log2 of the granules under one child of a node
+ * @d: the bitmap
+ * @level: interior level of the node, 0 for the root
+ *
+ * Always below 64: the root's is at most 63 (see IOD_DIRTY_MAX_LEVELS).
+ */
+static inline unsigned int dirty_level_shift(const struct iod_dirty *d,
+					     unsigned int level)
+{
+	return IOD_DIRTY_LEAF_SHIFT +
+	       IOD_DIRTY_NODE_SHIFT * (d->levels - 1 - level);
+}
+
+/**
+ * dirty_clamp() - clip a granule range to the granules the bitmap holds
+ * @d: the bitmap
+ * @first: first granule
+ * @end: in: exclusive end; out: clipped exclusive end
+ *
+ * For index_bits == 64 the bound saturates at UINT64_MAX, so granule
+ * 2^64 - 1 cannot be named by an exclusive end and is never reached.
+ *
+ * Return: true if the clipped range is not empty.
+ */
+static inline bool dirty_clamp(const struct iod_dirty *d, uint64_t first,
+			       uint64_t *end)
+{
+	uint64_t limit = d->index_bits >= 64 ? UINT64_MAX :
+			 1ULL << d->index_bits;
+
+	if (*end > limit)
+		*end = limit;
+	return first < *end;
+}
+
+int iod_dirty_init(struct iod_dirty *d, unsigned int index_bits)
+{
+	unsigned int levels = 1;
+
+	d->root = NULL;
+	d->index_bits = 0;
+	d->levels = 0;
+	iod_atomic_store_relaxed(&d->mem_bytes, 0);
+	if (index_bits < 1 || index_bits > 64)
+		return -EINVAL;
+	while (IOD_DIRTY_LEAF_SHIFT + IOD_DIRTY_NODE_SHIFT * levels <
+	       index_bits)
+		levels++;
+	d->root = iod_zalloc(sizeof(*d->root));
+	if (!d->root)
+		return -ENOMEM;
+	d->index_bits = index_bits;
+	d->levels = levels;
+	iod_atomic_store_relaxed(&d->mem_bytes, sizeof(*d->root));
+	return 0;
+}
+
+void iod_dirty_fini(struct iod_dirty *d)
+{
+	struct {
+		struct iod_dirty_node *node;
+		unsigned int next;
+	} st[IOD_DIRTY_MAX_LEVELS];
+	unsigned int level = 0;
+	void *child;
+
+	if (!d->root)
+		return;
+	st[0].node = d->root;
+	st[0].next = 0;
+	for (;;) {
+		if (st[level].next == IOD_DIRTY_FANOUT) {
+			iod_free(st[level].node);
+			if (!level)
+				break;
+			level--;
+			continue;
+		}
+		child = iod_ptr_load_acquire(
+				&st[level].node->child[st[level].next++]);
+		if (!child)
+			continue;
+		if (level + 1 == d->levels) {
+			iod_free(child);
+			continue;
+		}
+		level++;
+		st[level].node = child;
+		st[level].next = 0;
+	}
+	d->root = NULL;
+	iod_atomic_store_relaxed(&d->mem_bytes, 0);
+}
+
+/**
+ * dirty_install() - allocate a zeroed child and publish it in @slot
+ * @d: the bitmap (for memory accounting)
+ * @slot: empty child slot
+ * @size: size of the child
+ *
+ * If another thread installed a child first, ours is freed and theirs is
+ * returned.
+ *
+ * Return: the child now in @slot, or NULL if out of memory.
+ */
+static void *dirty_install(struct iod_dirty *d, iod_atomic_ptr_t *slot,
+			   size_t size)
+{
+	void *new = iod_zalloc(size);
+	void *cur;
+
+	if (!new)
+		return NULL;
+	cur = iod_ptr_install(slot, new);
+	if (cur != new) {
+		iod_free(new);
+		return cur;
+	}
+	iod_atomic_add(&d->mem_bytes, size);
+	return new;
+}
+
+/**
+ * dirty_lookup() - find the leaf of a granule, optionally creating it
+ * @d: the bitmap
+ * @g: granule number (below the clamp limit)
+ * @path: if not NULL, receives the interior node of every level
+ * @alloc: allocate missing nodes and leaves
+ *
+ * Return: the leaf, or NULL if it is missing (or out of memory if @alloc).
+ */
+static struct iod_dirty_leaf *dirty_lookup(struct iod_dirty *d, uint64_t g,
+					   struct iod_dirty_node **path,
+					   bool alloc)
+{
+	struct iod_dirty_node *node = d->root;
+	unsigned int level, last = d->levels - 1;
+	iod_atomic_ptr_t *slot;
+	void *child;
+
+	for (level = 0;; level++) {
+		if (path)
+			path[level] = node;
+		slot = &node->child[(g >> dirty_level_shift(d, level)) &
+				    (IOD_DIRTY_FANOUT - 1)];
+		child = iod_ptr_load_acquire(slot);
+		if (!child) {
+			if (!alloc)
+				return NULL;
+			child = dirty_install(d, slot, level == last ?
+					      sizeof(struct iod_dirty_leaf) :
+					      sizeof(struct iod_dirty_node));
+			if (!child)
+				return NULL;
+		}
+		if (level == last)
+			return child;
+		node = child;
+	}
+}
+
+int iod_dirty_prepare(struct iod_dirty *d, uint64_t first, uint64_t end)
+{
+	uint64_t g, last;
+
+	if (!dirty_clamp(d, first, &end))
+		return 0;
+	last = end - 1;
+	for (g = first;; g = (g | IOD_DIRTY_LEAF_MASK) + 1) {
+		if (!dirty_lookup(d, g, NULL, true))
+			return -ENOMEM;
+		if ((g | IOD_DIRTY_LEAF_MASK) >= last)
+			return 0;
+	}
+}
+
+/**
+ * dirty_set_bits() - OR @mask into a word or summary word
+ * @p: the word
+ * @mask: bits to set
+ *
+ * Skips the read-modify-write when every bit is set already, so that
+ * re-marking hot granules does not bounce the cache line. Both accesses are
+ * sequentially consistent: a mark's word update precedes (in the single
+ * total order) its load or OR of the summary bits above, which is what
+ * makes clearing a summary bit before exchanging the words below it safe
+ * (see dirty_take_summary()).
+ */
+static inline void dirty_set_bits(iod_atomic64_t *p, uint64_t mask)
+{
+	if ((iod_atomic_load(p) & mask) != mask)
+		iod_atomic_fetch_or(p, mask);
+}
+
+/**
+ * dirty_mark_leaf() - mark granules [lo, hi] of a leaf and its summary
+ * @leaf: the leaf
+ * @lo: first granule offset inside the leaf
+ * @hi: last granule offset inside the leaf (inclusive, >= @lo)
+ */
+static void dirty_mark_leaf(struct iod_dirty_leaf *leaf, unsigned int lo,
+			    unsigned int hi)
+{
+	unsigned int wlo = lo / 64, whi = hi / 64, w, s;
+	uint64_t lo_mask = ~0ULL << (lo % 64);
+	uint64_t hi_mask = ~0ULL >> (63 - hi % 64);
+
+	if (wlo == whi) {
+		dirty_set_bits(&leaf->words[wlo], lo_mask & hi_mask);
+	} else {
+		dirty_set_bits(&leaf->words[wlo], lo_mask);
+		for (w = wlo + 1; w < whi; w++)
+			dirty_set_bits(&leaf->words[w], ~0ULL);
+		dirty_set_bits(&leaf->words[whi], hi_mask);
+	}
+	for (s = wlo / 64; s <= whi / 64; s++)
+		dirty_set_bits(&leaf->summary[s],
+			       iod_mask_range(s == wlo / 64 ? wlo % 64 : 0,
+					      s == whi / 64 ? whi % 64 + 1 :
+							      64));
+}
+
+void iod_dirty_mark(struct iod_dirty *d, uint64_t first, uint64_t end)
+{
+	struct iod_dirty_node *path[IOD_DIRTY_MAX_LEVELS];
+	struct iod_dirty_leaf *leaf;
+	uint64_t g, last, seg_last;
+	unsigned int level, idx;
+
+	if (!dirty_clamp(d, first, &end))
+		return;
+	last = end - 1;
+	for (g = first;; g = seg_last + 1) {
+		seg_last = iod_min_u64(g | IOD_DIRTY_LEAF_MASK, last);
+		/* A missing leaf means the caller did not prepare: skip. */
+		leaf = dirty_lookup(d, g, path, false);
+		if (leaf) {
+			dirty_mark_leaf(leaf, g & IOD_DIRTY_LEAF_MASK,
+					seg_last & IOD_DIRTY_LEAF_MASK);
+			/* Bottom-up, after the words and the leaf summary. */
+			for (level = d->levels; level--;) {
+				idx = (g >> dirty_level_shift(d, level)) &
+				      (IOD_DIRTY_FANOUT - 1);
+				dirty_set_bits(&path[level]->summary,
+					       1ULL << idx);
+			}
+		}
+		if (seg_last == last)
+			return;
+	}
+}
+
+/**
+ * struct dirty_bitmap - state of iod_dirty_harvest_bitmap()
+ * @out: caller bitmap
+ * @first: granule of bit 0 of @out
+ * @shift: log2 of the granules per output bit
+ * @last_bit: last output bit counted (shift >= 6, where several words fold
+ *	into one bit), UINT64_MAX if none yet
+ * @count: distinct output bits found set
+ * @group_low: for 0 < shift < 6, the lowest bit of every group of 2^shift
+ * @nsteps: number of compaction steps (6 - shift)
+ * @step_shift: right shift of each compaction step
+ * @step_mask: mask of each compaction step
+ */
+struct dirty_bitmap {
+	uint64_t *out;
+	uint64_t first;
+	unsigned int shift;
+	uint64_t last_bit;
+	uint64_t count;
+	uint64_t group_low;
+	unsigned int nsteps;
+	unsigned int step_shift[6];
+	uint64_t step_mask[6];
+};
+
+/**
+ * struct dirty_walk - parameters of a harvest walk
+ * @first: first granule of the range
+ * @last: last granule of the range (inclusive)
+ * @clear: clear what is reported
+ * @emit: caller's callback (harvest), may be NULL
+ * @arg: argument of @emit
+ * @bm: bitmap state (harvest_bitmap)
+ */
+struct dirty_walk {
+	uint64_t first;
+	uint64_t last;
+	bool clear;
+	iod_dirty_emit_fn emit;
+	void *arg;
+	struct dirty_bitmap *bm;
+};
+
+/* Mask with bit 0 of every @t-bit group set (@t a power of two <= 64). */
+static uint64_t dirty_every(unsigned int t)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < 64; i += t)
+		v |= 1ULL << i;
+	return v;
+}
+
+static void dirty_bitmap_setup(struct dirty_bitmap *bm, uint64_t *out,
+			       uint64_t first, unsigned int shift)
+{
+	unsigned int c, t;
+
+	bm->out = out;
+	bm->first = first;
+	bm->shift = shift;
+	bm->last_bit = UINT64_MAX;
+	bm->count = 0;
+	bm->nsteps = 0;
+	if (shift == 0 || shift >= 6)
+		return;
+	/*
+	 * After OR-folding, bit k * 2^shift holds group k. Each step turns
+	 * chunks of c bits every t bits into chunks of 2c bits every 2t
+	 * bits, until all 64 >> shift bits are packed at the bottom.
+	 */
+	bm->group_low = dirty_every(1u << shift);
+	for (c = 1, t = 1u << shift; t < 64; c *= 2, t *= 2) {
+		bm->step_shift[bm->nsteps] = t - c;
+		bm->step_mask[bm->nsteps] = ((1ULL << (2 * c)) - 1) *
+					    dirty_every(2 * t);
+		bm->nsteps++;
+	}
+}
+
+/* One output bit per group of 2^shift bits of @x (0 < shift < 6). */
+static inline uint64_t dirty_compact(const struct dirty_bitmap *bm,
+				     uint64_t x)
+{
+	unsigned int i;
+
+	for (i = 0; i < bm->shift; i++)
+		x |= x >> (1u << i);
+	x &= bm->group_low;
+	for (i = 0; i < bm->nsteps; i++)
+		x = (x | (x >> bm->step_shift[i])) & bm->step_mask[i];
+	return x;
+}
+
+/**
+ * dirty_bitmap_emit() - fold one harvested word into the caller's bitmap
+ * @bm: bitmap state
+ * @base: granule of bit 0 of @mask (multiple of 64)
+ * @mask: dirty granules, non-zero, already limited to the range
+ *
+ * The range was cut to whole output bits, so no bit at or past
+ * (end - first) >> shift can be set.
+ */
+static inline void dirty_bitmap_emit(struct dirty_bitmap *bm, uint64_t base,
+				     uint64_t mask)
+{
+	uint64_t pos, x = mask;
+	unsigned int off;
+
+	if (bm->shift >= 6) {
+		/* first is 64-aligned here, so base >= first. */
+		pos = (base - bm->first) >> bm->shift;
+		bm->out[pos / 64] |= 1ULL << (pos % 64);
+		if (pos != bm->last_bit) {
+			bm->last_bit = pos;
+			bm->count++;
+		}
+		return;
+	}
+	if (bm->shift)
+		x = dirty_compact(bm, x);
+	if (base < bm->first) {
+		/* First word of an unaligned range: lower bits are clear. */
+		x >>= (bm->first - base) >> bm->shift;
+		pos = 0;
+	} else {
+		pos = (base - bm->first) >> bm->shift;
+	}
+	off = pos % 64;
+	bm->out[pos / 64] |= x << off;
+	if (off && (x >> (64 - off)))
+		bm->out[pos / 64 + 1] |= x >> (64 - off);
+	bm->count += iod_popcount64(x);
+}
+
+/**
+ * dirty_take_summary() - read (and maybe clear) a summary word
+ * @p: the summary word
+ * @range: bits whose span meets the harvested range
+ * @full: bits whose span lies inside the harvested range
+ * @clear: clear the @full bits
+ *
+ * Clearing happens before the caller visits what lies below the bits. A
+ * mark racing with it has set its word before it loads or sets this
+ * summary bit: if that comes before our clear, the word exchange that
+ * follows our clear sees the mark; if after, the mark finds the bit clear
+ * and sets it again for the next harvest. Bits only partly inside the
+ * range stay set.
+ *
+ * Return: the bits of @range to visit.
+ */
+static inline uint64_t dirty_take_summary(iod_atomic64_t *p, uint64_t range,
+					  uint64_t full, bool clear)
+{
+	uint64_t v = iod_atomic_load(p);
+
+	if (clear && (v & full))
+		v = iod_atomic_fetch_and(p, ~full);
+	return v & range;
+}
+
+/**
+ * dirty_take_node() - summary bits of an interior node to visit
+ * @node: the node
+ * @base: first granule under the node
+ * @shift: log2 of the granules under one child
+ * @w: walk parameters; [first, last] meets the node's span
+ */
+static inline uint64_t dirty_take_node(struct iod_dirty_node *node,
+				       uint64_t base, unsigned int shift,
+				       const struct dirty_walk *w)
+{
+	uint64_t lo_off = w->first > base ? w->first - base : 0;
+	uint64_t hi_off = w->last - base;
+	uint64_t smask = (1ULL << shift) - 1;
+	unsigned int lo = (unsigned int)(lo_off >> shift), hi;
+	uint64_t range, full;
+	bool hi_full;
+
+	if ((hi_off >> shift) >= IOD_DIRTY_FANOUT) {
+		hi = IOD_DIRTY_FANOUT - 1;
+		hi_full = true;
+	} else {
+		hi = (unsigned int)(hi_off >> shift);
+		hi_full = (hi_off & smask) == smask;
+	}
+	range = iod_mask_range(lo, hi + 1);
+	full = range;
+	if (lo_off & smask)
+		full &= ~(1ULL << lo);
+	if (!hi_full)
+		full &= ~(1ULL << hi);
+	return dirty_take_summary(&node->summary, range, full, w->clear);
+}
+
+/**
+ * dirty_take_word() - read (and maybe clear) the bits of a word in range
+ * @p: the word
+ * @mask: bits of the word inside the range
+ * @clear: clear them
+ */
+static __always_inline uint64_t dirty_take_word(iod_atomic64_t *p,
+						uint64_t mask, bool clear)
+{
+	if (mask == ~0ULL)
+		return clear ? iod_atomic_xchg(p, 0) : iod_atomic_load(p);
+	if (!clear)
+		return iod_atomic_load(p) & mask;
+	if (!(iod_atomic_load(p) & mask))
+		return 0;
+	return iod_atomic_fetch_and(p, ~mask) & mask;
+}
+
+static __always_inline void dirty_emit(const struct dirty_walk *w,
+				       bool bitmap, uint64_t base,
+				       uint64_t mask)
+{
+	if (bitmap)
+		dirty_bitmap_emit(w->bm, base, mask);
+	else if (w->emit)
+		w->emit(w->arg, base, mask);
+}
+
+/**
+ * dirty_harvest_leaf() - harvest the part of a leaf inside the range
+ * @leaf: the leaf
+ * @base: its first granule
+ * @w: walk parameters; [first, last] meets the leaf
+ * @bitmap: report to w->bm instead of w->emit (compile-time constant)
+ *
+ * Return: number of dirty granules reported.
+ */
+static __always_inline uint64_t
+dirty_harvest_leaf(struct iod_dirty_leaf *leaf, uint64_t base,
+		   const struct dirty_walk *w, bool bitmap)
+{
+	unsigned int lo = w->first > base ?
+			  (unsigned int)(w->first - base) : 0;
+	unsigned int hi = (unsigned int)iod_min_u64(w->last - base,
+						   IOD_DIRTY_LEAF_MASK);
+	unsigned int wlo = lo / 64, whi = hi / 64, s, b, wi;
+	uint64_t lo_mask = ~0ULL << (lo % 64);
+	uint64_t hi_mask = ~0ULL >> (63 - hi % 64);
+	uint64_t range, full, bits, v, mask, count = 0;
+
+	for (s = wlo / 64; s <= whi / 64; s++) {
+		range = iod_mask_range(s == wlo / 64 ? wlo % 64 : 0,
+				       s == whi / 64 ? whi % 64 + 1 : 64);
+		full = range;
+		if (s == wlo / 64 && lo_mask != ~0ULL)
+			full &= ~(1ULL << (wlo % 64));
+		if (s == whi / 64 && hi_mask != ~0ULL)
+			full &= ~(1ULL << (whi % 64));
+		bits = dirty_take_summary(&leaf->summary[s], range, full,
+					  w->clear);
+		while (bits) {
+			b = iod_ctz64(bits);
+			bits &= bits - 1;
+			wi = s * 64 + b;
+			mask = ~0ULL;
+			if (wi == wlo)
+				mask &= lo_mask;
+			if (wi == whi)
+				mask &= hi_mask;
+			v = dirty_take_word(&leaf->words[wi], mask, w->clear);
+			if (!v)
+				continue;
+			count += iod_popcount64(v);
+			dirty_emit(w, bitmap, base + (uint64_t)wi * 64, v);
+		}
+	}
+	return count;
+}
+
+/**
+ * dirty_harvest_walk() - walk the tree top-down along summary bits
+ * @d: the bitmap
+ * @w: walk parameters (a non-empty range of held granules)
+ * @bitmap: report to w->bm instead of w->emit (compile-time constant)
+ *
+ * Visits children in increasing order with an explicit stack of at most
+ * d->levels frames.
+ *
+ * Return: number of dirty granules reported.
+ */
+static __always_inline uint64_t dirty_harvest_walk(struct iod_dirty *d,
+						   const struct dirty_walk *w,
+						   bool bitmap)
+{
+	struct {
+		struct iod_dirty_node *node;
+		uint64_t base;
+		uint64_t bits;
+	} st[IOD_DIRTY_MAX_LEVELS];
+	unsigned int level = 0, shift, i, last = d->levels - 1;
+	uint64_t base, count = 0;
+	void *child;
+
+	st[0].node = d->root;
+	st[0].base = 0;
+	st[0].bits = dirty_take_node(d->root, 0, dirty_level_shift(d, 0), w);
+	for (;;) {
+		if (!st[level].bits) {
+			if (!level)
+				break;
+			level--;
+			continue;
+		}
+		i = iod_ctz64(st[level].bits);
+		st[level].bits &= st[level].bits - 1;
+		child = iod_ptr_load_acquire(&st[level].node->child[i]);
+		if (!child)
+			continue;
+		shift = dirty_level_shift(d, level);
+		base = st[level].base + ((uint64_t)i << shift);
+		if (level == last) {
+			count += dirty_harvest_leaf(child, base, w, bitmap);
+			continue;
+		}
+		level++;
+		st[level].node = child;
+		st[level].base = base;
+		st[level].bits = dirty_take_node(child, base,
+						 dirty_level_shift(d, level),
+						 w);
+	}
+	return count;
+}
+
+uint64_t iod_dirty_harvest(struct iod_dirty *d, uint64_t first, uint64_t end,
+			   bool clear, iod_dirty_emit_fn emit, void *arg)
+{
+	struct dirty_walk w;
+
+	if (!dirty_clamp(d, first, &end))
+		return 0;
+	w.first = first;
+	w.last = end - 1;
+	w.clear = clear;
+	w.emit = emit;
+	w.arg = arg;
+	w.bm = NULL;
+	return dirty_harvest_walk(d, &w, false);
+}
+
+uint64_t iod_dirty_harvest_bitmap(struct iod_dirty *d, uint64_t first,
+				  uint64_t end, unsigned int shift,
+				  uint64_t *out, bool clear)
+{
+	struct dirty_bitmap bm;
+	struct dirty_walk w;
+	uint64_t nbits;
+
+	if (shift >= 64 || (first & ((1ULL << shift) - 1)) || end <= first)
+		return 0;
+	/*
+	 * Only whole output bits: granules of a trailing partial group
+	 * would land past the caller's last bit, so they are left alone
+	 * (not reported, not cleared).
+	 */
+	nbits = (end - first) >> shift;
+	if (!nbits)
+		return 0;
+	end = first + (nbits << shift);
+	if (!dirty_clamp(d, first, &end))
+		return 0;
+	dirty_bitmap_setup(&bm, out, first, shift);
+	w.first = first;
+	w.last = end - 1;
+	w.clear = clear;
+	w.emit = NULL;
+	w.arg = NULL;
+	w.bm = &bm;
+	dirty_harvest_walk(d, &w, true);
+	return bm.count;
+}

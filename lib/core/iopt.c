@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+/*
+ * io-pagetable: the area trees, lookups, lifetime, counters and the
+ * invariant checker. Mapping changes are in iopt_map.c, DMA in iopt_dma.c,
+ * dirty reads in iopt_dirty.c, reserved regions in iopt_resv.c.
+ */
+#include "iopt_priv.h"
+
+int iopt_check_range(uint64_t addr, uint64_t length, uint64_t align,
+		     unsigned int bits)
+{
+	if (!length || ((addr | length) & (align - 1)))
+		return -EINVAL;
+	if (addr + (length - 1) < addr)
+		return -EOVERFLOW;
+	if (bits < 64 && ((addr + (length - 1)) >> bits))
+		return -ERANGE;
+	return 0;
+}
+
+/* Interval-tree augmentation: the largest user end page in the subtree. */
+void iopt_uaug(struct iod_avl_node *n)
+{
+	struct iod_area *a = uarea_of(n);
+	uint64_t m = area_uend(a);
+
+	if (n->left)
+		m = iod_max_u64(m, uarea_of(n->left)->umax_end);
+	if (n->right)
+		m = iod_max_u64(m, uarea_of(n->right)->umax_end);
+	a->umax_end = m;
+}
+
+void iopt_area_link(struct iod_iopt *iopt, struct iod_area *a)
+{
+	struct iod_avl_node **link = &iopt->areas.node, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		link = a->first < area_of(parent)->first ? &parent->left :
+							   &parent->right;
+	}
+	iod_avl_insert(&iopt->areas, &a->node, parent, link, NULL);
+
+	link = &iopt->uareas.node;
+	parent = NULL;
+	while (*link) {
+		parent = *link;
+		link = a->ufirst < uarea_of(parent)->ufirst ? &parent->left :
+							      &parent->right;
+	}
+	a->umax_end = area_uend(a);
+	iod_avl_insert(&iopt->uareas, &a->unode, parent, link, iopt_uaug);
+	iopt->nr_areas++;
+}
+
+void iopt_area_unlink(struct iod_iopt *iopt, struct iod_area *a)
+{
+	iod_avl_erase(&iopt->areas, &a->node, NULL);
+	iod_avl_erase(&iopt->uareas, &a->unode, iopt_uaug);
+	iopt->nr_areas--;
+}
+
+/*
+ * Re-files @a in the user-address tree after its ufirst or npages changed.
+ * Its IOVA position never changes: areas do not overlap, so shrinking or
+ * growing one in place keeps the IOVA order.
+ */
+void iopt_area_urekey(struct iod_iopt *iopt, struct iod_area *a,
+		      bool ufirst_changed)
+{
+	struct iod_avl_node **link, *parent = NULL;
+
+	if (!ufirst_changed) {
+		iod_avl_propagate(&a->unode, iopt_uaug);
+		return;
+	}
+	iod_avl_erase(&iopt->uareas, &a->unode, iopt_uaug);
+	link = &iopt->uareas.node;
+	while (*link) {
+		parent = *link;
+		link = a->ufirst < uarea_of(parent)->ufirst ? &parent->left :
+							      &parent->right;
+	}
+	a->umax_end = area_uend(a);
+	iod_avl_insert(&iopt->uareas, &a->unode, parent, link, iopt_uaug);
+}
+
+struct iod_area *iopt_area_from(struct iod_iopt *iopt, uint64_t page)
+{
+	struct iod_avl_node *n = iopt->areas.node;
+	struct iod_area *best = NULL;
+
+	while (n) {
+		struct iod_area *a = area_of(n);
+
+		if (area_end(a) > page) {
+			best = a;
+			n = n->left;
+		} else {
+			n = n->right;
+		}
+	}
+	return best;
+}
+
+uint64_t iopt_present_pages(struct iod_iopt *iopt, uint64_t first,
+			    uint64_t end)
+{
+	struct iod_area *a;
+	uint64_t n = 0;
+
+	for (a = iopt_area_from(iopt, first); a && a->first < end;
+	     a = area_next(a)) {
+		uint64_t s = iod_max_u64(a->first, first);
+		uint64_t e = iod_min_u64(area_end(a), end);
+
+		n += (e - s) - iod_holeset_count(&iopt->holes, s, e);
+	}
+	return n;
+}
+
+/* Leftmost area in @n's subtree overlapping user pages [q0, q1). */
+static struct iod_area *usub_first(struct iod_avl_node *n, uint64_t q0,
+				   uint64_t q1)
+{
+	while (n) {
+		struct iod_area *a = uarea_of(n);
+
+		if (n->left && uarea_of(n->left)->umax_end > q0) {
+			n = n->left;
+			continue;
+		}
+		if (a->ufirst >= q1)
+			return NULL;
+		if (area_uend(a) > q0)
+			return a;
+		n = n->right;
+		if (!n || uarea_of(n)->umax_end <= q0)
+			return NULL;
+	}
+	return NULL;
+}
+
+struct iod_area *iopt_uarea_first(struct iod_iopt *iopt, uint64_t q0,
+				  uint64_t q1)
+{
+	struct iod_avl_node *n = iopt->uareas.node;
+
+	if (!n || uarea_of(n)->umax_end <= q0)
+		return NULL;
+	return usub_first(n, q0, q1);
+}
+
+struct iod_area *iopt_uarea_next(struct iod_area *a, uint64_t q0, uint64_t q1)
+{
+	struct iod_avl_node *n = &a->unode, *prev;
+
+	for (;;) {
+		if (n->right && uarea_of(n->right)->umax_end > q0)
+			return usub_first(n->right, q0, q1);
+		/* Climb until we arrive from a left child. */
+		do {
+			prev = n;
+			n = n->parent;
+			if (!n)
+				return NULL;
+		} while (prev == n->right);
+		a = uarea_of(n);
+		if (a->ufirst >= q1)
+			return NULL;
+		if (area_uend(a) > q0)
+			return a;
+	}
+}
+
+int iod_iopt_init(struct iod_iopt *iopt, const struct iod_iopt_params *p)
+{
+	int ret;
+
+	if (p->iova_bits < 20 || p->iova_bits > 64 ||
+	    p->granule_shift < IOD_PAGE_SHIFT ||
+	    p->granule_shift >= p->iova_bits)
+		return -EINVAL;
+	iod_memset(iopt, 0, sizeof(*iopt));
+	ret = iod_rwlock_init(&iopt->lock);
+	if (ret)
+		return ret;
+	iopt->p = *p;
+	iod_holeset_init(&iopt->holes);
+	return 0;
+}
+
+void iopt_area_unmapped_runs(struct iod_iopt *iopt, struct iod_area *a,
+			     uint64_t first, uint64_t end)
+{
+	uint64_t p = first;
+
+	if (!iopt->p.unmap_hook)
+		return;
+	while (p < end) {
+		uint64_t s = iod_holeset_next_present(&iopt->holes, p, end);
+		uint64_t e;
+
+		if (s >= end)
+			break;
+		e = iod_holeset_next_hole(&iopt->holes, s, end);
+		iopt->p.unmap_hook(iopt->p.hook_arg, s << IOD_PAGE_SHIFT,
+				   (a->ufirst + (s - a->first)) << IOD_PAGE_SHIFT,
+				   (e - s) << IOD_PAGE_SHIFT);
+		p = e;
+	}
+}
+
+void iod_iopt_fini(struct iod_iopt *iopt)
+{
+	struct iod_avl_node *n;
+
+	while ((n = iod_avl_first(&iopt->areas))) {
+		struct iod_area *a = area_of(n);
+
+		iopt_area_unmapped_runs(iopt, a, a->first, area_end(a));
+		iopt_area_unlink(iopt, a);
+		iod_free(a);
+	}
+	iod_holeset_fini(&iopt->holes);
+	if (iopt->tracking)
+		iod_dirty_fini(&iopt->dirty);
+	iopt_resv_fini(iopt);
+	iod_rwlock_destroy(&iopt->lock);
+}
+
+void iod_iopt_stats(struct iod_iopt *iopt, struct iod_iopt_stats *st)
+{
+	iod_read_lock(&iopt->lock);
+	st->mapped_bytes = iopt->mapped_pages << IOD_PAGE_SHIFT;
+	st->areas = iopt->nr_areas;
+	st->holes = iopt->holes.count;
+	st->dirty_pending = 0;
+	st->mem_bytes = sizeof(*iopt) +
+			iopt->nr_areas * sizeof(struct iod_area) +
+			iopt->holes.mem_bytes +
+			iopt->resv.cap * sizeof(struct iod_range);
+	st->tracking = iopt->tracking;
+	if (iopt->tracking) {
+		st->dirty_pending = iopt_dirty_pending(iopt);
+		st->mem_bytes += iod_atomic_load_relaxed(&iopt->dirty.mem_bytes);
+	}
+	st->reads = iod_atomic_load_relaxed(&iopt->reads);
+	st->clears = iod_atomic_load_relaxed(&iopt->clears);
+	iod_read_unlock(&iopt->lock);
+}
+
+/* Counts uareas nodes and verifies their augmentation, iteratively. */
+static int check_utree(struct iod_iopt *iopt, uint64_t *count)
+{
+	struct iod_avl_node *n = iod_avl_first(&iopt->uareas);
+	uint64_t prev_ufirst = 0;
+
+	*count = 0;
+	for (; n; n = iod_avl_next(n)) {
+		struct iod_area *a = uarea_of(n);
+		uint64_t m = area_uend(a);
+
+		if (a->ufirst < prev_ufirst)
+			return -EUCLEAN;
+		prev_ufirst = a->ufirst;
+		if (n->left)
+			m = iod_max_u64(m, uarea_of(n->left)->umax_end);
+		if (n->right)
+			m = iod_max_u64(m, uarea_of(n->right)->umax_end);
+		if (m != a->umax_end)
+			return -EUCLEAN;
+		(*count)++;
+	}
+	return 0;
+}
+
+int iod_iopt_check(struct iod_iopt *iopt)
+{
+	struct iod_area *a, *prev = NULL;
+	uint64_t nr = 0, pages = 0, holes = 0, ucount;
+	int ret = 0;
+
+	iod_read_lock(&iopt->lock);
+	for (a = area_of(iod_avl_first(&iopt->areas)); a; a = area_next(a)) {
+		uint64_t h = iod_holeset_count(&iopt->holes, a->first,
+					       area_end(a));
+
+		if (!a->npages || !a->prot || h >= a->npages ||
+		    iod_holeset_test(&iopt->holes, a->first) ||
+		    iod_holeset_test(&iopt->holes, area_end(a) - 1))
+			ret = -EUCLEAN;
+		if (prev && area_end(prev) > a->first)
+			ret = -EUCLEAN;
+		/* Mergeable neighbours must have been merged. */
+		if (prev && area_end(prev) == a->first &&
+		    area_uend(prev) == a->ufirst && prev->prot == a->prot)
+			ret = -EUCLEAN;
+		if (iopt->p.iova_bits < 64 &&
+		    (area_end(a) - 1) >> (iopt->p.iova_bits - IOD_PAGE_SHIFT))
+			ret = -EUCLEAN;
+		holes += h;
+		pages += a->npages - h;
+		nr++;
+		prev = a;
+	}
+	if (nr != iopt->nr_areas || pages != iopt->mapped_pages ||
+	    holes != iopt->holes.count)
+		ret = -EUCLEAN;
+	if (check_utree(iopt, &ucount) || ucount != nr)
+		ret = -EUCLEAN;
+	if (!ret && iopt->tracking)
+		ret = iopt_dirty_check(iopt);
+	iod_read_unlock(&iopt->lock);
+	return ret;
+}

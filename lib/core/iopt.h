@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * The io-pagetable: one IO address space with its areas (linear runs
+ * IOVA -> user address), holes, reserved regions and dirty state.
+ *
+ * Every function validates its arguments itself and returns the errno the
+ * public API documents, so that the kernel module, which receives raw
+ * uAPI input, gets the same checks as the library. A failing call changes
+ * nothing.
+ *
+ * Invariants (checked by iod_iopt_check() in tests):
+ * - areas do not overlap in IOVA and are ordered by IOVA;
+ * - an area's first and last pages are mapped (holes are strictly inside);
+ * - the hole set holds only pages inside some area;
+ * - dirty bits are only set on granules that contain a mapped page;
+ * - two areas adjacent in IOVA, linear in address and equal in
+ *   permissions are merged into one.
+ */
+#ifndef IODIRTY_CORE_IOPT_H
+#define IODIRTY_CORE_IOPT_H
+
+#include "avl.h"
+#include "dirty.h"
+#include "holeset.h"
+
+#define IOD_PAGE_SHIFT	12u
+#define IOD_PAGE_SIZE	(1ULL << IOD_PAGE_SHIFT)
+
+#define IOD_PROT_READ	(1u << 0)
+#define IOD_PROT_WRITE	(1u << 1)
+
+#define IOD_RESV_MSI	1u
+#define IOD_RESV_DIRECT	2u
+
+#define IOD_READ_NO_CLEAR (1u << 0)	/* == IODIRTY_READ_NO_CLEAR */
+
+struct iod_range {
+	uint64_t start;
+	uint64_t last;		/* inclusive */
+	uint32_t type;
+	uint32_t reserved;
+};
+
+/* Called for each run of pages that stops being mapped (to unpin it). */
+typedef void (*iod_unmap_hook_fn)(void *arg, uint64_t iova, uint64_t uaddr,
+				  uint64_t length);
+
+/*
+ * Called by iod_iopt_dma() for each contiguous piece of the transfer, under
+ * the read lock: copy @length bytes between the caller's buffer at @offset
+ * and user address @uaddr. Returns 0 or a negative errno, which aborts the
+ * transfer (and skips dirty marking of the whole transfer).
+ */
+typedef int (*iod_copy_fn)(void *arg, uint64_t uaddr, uint64_t offset,
+			   uint64_t length, bool write);
+
+struct iod_iopt_params {
+	unsigned int iova_bits;		/* 20..64 */
+	unsigned int granule_shift;	/* 12..(iova_bits) */
+	iod_unmap_hook_fn unmap_hook;	/* may be NULL */
+	void *hook_arg;
+};
+
+struct iod_iopt_stats {
+	uint64_t mapped_bytes;
+	uint64_t areas;
+	uint64_t holes;
+	uint64_t dirty_pending;
+	uint64_t reads;
+	uint64_t clears;
+	uint64_t mem_bytes;
+	bool tracking;
+};
+
+struct iod_resv_array {
+	struct iod_range *v;
+	size_t nr;
+	size_t cap;
+};
+
+struct iod_iopt {
+	iod_rwlock_t lock;
+	struct iod_avl_root areas;	/* by IOVA */
+	struct iod_avl_root uareas;	/* interval tree by user address */
+	struct iod_holeset holes;	/* page numbers iova >> IOD_PAGE_SHIFT */
+	struct iod_dirty dirty;		/* granule numbers; valid if tracking */
+	bool tracking;
+	struct iod_resv_array resv;	/* sorted, disjoint */
+	struct iod_iopt_params p;
+	uint64_t nr_areas;
+	uint64_t mapped_pages;
+	iod_atomic64_t reads;
+	iod_atomic64_t clears;
+};
+
+/* Returns 0, -EINVAL (bad params) or -ENOMEM. */
+int iod_iopt_init(struct iod_iopt *iopt, const struct iod_iopt_params *p);
+/* Unmaps everything (calling the unmap hook) and frees all memory. */
+void iod_iopt_fini(struct iod_iopt *iopt);
+
+int iod_iopt_map(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
+		 uint64_t length, uint32_t prot);
+
+/*
+ * Unmaps every mapped page of [iova, iova + length). If @bitmap is not
+ * NULL, the range's dirty state is harvested into it first (see
+ * iod_iopt_read_dirty()), atomically with the unmap. *@unmapped (may be
+ * NULL) receives the number of bytes unmapped.
+ */
+int iod_iopt_unmap(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
+		   uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped);
+
+int iod_iopt_reserve(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
+		     uint32_t type);
+int iod_iopt_unreserve(struct iod_iopt *iopt, uint64_t iova, uint64_t length);
+/* *count in: capacity of @out; out: entries needed. -EMSGSIZE if short. */
+int iod_iopt_reserved(struct iod_iopt *iopt, struct iod_range *out,
+		      size_t *count);
+int iod_iopt_iova_ranges(struct iod_iopt *iopt, struct iod_range *out,
+			 size_t *count);
+
+int iod_iopt_set_tracking(struct iod_iopt *iopt, bool enable);
+
+/* Return the number of dirty bits reported, or a negative errno. */
+int64_t iod_iopt_read_dirty(struct iod_iopt *iopt, uint64_t iova,
+			    uint64_t length, uint64_t page_size,
+			    uint64_t *bitmap, uint32_t flags);
+int64_t iod_iopt_read_dirty_uaddr(struct iod_iopt *iopt, uint64_t uaddr,
+				  uint64_t length, uint64_t page_size,
+				  uint64_t *bitmap, uint32_t flags);
+
+int iod_iopt_mark_dirty(struct iod_iopt *iopt, uint64_t iova,
+			uint64_t length);
+/* Software DMA: translates, calls @copy per piece, marks dirty on write. */
+int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
+		 bool write, iod_copy_fn copy, void *arg);
+int iod_iopt_translate(struct iod_iopt *iopt, uint64_t iova, uint64_t *uaddr,
+		       uint64_t *contig);
+
+void iod_iopt_stats(struct iod_iopt *iopt, struct iod_iopt_stats *st);
+
+/* Verifies the invariants above; returns 0 or -EUCLEAN. For tests. */
+int iod_iopt_check(struct iod_iopt *iopt);
+
+#endif /* IODIRTY_CORE_IOPT_H */

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+/*
+ * io-pagetable mapping changes: map (including filling holes), unmap
+ * (whole areas, trims, hole punching, splits) and the merge of neighbours.
+ *
+ * Every change first allocates all it may need, then mutates with
+ * operations that cannot fail, so an -ENOMEM leaves the table untouched.
+ */
+#include "iopt_priv.h"
+
+/*
+ * Punching more pages than this out of the middle of an area splits it in
+ * two (one more area object, ~100 bytes) instead of recording the pages as
+ * holes (2 bytes a page in a sparse chunk, at most 8 KiB per 256 MiB).
+ */
+#define IOPT_SPLIT_PAGES 512u
+
+static bool can_merge(const struct iod_area *l, const struct iod_area *r)
+{
+	return area_end(l) == r->first && area_uend(l) == r->ufirst &&
+	       l->prot == r->prot;
+}
+
+/*
+ * Restores "first and last page of an area are mapped": trims leading and
+ * trailing holes off @a (dropping them from the hole set), frees @a if it
+ * has no mapped page left. Never allocates.
+ */
+static void area_normalize(struct iod_iopt *iopt, struct iod_area *a)
+{
+	uint64_t end = area_end(a);
+	uint64_t s = iod_holeset_next_present(&iopt->holes, a->first, end);
+	uint64_t e;
+
+	if (s >= end) {
+		iod_holeset_remove(&iopt->holes, a->first, end);
+		iopt_area_unlink(iopt, a);
+		iod_free(a);
+		return;
+	}
+	e = iod_holeset_prev_present(&iopt->holes, s, end) + 1;
+	if (s == a->first && e == end)
+		return;
+	iod_holeset_remove(&iopt->holes, a->first, s);
+	iod_holeset_remove(&iopt->holes, e, end);
+	a->ufirst += s - a->first;
+	a->npages = e - s;
+	iopt_area_urekey(iopt, a, s != a->first);
+	a->first = s;
+}
+
+/* Trims pages [first, area_end(a)) off the end of @a. */
+static void area_cut_tail(struct iod_iopt *iopt, struct iod_area *a,
+			  uint64_t first)
+{
+	iod_holeset_remove(&iopt->holes, first, area_end(a));
+	a->npages = first - a->first;
+	iopt_area_urekey(iopt, a, false);
+	area_normalize(iopt, a);
+}
+
+/* Trims pages [a->first, end) off the start of @a. */
+static void area_cut_head(struct iod_iopt *iopt, struct iod_area *a,
+			  uint64_t end)
+{
+	uint64_t delta = end - a->first;
+
+	iod_holeset_remove(&iopt->holes, a->first, end);
+	a->first = end;
+	a->ufirst += delta;
+	a->npages -= delta;
+	iopt_area_urekey(iopt, a, true);
+	area_normalize(iopt, a);
+}
+
+/* Removes [first, end) from the middle of @a, the right part going to @r. */
+static void area_split(struct iod_iopt *iopt, struct iod_area *a,
+		       uint64_t first, uint64_t end, struct iod_area *r)
+{
+	r->first = end;
+	r->npages = area_end(a) - end;
+	r->ufirst = a->ufirst + (end - a->first);
+	r->prot = a->prot;
+	a->npages = first - a->first;
+	iod_holeset_remove(&iopt->holes, first, end);
+	iopt_area_urekey(iopt, a, false);
+	iopt_area_link(iopt, r);
+	area_normalize(iopt, a);
+	area_normalize(iopt, r);
+}
+
+/*
+ * Takes pages [first, end) out of every area. An area that strictly
+ * contains the range gets holes when @punch (the hole set was reserved for
+ * the range) or is split using *@spare otherwise. Calls the unmap hook for
+ * the mapped runs removed.
+ */
+static void carve(struct iod_iopt *iopt, uint64_t first, uint64_t end,
+		  struct iod_area **spare, bool punch)
+{
+	struct iod_area *a = iopt_area_from(iopt, first), *next;
+
+	for (; a && a->first < end; a = next) {
+		next = area_next(a);
+		iopt_area_unmapped_runs(iopt, a, iod_max_u64(a->first, first),
+					iod_min_u64(area_end(a), end));
+		if (a->first >= first && area_end(a) <= end) {
+			iod_holeset_remove(&iopt->holes, a->first, area_end(a));
+			iopt_area_unlink(iopt, a);
+			iod_free(a);
+		} else if (a->first < first && area_end(a) > end) {
+			if (punch) {
+				iod_holeset_add(&iopt->holes, first, end);
+			} else {
+				area_split(iopt, a, first, end, *spare);
+				*spare = NULL;
+			}
+		} else if (a->first < first) {
+			area_cut_tail(iopt, a, first);
+		} else {
+			area_cut_head(iopt, a, end);
+		}
+	}
+}
+
+/* Merges @a with mergeable neighbours; never allocates. */
+static void merge_neighbours(struct iod_iopt *iopt, struct iod_area *a)
+{
+	struct iod_area *prev = area_of(iod_avl_prev(&a->node));
+	struct iod_area *next = area_next(a);
+
+	if (next && can_merge(a, next)) {
+		a->npages += next->npages;
+		iopt_area_unlink(iopt, next);
+		iod_free(next);
+		iopt_area_urekey(iopt, a, false);
+	}
+	if (prev && can_merge(prev, a)) {
+		prev->npages += a->npages;
+		iopt_area_unlink(iopt, a);
+		iod_free(a);
+		iopt_area_urekey(iopt, prev, false);
+	}
+}
+
+int iod_iopt_map(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
+		 uint64_t length, uint32_t prot)
+{
+	struct iod_area *a, *new = NULL, *spare = NULL;
+	uint64_t first, end, ufirst;
+	int ret;
+
+	if (prot & ~(IOD_PROT_READ | IOD_PROT_WRITE))
+		return -EOPNOTSUPP;
+	ret = iopt_check_range(iova, length, IOD_PAGE_SIZE, iopt->p.iova_bits);
+	if (!ret)
+		ret = iopt_check_range(uaddr, length, IOD_PAGE_SIZE, 64);
+	if (ret)
+		return ret;
+	if (!prot)
+		return -EINVAL;
+	first = iova >> IOD_PAGE_SHIFT;
+	end = first + (length >> IOD_PAGE_SHIFT);
+	ufirst = uaddr >> IOD_PAGE_SHIFT;
+
+	iod_write_lock(&iopt->lock);
+	if (iopt_resv_overlaps(iopt, first, end)) {
+		ret = -EADDRNOTAVAIL;
+		goto out;
+	}
+	if (iopt_present_pages(iopt, first, end)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	a = iopt_area_from(iopt, first);
+	/* Only holes in range, so an area holding it extends past both ends. */
+	if (a && a->first < first && area_end(a) > end) {
+		if (a->ufirst + (first - a->first) == ufirst &&
+		    a->prot == prot) {
+			/* Re-mapping holes with the same linear target. */
+			iod_holeset_remove(&iopt->holes, first, end);
+			iopt->mapped_pages += end - first;
+			goto out;
+		}
+		spare = iod_zalloc(sizeof(*spare));
+		if (!spare) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	new = iod_zalloc(sizeof(*new));
+	if (!new) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	carve(iopt, first, end, &spare, false);
+	new->first = first;
+	new->npages = end - first;
+	new->ufirst = ufirst;
+	new->prot = prot;
+	iopt_area_link(iopt, new);
+	iopt->mapped_pages += end - first;
+	merge_neighbours(iopt, new);
+out:
+	iod_free(spare);
+	iod_write_unlock(&iopt->lock);
+	return ret;
+}
+
+int iod_iopt_unmap(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
+		   uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped)
+{
+	struct iod_area *a, *spare = NULL;
+	uint64_t first, end, present;
+	bool punch = false;
+	int ret;
+
+	ret = iopt_check_range(iova, length, IOD_PAGE_SIZE, iopt->p.iova_bits);
+	if (ret)
+		return ret;
+	if (bitmap) {
+		if (!iod_is_pow2(page_size) ||
+		    page_size < (1ULL << iopt->p.granule_shift) ||
+		    ((iova | length) & (page_size - 1)))
+			return -EINVAL;
+	}
+	first = iova >> IOD_PAGE_SHIFT;
+	end = first + (length >> IOD_PAGE_SHIFT);
+
+	iod_write_lock(&iopt->lock);
+	if (bitmap && !iopt->tracking) {
+		ret = -ENODATA;
+		goto out;
+	}
+	present = iopt_present_pages(iopt, first, end);
+	if (!present) {
+		ret = -ENOENT;
+		goto out;
+	}
+	a = iopt_area_from(iopt, first);
+	if (a->first < first && area_end(a) > end) {
+		punch = end - first < IOPT_SPLIT_PAGES;
+		if (punch) {
+			ret = iod_holeset_reserve(&iopt->holes, first, end);
+		} else {
+			spare = iod_zalloc(sizeof(*spare));
+			ret = spare ? 0 : -ENOMEM;
+		}
+		if (ret)
+			goto out;
+	}
+	/* Nothing below can fail: harvest and removal are one step. */
+	if (bitmap)
+		iopt_dirty_harvest_iova(iopt, iova, length, page_size, bitmap,
+					true);
+	carve(iopt, first, end, &spare, punch);
+	iopt->mapped_pages -= present;
+	if (iopt->tracking && !bitmap)
+		iopt_dirty_forget(iopt, first, end);
+	if (unmapped)
+		*unmapped = present << IOD_PAGE_SHIFT;
+out:
+	iod_free(spare);
+	iod_write_unlock(&iopt->lock);
+	return ret;
+}

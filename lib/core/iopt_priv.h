@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * Private to the io-pagetable files (iopt.c, iopt_dirty.c, iopt_resv.c).
+ * Everything inside is counted in pages (address >> IOD_PAGE_SHIFT), which
+ * keeps "first + npages" free of overflow even for a 64-bit IOVA space.
+ */
+#ifndef IODIRTY_CORE_IOPT_PRIV_H
+#define IODIRTY_CORE_IOPT_PRIV_H
+
+#include "iopt.h"
+
+/* A linear run: IOVA pages [first, first + npages) -> user pages from ufirst. */
+struct iod_area {
+	struct iod_avl_node node;	/* in iopt->areas, by first */
+	struct iod_avl_node unode;	/* in iopt->uareas, by ufirst */
+	uint64_t first;
+	uint64_t npages;		/* extent, holes included */
+	uint64_t ufirst;
+	uint64_t umax_end;		/* max ufirst + npages in unode's subtree */
+	uint32_t prot;
+};
+
+static inline uint64_t area_end(const struct iod_area *a)
+{
+	return a->first + a->npages;
+}
+
+static inline uint64_t area_uend(const struct iod_area *a)
+{
+	return a->ufirst + a->npages;
+}
+
+static inline struct iod_area *area_of(struct iod_avl_node *n)
+{
+	return n ? iod_container_of(n, struct iod_area, node) : NULL;
+}
+
+static inline struct iod_area *uarea_of(struct iod_avl_node *n)
+{
+	return n ? iod_container_of(n, struct iod_area, unode) : NULL;
+}
+
+static inline struct iod_area *area_next(struct iod_area *a)
+{
+	return area_of(iod_avl_next(&a->node));
+}
+
+/* Tree maintenance (iopt.c). */
+void iopt_uaug(struct iod_avl_node *n);
+void iopt_area_link(struct iod_iopt *iopt, struct iod_area *a);
+void iopt_area_unlink(struct iod_iopt *iopt, struct iod_area *a);
+void iopt_area_urekey(struct iod_iopt *iopt, struct iod_area *a,
+		      bool ufirst_changed);
+/* Calls the unmap hook for each mapped run of pages [first, end) in @a. */
+void iopt_area_unmapped_runs(struct iod_iopt *iopt, struct iod_area *a,
+			     uint64_t first, uint64_t end);
+
+/* First area whose extent ends after @page (it contains @page or follows). */
+struct iod_area *iopt_area_from(struct iod_iopt *iopt, uint64_t page);
+
+/* Number of mapped (non-hole) pages in [first, end). */
+uint64_t iopt_present_pages(struct iod_iopt *iopt, uint64_t first,
+			    uint64_t end);
+
+/* Areas overlapping user pages [q0, q1), in user-address order. */
+struct iod_area *iopt_uarea_first(struct iod_iopt *iopt, uint64_t q0,
+				  uint64_t q1);
+struct iod_area *iopt_uarea_next(struct iod_area *a, uint64_t q0, uint64_t q1);
+
+/*
+ * Checks an address range: length > 0, address and length multiples of
+ * @align (a power of two), no wrap past 2^64 (-EOVERFLOW), and, when
+ * @bits < 64, inside [0, 2^bits) (-ERANGE).
+ */
+int iopt_check_range(uint64_t addr, uint64_t length, uint64_t align,
+		     unsigned int bits);
+
+/* Reserved regions (iopt_resv.c). True if [first, end) pages hit one. */
+bool iopt_resv_overlaps(const struct iod_iopt *iopt, uint64_t first,
+			uint64_t end);
+void iopt_resv_fini(struct iod_iopt *iopt);
+
+/* Dirty state (iopt_dirty.c), all under the write lock. */
+/* Clears dirty granules of [first, end) pages that no longer hold a mapped page. */
+void iopt_dirty_forget(struct iod_iopt *iopt, uint64_t first, uint64_t end);
+/* Harvest for unmap: validated by the caller, clears. */
+int64_t iopt_dirty_harvest_iova(struct iod_iopt *iopt, uint64_t iova,
+				uint64_t length, uint64_t page_size,
+				uint64_t *bitmap, bool clear);
+int iopt_dirty_check(struct iod_iopt *iopt);
+/* Number of dirty granules (read lock is enough). */
+uint64_t iopt_dirty_pending(struct iod_iopt *iopt);
+
+#endif /* IODIRTY_CORE_IOPT_PRIV_H */

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * Library internals shared by the API layer and the backends.
+ *
+ * The API layer (api*.c) checks what does not depend on a backend: NULL
+ * handles, options structs (sz, unknown tails, reserved fields, flags) and
+ * then calls the backend through struct iodirty_backend_ops. Value checks
+ * of addresses and lengths live in the core (lib/core/iopt*.c) or, for the
+ * kernel backends, in the kernel, so each check exists once.
+ */
+#ifndef IODIRTY_INTERNAL_H
+#define IODIRTY_INTERNAL_H
+
+#include <libiodirty/iodirty.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Marks a definition as part of the ABI (see libiodirty.sym). */
+#define IODIRTY_EXPORT __attribute__((visibility("default")))
+
+struct iodirty_domain;
+
+/* Normalised domain parameters, after defaults are applied. */
+struct iodirty_domain_params {
+	uint32_t iova_bits;
+	uint32_t granule_shift;
+};
+
+struct iodirty_backend_ops {
+	const char *name;
+	/* Sets ctx->priv. May fail with -ENODEV when its device is missing. */
+	int (*open)(struct iodirty_ctx *ctx);
+	void (*close)(struct iodirty_ctx *ctx);
+	/* Fills a full-size caps struct (sz already set). */
+	void (*caps)(struct iodirty_ctx *ctx, struct iodirty_caps *caps);
+
+	/* Sets dom->priv. */
+	int (*domain_create)(struct iodirty_domain *dom,
+			     const struct iodirty_domain_params *p);
+	void (*domain_destroy)(struct iodirty_domain *dom);
+
+	int (*map)(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
+		   uint64_t length, uint32_t prot);
+	int (*unmap)(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
+		     uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped);
+	int (*translate)(struct iodirty_domain *dom, uint64_t iova,
+			 uint64_t *uaddr, uint64_t *contig);
+
+	int (*reserve)(struct iodirty_domain *dom, uint64_t iova,
+		       uint64_t length, uint32_t type);
+	int (*unreserve)(struct iodirty_domain *dom, uint64_t iova,
+			 uint64_t length);
+	/* Same contract as iodirty_reserved_regions()/iodirty_iova_ranges(). */
+	int (*reserved)(struct iodirty_domain *dom, struct iodirty_range *out,
+			size_t *count);
+	int (*iova_ranges)(struct iodirty_domain *dom,
+			   struct iodirty_range *out, size_t *count);
+
+	int (*set_tracking)(struct iodirty_domain *dom, bool enable);
+	int64_t (*read_dirty)(struct iodirty_domain *dom, uint64_t iova,
+			      uint64_t length, uint64_t page_size,
+			      uint64_t *bitmap, uint32_t flags);
+	int64_t (*read_dirty_uaddr)(struct iodirty_domain *dom, uint64_t uaddr,
+				    uint64_t length, uint64_t page_size,
+				    uint64_t *bitmap, uint32_t flags);
+
+	int (*dma)(struct iodirty_domain *dom, uint64_t iova, void *buf,
+		   uint64_t length, bool write);
+	int (*mark_dirty)(struct iodirty_domain *dom, uint64_t iova,
+			  uint64_t length);
+
+	/* Fills a full-size stats struct (sz already set). */
+	void (*stats)(struct iodirty_domain *dom, struct iodirty_stats *st);
+};
+
+struct iodirty_ctx {
+	const struct iodirty_backend_ops *ops;
+	void *priv;
+};
+
+struct iodirty_domain {
+	struct iodirty_ctx *ctx;
+	const struct iodirty_backend_ops *ops;
+	struct iodirty_domain_params params;
+	void *priv;
+};
+
+extern const struct iodirty_backend_ops iodirty_soft_ops;
+
+/*
+ * Options struct checks (opts.c). An input struct of @user_sz bytes is
+ * acceptable when user_sz >= sizeof(size_t) and every byte past @known_sz
+ * is zero. Returns 0, -EINVAL or -E2BIG.
+ */
+int iodirty_opts_check(const void *opts, size_t user_sz, size_t known_sz);
+
+/*
+ * Copies an input options struct into @dst (known_sz bytes, zero-filled
+ * first) after iodirty_opts_check(); fields past the caller's sz read as 0.
+ * A NULL @opts gives all zeroes. Returns 0, -EINVAL or -E2BIG.
+ */
+int iodirty_opts_copy_in(void *dst, size_t known_sz, const void *opts);
+
+/*
+ * Copies a library-filled output struct @src (known_sz bytes) to the
+ * caller's @dst, whose sz field says how large it is: fields that fit are
+ * written, bytes past known_sz are zeroed, sz is left as the caller set it.
+ * Returns 0 or -EINVAL (NULL, or sz < sizeof(size_t)).
+ */
+int iodirty_opts_copy_out(void *dst, const void *src, size_t known_sz);
+
+#endif /* IODIRTY_INTERNAL_H */

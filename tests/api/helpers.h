@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared helpers of the public-API tests (tests/api/).
+ *
+ * The tests only use the public header. They open their context from the
+ * environment (IODIRTY_BACKEND), so the same programs run on every backend;
+ * a backend that is missing makes the program exit with 77 (skip).
+ */
+#ifndef IODIRTY_TESTS_API_HELPERS_H
+#define IODIRTY_TESTS_API_HELPERS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+
+#include <libiodirty/iodirty.h>
+
+#define T_PAGE ((uint64_t)IODIRTY_PAGE_SIZE)
+#define T_SKIP 77
+
+/* The context every test of the program uses (opened by t_init()). */
+extern struct iodirty_ctx *t_ctx;
+extern struct iodirty_caps t_caps;
+
+/*
+ * Opens t_ctx with iodirty_ctx_open(NULL, NULL, ...) and reads its caps.
+ * Exits with 77 and a message when the backend is absent (-ENODEV or
+ * -EOPNOTSUPP), with 1 on any other failure.
+ */
+void t_init(const char *prog);
+void t_fini(void);
+
+/* Name of the backend under test. */
+bool t_backend_is(const char *name);
+
+/* Skips the current cmocka test unless the backend has every cap in @caps. */
+#define T_REQUIRE_CAPS(c)						\
+	do {								\
+		if ((t_caps.flags & (c)) != (c)) {			\
+			print_message("backend %s lacks caps 0x%llx\n",	\
+				      iodirty_ctx_backend(t_ctx),	\
+				      (unsigned long long)(c));		\
+			skip();						\
+		}							\
+	} while (0)
+
+/*
+ * Skips the current test unless the backend is the soft one: used by tests
+ * that map huge ranges of PROT_NONE address space, which only a backend
+ * that never touches (or pins) the memory can do.
+ */
+#define T_REQUIRE_SOFT()						\
+	do {								\
+		if (!t_backend_is("soft")) {				\
+			print_message("needs the soft backend\n");	\
+			skip();						\
+		}							\
+	} while (0)
+
+/* Creates a domain; iova_bits/granule 0 mean defaults. Asserts success. */
+struct iodirty_domain *t_domain(uint32_t iova_bits, uint64_t granule);
+
+/* Page-aligned (to @align, a power of two >= 4 KiB, or 0) zeroed RAM. */
+void *t_ram(size_t len, size_t align);
+void t_ram_free(void *p, size_t len);
+/* Address space only: PROT_NONE, MAP_NORESERVE. Freed by t_ram_free(). */
+void *t_vspace(size_t len, size_t align);
+
+/* Words needed for a bitmap of @bits bits. */
+static inline size_t t_words(uint64_t bits)
+{
+	return (size_t)((bits + 63) / 64);
+}
+
+static inline bool t_bit(const uint64_t *bm, uint64_t i)
+{
+	return (bm[i / 64] >> (i % 64)) & 1;
+}
+
+static inline void t_set_bit(uint64_t *bm, uint64_t i)
+{
+	bm[i / 64] |= 1ULL << (i % 64);
+}
+
+uint64_t t_popcount(const uint64_t *bm, size_t words);
+
+/* Reads the domain's stats (full struct). Asserts success. */
+void t_stats(struct iodirty_domain *dom, struct iodirty_stats *st);
+
+/* Number of dirty bits in [iova, iova + length) at the domain granule,
+ * read with NO_CLEAR (tracking must be on). */
+int64_t t_dirty_count(struct iodirty_domain *dom, uint64_t iova,
+		      uint64_t length);
+
+/* Small deterministic PRNG (splitmix64). */
+static inline uint64_t t_rand(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n), n > 0. */
+static inline uint64_t t_rand_below(uint64_t *s, uint64_t n)
+{
+	return t_rand(s) % n;
+}
+
+/*
+ * Seed for a randomised test: IODIRTY_TEST_SEED from the environment if
+ * set, else @dflt. Printed, so that a failure can be replayed.
+ */
+uint64_t t_seed(const char *what, uint64_t dflt);
+
+/* ------------------------------------------------------------------ */
+/* Domain-state snapshots                                             */
+/* ------------------------------------------------------------------ */
+
+#define T_SNAP_MAX_RANGES 64
+#define T_SNAP_MAX_PROBES 64
+
+/*
+ * Everything observable about a domain that a failing call must not
+ * change: the counters, the reserved regions and usable IOVA ranges,
+ * translations of chosen probe addresses, and (when tracking is on) the
+ * dirty bits of a window, read with NO_CLEAR.
+ */
+struct t_snap {
+	struct iodirty_stats st;
+	int resv_rc;
+	size_t nresv;
+	struct iodirty_range resv[T_SNAP_MAX_RANGES];
+	int ranges_rc;
+	size_t nranges;
+	struct iodirty_range ranges[T_SNAP_MAX_RANGES];
+	size_t nprobes;
+	uint64_t probe[T_SNAP_MAX_PROBES];
+	int probe_rc[T_SNAP_MAX_PROBES];
+	void *probe_addr[T_SNAP_MAX_PROBES];
+	uint64_t probe_contig[T_SNAP_MAX_PROBES];
+	uint64_t win_iova, win_len;
+	int64_t dirty_rc;
+	uint64_t *dirty;	/* win_len / granule bits */
+};
+
+/* What to look at. */
+struct t_snap_spec {
+	uint64_t win_iova, win_len;	/* dirty window (granule multiples) */
+	size_t nprobes;
+	uint64_t probe[T_SNAP_MAX_PROBES];
+};
+
+void t_snap_take(struct iodirty_domain *dom, const struct t_snap_spec *spec,
+		 struct t_snap *s);
+/* Asserts that @after equals @before (allowing for the one NO_CLEAR read
+ * that taking @before itself counted). Frees neither. */
+void t_snap_assert_equal(const struct t_snap *before,
+			 const struct t_snap *after);
+void t_snap_free(struct t_snap *s);
+
+/*
+ * Asserts that @call returns @err and that the domain is unchanged by it.
+ * @call is evaluated exactly once.
+ */
+#define T_EXPECT_ERR(dom, spec, call, err)				\
+	do {								\
+		struct t_snap b_, a_;					\
+		int64_t r_;						\
+		t_snap_take((dom), (spec), &b_);			\
+		r_ = (int64_t)(call);					\
+		if (r_ != (int64_t)(err))				\
+			print_error("%s:%d: %s returned %lld (%s), "	\
+				    "expected %lld (%s)\n",		\
+				    __FILE__, __LINE__, #call,		\
+				    (long long)r_,			\
+				    iodirty_strerror((int)r_),		\
+				    (long long)(err),			\
+				    iodirty_strerror((int)(err)));	\
+		assert_true(r_ == (int64_t)(err));			\
+		t_snap_take((dom), (spec), &a_);			\
+		t_snap_assert_equal(&b_, &a_);				\
+		t_snap_free(&b_);					\
+		t_snap_free(&a_);					\
+	} while (0)
+
+/* Asserts that an int64_t-returning expression equals @exp, with names. */
+#define T_EQ(expr, exp)							\
+	do {								\
+		int64_t e_ = (int64_t)(expr), x_ = (int64_t)(exp);	\
+		if (e_ != x_)						\
+			print_error("%s:%d: %s = %lld, expected %lld\n",\
+				    __FILE__, __LINE__, #expr,		\
+				    (long long)e_, (long long)x_);	\
+		assert_true(e_ == x_);					\
+	} while (0)
+
+#endif /* IODIRTY_TESTS_API_HELPERS_H */

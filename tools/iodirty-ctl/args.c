@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/*
+ * iodirty-ctl: command-line parsing shared by main.c and the subcommands.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "ctl.h"
+
+int ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv,
+	       const char *shortopts, const struct option *longopts)
+{
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c != '?' && c != ':')
+		return c;
+	if (optind > 0 && optind <= argc &&
+	    argv[optind - 1][0] == '-' && argv[optind - 1][1] == '-') {
+		const char *o = argv[optind - 1];
+
+		if (c == ':')
+			ctl_usage_err(cmd, "option '%s' requires an argument", o);
+		else
+			ctl_usage_err(cmd, "unrecognized or malformed option '%s'", o);
+	} else if (c == ':') {
+		ctl_usage_err(cmd, "option requires an argument -- '%c'", optopt);
+	} else {
+		ctl_usage_err(cmd, "invalid option -- '%c'", optopt);
+	}
+	return '?';
+}
+
+int ctl_common_opt(const struct ctl_cmd *cmd, struct ctl_global *g, int c,
+		   const char *arg)
+{
+	switch (c) {
+	case 'b':
+		if (!arg[0])
+			return ctl_usage_err(cmd, "--backend needs a name");
+		g->backend = arg;
+		return -1;
+	case 'h':
+		cmd->usage(stdout);
+		return CTL_EXIT_OK;
+	case '?':
+		return CTL_EXIT_USAGE;	/* already reported by ctl_getopt() */
+	default:
+		return ctl_usage_err(cmd, "unexpected option");
+	}
+}

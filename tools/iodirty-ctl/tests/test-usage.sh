@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# iodirty-ctl: usage errors exit 2, help and version exit 0.
+ctl=$1
+. "$(dirname "$0")/lib.sh"
+
+expect_rc 0 "--help exits 0" -- "$ctl" --help
+expect_grep "^Usage: iodirty-ctl" "$tmp/out" "--help prints usage to stdout"
+expect_rc 0 "--version exits 0" -- "$ctl" --version
+expect_grep "^iodirty-ctl [0-9]" "$tmp/out" "--version prints a version"
+expect_rc 0 "info --help exits 0" -- "$ctl" info --help
+expect_rc 0 "demo --help exits 0" -- "$ctl" demo --help
+
+expect_rc 2 "no command exits 2" -- "$ctl"
+expect_rc 2 "an unknown global option exits 2" -- "$ctl" --bogus info
+expect_grep "unrecognized" "$tmp/err" "the bad option is named"
+expect_rc 2 "an unknown short option exits 2" -- "$ctl" -Z info
+expect_rc 2 "an unknown command exits 2" -- "$ctl" frobnicate
+expect_rc 2 "an unknown info option exits 2" -- "$ctl" info --bogus
+expect_rc 2 "a missing option argument exits 2" -- "$ctl" demo --ram
+expect_rc 2 "--help with an argument exits 2" -- "$ctl" info --help=yes
+expect_rc 2 "a stray argument exits 2" -- "$ctl" info extra
+expect_rc 2 "a malformed size exits 2" -- "$ctl" demo --ram 12Q
+expect_rc 2 "a negative size exits 2" -- "$ctl" demo --ram -8M
+expect_rc 2 "an unaligned size exits 2" -- "$ctl" demo --ram 2049K
+expect_rc 2 "too small a RAM exits 2" -- "$ctl" demo --ram 1M
+expect_rc 2 "zero pages exits 2" -- "$ctl" demo --pages 0
+expect_rc 2 "more pages than RAM exits 2" -- "$ctl" demo --ram 2M --pages 512
+expect_rc 2 "a malformed seed exits 2" -- "$ctl" demo --seed 1x
+expect_rc 2 "an empty --backend exits 2" -- "$ctl" --backend "" info
+
+finish
