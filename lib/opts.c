@@ -55,3 +55,7 @@ int iodirty_opts_copy_out(void *dst, const void *src, size_t known_sz)
 	       user_sz - sizeof(size_t));
 	return 0;
 }
+
+/* Options structs are padding-free only where size_t is 64 bits wide. */
+_Static_assert(sizeof(size_t) == 8 && sizeof(void *) == 8,
+	       "libiodirty supports LP64 targets only");

@@ -38,6 +38,10 @@ IODIRTY_EXPORT const char *iodirty_strerror(int err)
 	case ENODEV:
 		return "backend device not present";
 	default:
-		return err < 0 ? strerror(-err) : "not an error code";
+		break;
 	}
+	/* strerrordesc_np(), unlike strerror(), is thread-safe. */
+	if (err < 0 && strerrordesc_np(-err))
+		return strerrordesc_np(-err);
+	return "unknown error";
 }

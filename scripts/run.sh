@@ -99,7 +99,7 @@ cmd_demo() {
 	configure build "${BUILD_OPTS[@]}"
 	log "building"
 	meson compile -C build
-	log "build/tools/iodirty-ctl/iodirty-ctl demo $*"
+	log "build/tools/iodirty-ctl/iodirty-ctl demo${*:+ $*}"
 	exec build/tools/iodirty-ctl/iodirty-ctl demo "$@"
 }
 
@@ -145,7 +145,9 @@ try:
                 skipped += 1
             else:
                 failed += 1
-            for s in t.get("suite", []):
+            # "project:suite1+suite2 / test name"
+            head = t.get("name", "").split(" / ", 1)[0]
+            for s in t.get("suite") or head.split(":", 1)[-1].split("+"):
                 suites.add(s.split(":", 1)[-1])
 except FileNotFoundError:
     pass

@@ -35,7 +35,10 @@
  *   -ENODATA       a dirty report was requested while dirty tracking is off.
  *   -EMSGSIZE      an output array is too small; the needed count is
  *                  stored in *count.
- *   -ENOMEM        out of memory; nothing was changed.
+ *   -ENOSPC        map: the domain already holds caps.max_mappings mappings.
+ *   -EFAULT        (kernel backends) user memory cannot be pinned or read.
+ *   -ENOMEM        out of memory, or (kernel backends) the pinned pages
+ *                  would exceed RLIMIT_MEMLOCK; nothing was changed.
  *   -ENODEV        the backend's device (e.g. /dev/iodirty) is not present.
  *
  * Options structs
@@ -47,18 +50,22 @@
  * written); an older library refuses a newer, longer one only if the caller
  * set a field it does not know (-E2BIG). sz below sizeof(size_t) is
  * -EINVAL. Passing NULL for an input options struct means all defaults.
+ * The library supports 64-bit (LP64) targets only, where these structs have
+ * no padding.
  *
  * Thread safety
  * -------------
  * - iodirty_ctx_open() and iodirty_ctx_close() must not race with other
  *   calls on the same context; distinct contexts are independent.
- *   iodirty_domain_create() may be called concurrently on one context.
+ *   iodirty_ctx_caps(), iodirty_ctx_backend() and iodirty_domain_create()
+ *   may be called concurrently on one context. iodirty_strerror() is
+ *   thread-safe.
  * - All domain functions may be called from any number of threads at once,
  *   except iodirty_domain_destroy(), which must be the last call on the
  *   domain.
  * - Map, unmap, reserve, unreserve and tracking start/stop serialise with
- *   each other and with DMA, mark-dirty and translate calls of the domain.
- *   DMA, mark-dirty, translate and dirty reads run in parallel with each
+ *   each other and with every other call on the domain. DMA, mark-dirty,
+ *   translate, dirty reads, list and stats calls run in parallel with each
  *   other.
  * - No write is lost: a DMA write or mark-dirty that returned before a
  *   read-and-clear began is reported by that read-and-clear; one that runs
@@ -66,12 +73,26 @@
  *   neither. A write that was reported once is not reported again unless it
  *   is written again (except that reads of ranges that cut a dirty granule
  *   report without clearing it, see iodirty_read_dirty_uaddr()).
- * - Unmap with a dirty report is atomic: every write completed before the
- *   unmap returns is either in the returned bitmap or was reported by an
- *   earlier read, and DMA after the unmap fails with -ENOENT.
+ * - On backends with IODIRTY_CAP_UNMAP_DIRTY_ATOMIC, unmap with a dirty
+ *   report is atomic: every write completed before the unmap returns is
+ *   either in the returned bitmap or was reported by an earlier read, and
+ *   DMA after the unmap fails with -ENOENT. Backends without it read, then
+ *   unmap: a device write between the two can be lost; the caller must
+ *   quiesce the device for the range first.
  */
 #ifndef LIBIODIRTY_IODIRTY_H
 #define LIBIODIRTY_IODIRTY_H
+
+/*
+ * g++ (12 at least) warns (-Wmissing-field-initializers) about every member
+ * a C++20 designated initialiser leaves out, though they are zero by
+ * definition, so IODIRTY_OPTS() would break -Wextra -Werror C++ builds. A
+ * system header is exempt, in expansions of its macros too, as this header
+ * already is when found through the default include path.
+ */
+#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC system_header
+#endif
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -135,7 +156,10 @@ int iodirty_ctx_open(const char *backend, const struct iodirty_ctx_opts *opts,
  */
 void iodirty_ctx_close(struct iodirty_ctx *ctx);
 
-/** iodirty_ctx_backend() - name of the context's backend ("soft", ...). */
+/**
+ * iodirty_ctx_backend() - name of the context's backend ("soft", ...): a
+ * static string, valid for the life of the process. NULL for a NULL @ctx.
+ */
 const char *iodirty_ctx_backend(const struct iodirty_ctx *ctx);
 
 /* The backend implements iodirty_set_dirty_tracking() and the reads. */
@@ -158,14 +182,14 @@ struct iodirty_caps {
 	uint64_t granules;	/* bit n set: 2^n is a valid dirty granule */
 	uint32_t max_iova_bits;	/* widest IOVA space a domain may have */
 	uint32_t default_iova_bits;
-	uint64_t max_mappings;	/* 0: limited only by memory */
+	uint64_t max_mappings;	/* per domain; 0: limited only by memory */
 };
 
 /**
  * iodirty_ctx_caps() - what the backend can do.
  * @caps: caps->sz must be set (use IODIRTY_OPTS); fields that fit in
  *        caps->sz are written, bytes past what the library knows are zeroed.
- * Return: 0, -EINVAL (NULL, or sz too small to hold flags).
+ * Return: 0, -EINVAL (NULL, or caps->sz < sizeof(size_t)).
  */
 int iodirty_ctx_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps);
 
@@ -182,8 +206,9 @@ struct iodirty_domain_opts {
 
 /**
  * iodirty_domain_create() - create an empty IO address space.
- * Return: 0, -EINVAL (@out NULL, iova_bits out of range, granule not a
- * power of two or not in caps.granules), -EOPNOTSUPP, -E2BIG, -ENOMEM.
+ * Return: 0, -EINVAL (@ctx or @out NULL, iova_bits not 0 and outside
+ * 20..caps.max_iova_bits, granule not a power of two, not in caps.granules
+ * or not smaller than the IOVA space), -EOPNOTSUPP, -E2BIG, -ENOMEM.
  */
 int iodirty_domain_create(struct iodirty_ctx *ctx,
 			  const struct iodirty_domain_opts *opts,
@@ -215,7 +240,7 @@ void iodirty_domain_destroy(struct iodirty_domain *dom);
  *
  * Return: 0, -EINVAL (alignment, zero length, no permission bit),
  * -EOPNOTSUPP (unknown flag), -EOVERFLOW, -ERANGE, -EEXIST, -EADDRNOTAVAIL,
- * -ENOMEM.
+ * -ENOSPC, -EFAULT, -ENOMEM.
  */
 int iodirty_map(struct iodirty_domain *dom, uint64_t iova, void *addr,
 		uint64_t length, uint32_t flags);
@@ -229,11 +254,11 @@ struct iodirty_unmap_opts {
 	 * of the range is read, cleared and OR-ed into dirty_bitmap (same
 	 * layout as iodirty_read_dirty()) in the same step as the unmap. iova
 	 * and length must then be multiples of page_size, and tracking must
-	 * be on (-ENODATA otherwise).
+	 * be on (-ENODATA otherwise). page_size is ignored without a bitmap.
 	 */
 	uint64_t page_size;
 	uint64_t *dirty_bitmap;
-	uint64_t unmapped;	/* out: bytes that were mapped and now are not */
+	uint64_t unmapped;	/* out, on success: bytes unmapped */
 };
 
 /**
@@ -245,7 +270,8 @@ struct iodirty_unmap_opts {
  * are dropped unless reported through @opts.
  *
  * Return: 0, -EINVAL, -EOPNOTSUPP (also: the range cuts a mapping and the
- * backend lacks IODIRTY_CAP_PARTIAL_UNMAP), -E2BIG, -EOVERFLOW, -ERANGE,
+ * backend lacks IODIRTY_CAP_PARTIAL_UNMAP, or a dirty report was asked of a
+ * backend without IODIRTY_CAP_DIRTY_TRACKING), -E2BIG, -EOVERFLOW, -ERANGE,
  * -ENOENT (nothing mapped in the range), -ENODATA, -ENOMEM.
  */
 int iodirty_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
@@ -253,10 +279,11 @@ int iodirty_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
 
 /**
  * iodirty_translate() - user address that @iova maps to.
- * @addr:   receives the address.
+ * @iova:   any byte address (no alignment needed).
+ * @addr:   receives the address of that very byte.
  * @contig: optional; receives how many bytes from @iova on are mapped
  *          contiguously, in IOVA and in user address, with equal
- *          permissions.
+ *          permissions (at least 1).
  * Return: 0, -EINVAL, -ERANGE, -ENOENT.
  */
 int iodirty_translate(struct iodirty_domain *dom, uint64_t iova, void **addr,
@@ -289,7 +316,8 @@ int iodirty_reserve(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
 
 /**
  * iodirty_unreserve() - remove a reserved region added by iodirty_reserve().
- * Return: 0, -EINVAL, -ENOENT (no region with exactly that range).
+ * Return: 0, -EINVAL, -EOVERFLOW, -ERANGE, -ENOENT (no region with exactly
+ * that range), -EOPNOTSUPP (no IODIRTY_CAP_USER_RESERVE).
  */
 int iodirty_unreserve(struct iodirty_domain *dom, uint64_t iova,
 		      uint64_t length);
@@ -364,7 +392,9 @@ int64_t iodirty_read_dirty(struct iodirty_domain *dom, uint64_t iova,
  * (possible only when the granule is larger than IODIRTY_PAGE_SIZE) is
  * reported but not cleared, so that a read of the neighbouring range still
  * sees it.
- * Return: as iodirty_read_dirty().
+ * Return: the number of bits of @bitmap this call changed from 0 to 1, or
+ * -EINVAL, -EOPNOTSUPP (also: no IODIRTY_CAP_UADDR_REPORT), -EOVERFLOW,
+ * -ENODATA. User addresses have no width limit, so no -ERANGE.
  */
 int64_t iodirty_read_dirty_uaddr(struct iodirty_domain *dom, const void *addr,
 				 uint64_t length, uint64_t page_size,
@@ -378,17 +408,18 @@ int64_t iodirty_read_dirty_uaddr(struct iodirty_domain *dom, const void *addr,
  * iodirty_dma_write() - write @length bytes from @buf at @iova through the
  * domain and mark the granules written as dirty (if tracking is on).
  * Byte granular; may cross mappings that are contiguous in IOVA.
- * Return: 0, -EINVAL, -EOVERFLOW, -ERANGE, -ENOENT (a byte is unmapped:
- * nothing was written), -EACCES (a mapping lacks IODIRTY_MAP_WRITE: nothing
- * was written), -ENOMEM (tracking memory: nothing was written).
+ * Return: 0, -EINVAL (NULL, zero length), -EOVERFLOW, -ERANGE, -ENOENT (a
+ * byte is unmapped: nothing was written), -EACCES (a mapping lacks
+ * IODIRTY_MAP_WRITE: nothing was written), -ENOMEM (tracking memory:
+ * nothing was written), -EOPNOTSUPP (no IODIRTY_CAP_DMA_RW).
  */
 int iodirty_dma_write(struct iodirty_domain *dom, uint64_t iova,
 		      const void *buf, uint64_t length);
 
 /**
  * iodirty_dma_read() - read @length bytes at @iova through the domain.
- * Return: 0, -EINVAL, -EOVERFLOW, -ERANGE, -ENOENT, -EACCES (no
- * IODIRTY_MAP_READ).
+ * Return: 0, -EINVAL (NULL, zero length), -EOVERFLOW, -ERANGE, -ENOENT,
+ * -EACCES (no IODIRTY_MAP_READ), -EOPNOTSUPP (no IODIRTY_CAP_DMA_RW).
  */
 int iodirty_dma_read(struct iodirty_domain *dom, uint64_t iova, void *buf,
 		     uint64_t length);
@@ -396,9 +427,11 @@ int iodirty_dma_read(struct iodirty_domain *dom, uint64_t iova, void *buf,
 /**
  * iodirty_mark_dirty() - record that [iova, iova + length) was written by
  * the caller through its own pointer (e.g. one from iodirty_translate()).
- * Byte granular. Call it after the write is complete. Does nothing while
- * tracking is off. The range must be mapped (writable or not).
- * Return: 0, -EINVAL, -EOVERFLOW, -ERANGE, -ENOENT, -ENOMEM (nothing marked).
+ * Byte granular. Call it after the write is complete. The range must be
+ * mapped (writable or not), whether tracking is on or not; while it is off,
+ * nothing is recorded.
+ * Return: 0, -EINVAL (zero length), -EOVERFLOW, -ERANGE, -ENOENT, -ENOMEM
+ * (nothing marked).
  */
 int iodirty_mark_dirty(struct iodirty_domain *dom, uint64_t iova,
 		       uint64_t length);
@@ -425,11 +458,14 @@ struct iodirty_stats {
  * iodirty_domain_stats() - read the domain's counters.
  * @st: st->sz must be set (use IODIRTY_OPTS); fields past st->sz are not
  *      written, bytes past what the library knows are zeroed.
- * Return: 0, -EINVAL.
+ * Return: 0, -EINVAL (NULL, or st->sz < sizeof(size_t)).
  */
 int iodirty_domain_stats(struct iodirty_domain *dom, struct iodirty_stats *st);
 
-/** iodirty_strerror() - short description of a negative errno of this API. */
+/**
+ * iodirty_strerror() - short description of a negative errno of this API;
+ * other values get the C library's text. Never NULL; static storage.
+ */
 const char *iodirty_strerror(int err);
 
 #ifdef __cplusplus

@@ -304,24 +304,13 @@ void iod_dirty_mark(struct iod_dirty *d, uint64_t first, uint64_t end)
  * @out: caller bitmap
  * @first: granule of bit 0 of @out
  * @shift: log2 of the granules per output bit
- * @last_bit: last output bit counted (shift >= 6, where several words fold
- *	into one bit), UINT64_MAX if none yet
- * @count: distinct output bits found set
- * @group_low: for 0 < shift < 6, the lowest bit of every group of 2^shift
- * @nsteps: number of compaction steps (6 - shift)
- * @step_shift: right shift of each compaction step
- * @step_mask: mask of each compaction step
+ * @count: output bits this harvest changed from 0 to 1
  */
 struct dirty_bitmap {
 	uint64_t *out;
 	uint64_t first;
 	unsigned int shift;
-	uint64_t last_bit;
 	uint64_t count;
-	uint64_t group_low;
-	unsigned int nsteps;
-	unsigned int step_shift[6];
-	uint64_t step_mask[6];
 };
 
 /**
@@ -342,56 +331,69 @@ struct dirty_walk {
 	struct dirty_bitmap *bm;
 };
 
-/* Mask with bit 0 of every @t-bit group set (@t a power of two <= 64). */
-static uint64_t dirty_every(unsigned int t)
+/**
+ * dirty_fold() - one bit per group of 2^@shift bits of a word
+ * @x: a word of granule bits
+ * @shift: 0 to 5
+ *
+ * OR-folds every group into its lowest bit and masks the others off, then
+ * packs those bits at the bottom: each step turns chunks of c bits every t
+ * bits into chunks of 2c bits every 2t bits (shift t - c, keep 2c bits of
+ * every 2t), until the 64 >> @shift bits are contiguous.
+ *
+ * Return: bit k set iff some bit of [k << shift, (k + 1) << shift) of @x is.
+ */
+static inline uint64_t dirty_fold(uint64_t x, unsigned int shift)
 {
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < 64; i += t)
-		v |= 1ULL << i;
-	return v;
-}
-
-static void dirty_bitmap_setup(struct dirty_bitmap *bm, uint64_t *out,
-			       uint64_t first, unsigned int shift)
-{
-	unsigned int c, t;
-
-	bm->out = out;
-	bm->first = first;
-	bm->shift = shift;
-	bm->last_bit = UINT64_MAX;
-	bm->count = 0;
-	bm->nsteps = 0;
-	if (shift == 0 || shift >= 6)
-		return;
-	/*
-	 * After OR-folding, bit k * 2^shift holds group k. Each step turns
-	 * chunks of c bits every t bits into chunks of 2c bits every 2t
-	 * bits, until all 64 >> shift bits are packed at the bottom.
-	 */
-	bm->group_low = dirty_every(1u << shift);
-	for (c = 1, t = 1u << shift; t < 64; c *= 2, t *= 2) {
-		bm->step_shift[bm->nsteps] = t - c;
-		bm->step_mask[bm->nsteps] = ((1ULL << (2 * c)) - 1) *
-					    dirty_every(2 * t);
-		bm->nsteps++;
+	switch (shift) {
+	case 1:
+		x |= x >> 1;
+		x &= 0x5555555555555555ULL;
+		x = (x | x >> 1) & 0x3333333333333333ULL;
+		x = (x | x >> 2) & 0x0f0f0f0f0f0f0f0fULL;
+		x = (x | x >> 4) & 0x00ff00ff00ff00ffULL;
+		x = (x | x >> 8) & 0x0000ffff0000ffffULL;
+		x = (x | x >> 16) & 0x00000000ffffffffULL;
+		return x;
+	case 2:
+		x |= x >> 1;
+		x |= x >> 2;
+		x &= 0x1111111111111111ULL;
+		x = (x | x >> 3) & 0x0303030303030303ULL;
+		x = (x | x >> 6) & 0x000f000f000f000fULL;
+		x = (x | x >> 12) & 0x000000ff000000ffULL;
+		x = (x | x >> 24) & 0x000000000000ffffULL;
+		return x;
+	case 3:
+		x |= x >> 1;
+		x |= x >> 2;
+		x |= x >> 4;
+		x &= 0x0101010101010101ULL;
+		x = (x | x >> 7) & 0x0003000300030003ULL;
+		x = (x | x >> 14) & 0x0000000f0000000fULL;
+		x = (x | x >> 28) & 0x00000000000000ffULL;
+		return x;
+	case 4:
+		x |= x >> 1;
+		x |= x >> 2;
+		x |= x >> 4;
+		x |= x >> 8;
+		x &= 0x0001000100010001ULL;
+		x = (x | x >> 15) & 0x0000000300000003ULL;
+		x = (x | x >> 30) & 0x000000000000000fULL;
+		return x;
+	case 5:
+		x |= x >> 1;
+		x |= x >> 2;
+		x |= x >> 4;
+		x |= x >> 8;
+		x |= x >> 16;
+		x &= 0x0000000100000001ULL;
+		x = (x | x >> 31) & 0x0000000000000003ULL;
+		return x;
+	default:
+		return x;
 	}
-}
-
-/* One output bit per group of 2^shift bits of @x (0 < shift < 6). */
-static inline uint64_t dirty_compact(const struct dirty_bitmap *bm,
-				     uint64_t x)
-{
-	unsigned int i;
-
-	for (i = 0; i < bm->shift; i++)
-		x |= x >> (1u << i);
-	x &= bm->group_low;
-	for (i = 0; i < bm->nsteps; i++)
-		x = (x | (x >> bm->step_shift[i])) & bm->step_mask[i];
-	return x;
 }
 
 /**
@@ -403,6 +405,14 @@ static inline uint64_t dirty_compact(const struct dirty_bitmap *bm,
  * The range was cut to whole output bits, so no bit at or past
  * (end - first) >> shift can be set.
  */
+/* ORs @bits into @w, counting the bits that were clear. */
+static inline void dirty_bitmap_or(struct dirty_bitmap *bm, uint64_t *w,
+				   uint64_t bits)
+{
+	bm->count += iod_popcount64(bits & ~*w);
+	*w |= bits;
+}
+
 static inline void dirty_bitmap_emit(struct dirty_bitmap *bm, uint64_t base,
 				     uint64_t mask)
 {
@@ -412,15 +422,10 @@ static inline void dirty_bitmap_emit(struct dirty_bitmap *bm, uint64_t base,
 	if (bm->shift >= 6) {
 		/* first is 64-aligned here, so base >= first. */
 		pos = (base - bm->first) >> bm->shift;
-		bm->out[pos / 64] |= 1ULL << (pos % 64);
-		if (pos != bm->last_bit) {
-			bm->last_bit = pos;
-			bm->count++;
-		}
+		dirty_bitmap_or(bm, &bm->out[pos / 64], 1ULL << (pos % 64));
 		return;
 	}
-	if (bm->shift)
-		x = dirty_compact(bm, x);
+	x = dirty_fold(x, bm->shift);
 	if (base < bm->first) {
 		/* First word of an unaligned range: lower bits are clear. */
 		x >>= (bm->first - base) >> bm->shift;
@@ -429,10 +434,9 @@ static inline void dirty_bitmap_emit(struct dirty_bitmap *bm, uint64_t base,
 		pos = (base - bm->first) >> bm->shift;
 	}
 	off = pos % 64;
-	bm->out[pos / 64] |= x << off;
+	dirty_bitmap_or(bm, &bm->out[pos / 64], x << off);
 	if (off && (x >> (64 - off)))
-		bm->out[pos / 64 + 1] |= x >> (64 - off);
-	bm->count += iod_popcount64(x);
+		dirty_bitmap_or(bm, &bm->out[pos / 64 + 1], x >> (64 - off));
 }
 
 /**
@@ -666,7 +670,10 @@ uint64_t iod_dirty_harvest_bitmap(struct iod_dirty *d, uint64_t first,
 	end = first + (nbits << shift);
 	if (!dirty_clamp(d, first, &end))
 		return 0;
-	dirty_bitmap_setup(&bm, out, first, shift);
+	bm.out = out;
+	bm.first = first;
+	bm.shift = shift;
+	bm.count = 0;
 	w.first = first;
 	w.last = end - 1;
 	w.clear = clear;

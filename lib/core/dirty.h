@@ -80,7 +80,11 @@ uint64_t iod_dirty_harvest(struct iod_dirty *d, uint64_t first, uint64_t end,
  * Reads [first, end) into a caller bitmap: granule g sets bit
  * (g - first) >> @shift of @out (OR-ed in, little-endian u64 words).
  * @first must be a multiple of 2^@shift. Returns the number of bits of
- * @out found set by this call (whether or not they were set before).
+ * @out this call changed from 0 to 1.
+ * @out has (end - first) >> @shift bits: only whole groups of 2^@shift
+ * granules are read, a trailing partial group is neither reported nor
+ * cleared. Returns 0 and does nothing if @shift >= 64 or @first is not
+ * aligned.
  */
 uint64_t iod_dirty_harvest_bitmap(struct iod_dirty *d, uint64_t first,
 				  uint64_t end, unsigned int shift,

@@ -27,8 +27,8 @@
 struct hs_chunk {
 	struct iod_avl_node node;	/* in hs->chunks, by key */
 	uint64_t key;			/* page >> HS_CHUNK_SHIFT */
-	uint32_t card;			/* pages in the set, 0..HS_CHUNK_PAGES */
-	uint32_t cap;			/* array capacity (power of 2); 0: bitmap */
+	uint32_t card;			/* pages in the set, 0..65536 */
+	uint32_t cap;			/* array capacity (2^n); 0: bitmap */
 	union {
 		uint16_t *arr;		/* card sorted distinct offsets */
 		uint64_t *bits;		/* HS_BITMAP_WORDS words */
@@ -248,6 +248,15 @@ static uint32_t arr_run_start(const struct hs_chunk *c, uint32_t j)
 }
 
 /* ---- container level: offsets [lo, hi), 0 <= lo < hi <= 65536 ---- */
+
+static void chunk_free(struct hs_chunk *c)
+{
+	if (hs_is_bitmap(c))
+		iod_free(c->bits);
+	else
+		iod_free(c->arr);
+	iod_free(c);
+}
 
 static uint32_t chunk_count(const struct hs_chunk *c, uint32_t lo, uint32_t hi)
 {
@@ -470,17 +479,20 @@ static struct hs_chunk *chunk_create(struct iod_holeset *hs, uint64_t key,
 {
 	struct iod_avl_node **link = &hs->chunks.node, *parent = NULL;
 	struct hs_chunk *c = iod_zalloc(sizeof(*c));
+	void *data;
 
 	if (!c)
 		return NULL;
 	c->key = key;
 	if (hi - lo > HS_ARRAY_MAX) {
 		c->bits = iod_zalloc(HS_BITMAP_BYTES);
+		data = c->bits;
 	} else {
 		c->cap = hs_roundup_cap(hi - lo);
 		c->arr = iod_alloc((size_t)c->cap * sizeof(uint16_t));
+		data = c->arr;
 	}
-	if (!c->arr) {
+	if (!data) {
 		iod_free(c);
 		return NULL;
 	}
@@ -503,8 +515,7 @@ static void chunk_drop(struct iod_holeset *hs, struct hs_chunk *c)
 	iod_avl_erase(&hs->chunks, &c->node, NULL);
 	hs->mem_bytes -= sizeof(*c) + hs_data_bytes(c);
 	hs->empties--;
-	iod_free(c->arr);
-	iod_free(c);
+	chunk_free(c);
 }
 
 /* Frees the empty containers with keys in [kfirst, kend). */
@@ -520,6 +531,10 @@ static void hs_drop_empties(struct iod_holeset *hs, uint64_t kfirst,
 	}
 }
 
+/**
+ * iod_holeset_init() - set up an empty hole set
+ * @hs: set to initialise; allocates nothing
+ */
 void iod_holeset_init(struct iod_holeset *hs)
 {
 	hs->chunks.node = NULL;
@@ -528,6 +543,10 @@ void iod_holeset_init(struct iod_holeset *hs)
 	hs->empties = 0;
 }
 
+/**
+ * iod_holeset_fini() - free every container, pending reservations included
+ * @hs: set; left empty and reusable
+ */
 void iod_holeset_fini(struct iod_holeset *hs)
 {
 	struct iod_avl_node *n = hs->chunks.node;
@@ -535,7 +554,6 @@ void iod_holeset_fini(struct iod_holeset *hs)
 	/* Post-order walk through parent pointers: no recursion, no erase. */
 	while (n) {
 		struct iod_avl_node *parent;
-		struct hs_chunk *c;
 
 		if (n->left) {
 			n = n->left;
@@ -552,18 +570,24 @@ void iod_holeset_fini(struct iod_holeset *hs)
 			else
 				parent->right = NULL;
 		}
-		c = hs_entry(n);
-		iod_free(c->arr);
-		iod_free(c);
+		chunk_free(hs_entry(n));
 		n = parent;
 	}
 	iod_holeset_init(hs);
 }
 
-/*
- * Walks the chunks of [first, end) one by one, creating or preparing
- * each one's container. A range covering many chunks costs O(chunks), an
- * array container O(log) to size its growth: no page-by-page work.
+/**
+ * iod_holeset_reserve() - allocate what adding [@first, @end) will need
+ * @hs: set
+ * @first: first page
+ * @end: page after the last one
+ *
+ * Walks the chunks of the range one by one, creating or preparing each
+ * one's container. A range covering many chunks costs O(chunks), an array
+ * container O(log) to size its growth: no page-by-page work. Containers
+ * created here stay empty until the add.
+ *
+ * Return: 0, or -ENOMEM with the contents unchanged.
  */
 int iod_holeset_reserve(struct iod_holeset *hs, uint64_t first, uint64_t end)
 {
@@ -601,6 +625,15 @@ fail:
 	return -ENOMEM;
 }
 
+/**
+ * iod_holeset_add() - add pages [@first, @end) after reserving them
+ * @hs: set
+ * @first: first page
+ * @end: page after the last one
+ *
+ * O(chunks of the range + size of the arrays touched); allocates nothing
+ * after a successful iod_holeset_reserve() of the same range.
+ */
 void iod_holeset_add(struct iod_holeset *hs, uint64_t first, uint64_t end)
 {
 	uint64_t k, kfirst, klast;
@@ -642,6 +675,15 @@ void iod_holeset_add(struct iod_holeset *hs, uint64_t first, uint64_t end)
 		iod_holeset_unreserve(hs);
 }
 
+/**
+ * iod_holeset_remove() - remove pages [@first, @end); never fails
+ * @hs: set
+ * @first: first page
+ * @end: page after the last one
+ *
+ * Frees the containers left empty (pending reservations in the range
+ * too). May try to shrink the others, giving up quietly without memory.
+ */
 void iod_holeset_remove(struct iod_holeset *hs, uint64_t first, uint64_t end)
 {
 	struct hs_chunk *c, *next;
@@ -670,6 +712,12 @@ void iod_holeset_remove(struct iod_holeset *hs, uint64_t first, uint64_t end)
 	}
 }
 
+/**
+ * iod_holeset_unreserve() - free the containers no add filled
+ * @hs: set
+ *
+ * O(containers) when there are any such, O(1) otherwise.
+ */
 void iod_holeset_unreserve(struct iod_holeset *hs)
 {
 	struct hs_chunk *c, *next;
@@ -682,6 +730,14 @@ void iod_holeset_unreserve(struct iod_holeset *hs)
 	}
 }
 
+/**
+ * iod_holeset_count() - number of pages of [@first, @end) in the set
+ * @hs: set
+ * @first: first page
+ * @end: page after the last one
+ *
+ * Whole chunks are counted from the cached count of their container.
+ */
 uint64_t iod_holeset_count(const struct iod_holeset *hs, uint64_t first,
 			   uint64_t end)
 {
@@ -700,6 +756,11 @@ uint64_t iod_holeset_count(const struct iod_holeset *hs, uint64_t first,
 	return n;
 }
 
+/**
+ * iod_holeset_test() - is @page in the set?
+ * @hs: set
+ * @page: page number
+ */
 bool iod_holeset_test(const struct iod_holeset *hs, uint64_t page)
 {
 	const struct hs_chunk *c = hs_floor(hs, page >> HS_CHUNK_SHIFT);
@@ -708,6 +769,16 @@ bool iod_holeset_test(const struct iod_holeset *hs, uint64_t page)
 	       chunk_test(c, (uint32_t)(page & HS_CHUNK_MASK));
 }
 
+/**
+ * iod_holeset_next_hole() - smallest page of [@first, @end) in the set
+ * @hs: set
+ * @first: first page
+ * @end: page after the last one
+ *
+ * Only visits containers, so empty stretches cost nothing.
+ *
+ * Return: the page, or @end if none.
+ */
 uint64_t iod_holeset_next_hole(const struct iod_holeset *hs, uint64_t first,
 			       uint64_t end)
 {
@@ -728,10 +799,17 @@ uint64_t iod_holeset_next_hole(const struct iod_holeset *hs, uint64_t first,
 	return end;
 }
 
-/*
+/**
+ * iod_holeset_next_present() - smallest page of [@first, @end) not in it
+ * @hs: set
+ * @first: first page
+ * @end: page after the last one
+ *
  * A chunk without a container is all present, so the walk stops at the
  * first chunk that has none; it only goes on through containers of
  * consecutive chunks that are full (O(1) each) over the searched part.
+ *
+ * Return: the page, or @end if none.
  */
 uint64_t iod_holeset_next_present(const struct iod_holeset *hs,
 				  uint64_t first, uint64_t end)
@@ -759,6 +837,16 @@ uint64_t iod_holeset_next_present(const struct iod_holeset *hs,
 	}
 }
 
+/**
+ * iod_holeset_prev_present() - largest page of [@first, @end) not in it
+ * @hs: set
+ * @first: first page
+ * @end: page after the last one
+ *
+ * The mirror image of iod_holeset_next_present(), walking down.
+ *
+ * Return: the page, or @end if none.
+ */
 uint64_t iod_holeset_prev_present(const struct iod_holeset *hs,
 				  uint64_t first, uint64_t end)
 {
@@ -801,6 +889,13 @@ static bool chunk_check(const struct hs_chunk *c)
 	return true;
 }
 
+/**
+ * iod_holeset_check() - verify the invariants, for tests
+ * @hs: set
+ * @info: receives the shape of the set when not NULL
+ *
+ * Return: 0, or -EUCLEAN if anything is inconsistent.
+ */
 int iod_holeset_check(const struct iod_holeset *hs,
 		      struct iod_holeset_info *info)
 {

@@ -97,40 +97,140 @@ int64_t iod_iopt_read_dirty(struct iod_iopt *iopt, uint64_t iova,
 	return ret;
 }
 
-/* Translates dirty granules of one area into user-address bitmap bits. */
-struct uemit {
+/* Called for each mapped run: IOVA page, user page, number of pages. */
+typedef void (*run_fn)(void *arg, uint64_t page, uint64_t upage, uint64_t n);
+
+/* Calls @fn for each mapped run of IOVA pages [p0, p1), in IOVA order. */
+static void present_runs(struct iod_iopt *iopt, uint64_t p0, uint64_t p1,
+			 run_fn fn, void *arg)
+{
+	struct iod_area *a;
+
+	for (a = iopt_area_from(iopt, p0); a && a->first < p1;
+	     a = area_next(a)) {
+		uint64_t s = iod_max_u64(a->first, p0);
+		uint64_t e = iod_min_u64(area_end(a), p1);
+
+		while (s < e) {
+			uint64_t x;
+
+			s = iod_holeset_next_present(&iopt->holes, s, e);
+			if (s >= e)
+				break;
+			x = iod_holeset_next_hole(&iopt->holes, s, e);
+			fn(arg, s, a->ufirst + (s - a->first), x - s);
+			s = x;
+		}
+	}
+}
+
+/* State of a user-address report. */
+struct ureport {
+	struct iod_iopt *iopt;
 	uint64_t *out;
-	uint64_t q0;		/* user page of bit 0 */
+	uint64_t q0, q1;	/* user pages queried; bit 0 is at q0 */
 	unsigned int oshift;	/* log2(pages per bitmap bit) */
 	unsigned int gp;	/* log2(pages per granule) */
-	const struct iod_area *a;
-	uint64_t i0, i1;	/* IOVA pages of the area inside the query */
+	const struct iod_area *a;	/* area being harvested (gp == 0) */
+	bool covered;		/* granule_covered() result */
 	uint64_t newly;		/* bits turned from 0 to 1 */
 };
 
-static void uemit_fn(void *arg, uint64_t base, uint64_t mask)
+/* Sets the bits of user pages [u, u + n) that lie inside the query. */
+static void report_upages(void *arg, uint64_t page, uint64_t u, uint64_t n)
 {
-	struct uemit *u = arg;
+	struct ureport *r = arg;
+	uint64_t b0, b1;
 
-	while (mask) {
-		uint64_t g = base + iod_ctz64(mask);
-		uint64_t p0 = iod_max_u64(g << u->gp, u->i0);
-		uint64_t p1 = iod_min_u64((g + 1) << u->gp, u->i1);
-		uint64_t b0 = (u->a->ufirst + (p0 - u->a->first) - u->q0)
-			      >> u->oshift;
-		uint64_t b1 = (u->a->ufirst + (p1 - 1 - u->a->first) - u->q0)
-			      >> u->oshift;
+	(void)page;
+	if (u + n <= r->q0 || u >= r->q1)
+		return;
+	b0 = (iod_max_u64(u, r->q0) - r->q0) >> r->oshift;
+	b1 = (iod_min_u64(u + n, r->q1) - 1 - r->q0) >> r->oshift;
+	for (; b0 <= b1; b0++) {
+		uint64_t bit = 1ULL << (b0 & 63);
 
-		mask &= mask - 1;
-		for (; b0 <= b1; b0++) {
-			uint64_t bit = 1ULL << (b0 & 63);
-
-			if (!(u->out[b0 >> 6] & bit)) {
-				u->out[b0 >> 6] |= bit;
-				u->newly++;
-			}
+		if (!(r->out[b0 >> 6] & bit)) {
+			r->out[b0 >> 6] |= bit;
+			r->newly++;
 		}
 	}
+}
+
+/*
+ * Emits dirty granules. A granule of one page lies in the area being
+ * harvested and is mapped (dirty bits only sit on mapped pages); a larger
+ * one may hold holes and pages of other areas, so its mapped runs are
+ * looked up and each reported where it lies in user memory.
+ */
+static void ureport_emit(void *arg, uint64_t base, uint64_t mask)
+{
+	struct ureport *r = arg;
+
+	for (; mask; mask &= mask - 1) {
+		uint64_t g = base + iod_ctz64(mask);
+
+		if (!r->gp)
+			report_upages(r, g, r->a->ufirst + (g - r->a->first),
+				      1);
+		else
+			present_runs(r->iopt, g << r->gp, (g + 1) << r->gp,
+				     report_upages, r);
+	}
+}
+
+static void check_covered(void *arg, uint64_t page, uint64_t u, uint64_t n)
+{
+	struct ureport *r = arg;
+
+	(void)page;
+	if (u < r->q0 || u + n > r->q1)
+		r->covered = false;
+}
+
+/* Does every mapped page of granule @g map into the queried user range? */
+static bool granule_covered(struct ureport *r, uint64_t g)
+{
+	r->covered = true;
+	present_runs(r->iopt, g << r->gp, (g + 1) << r->gp, check_covered, r);
+	return r->covered;
+}
+
+/*
+ * Harvests the granules of IOVA pages [i0, i1) of area @a, whose user
+ * pages lie inside the query. Granules wholly inside [i0, i1) map only
+ * into the query and may be cleared; one cut by an edge is cleared only if
+ * all its mapped pages, whatever area holds them, map into the query.
+ * Returns the number of granules cleared.
+ */
+static uint64_t ureport_area(struct ureport *r, const struct iod_area *a,
+			     uint64_t i0, uint64_t i1, bool clear)
+{
+	struct iod_dirty *d = &r->iopt->dirty;
+	uint64_t g0 = i0 >> r->gp, g1 = ((i1 - 1) >> r->gp) + 1;
+	uint64_t c0 = (i0 + (1ULL << r->gp) - 1) >> r->gp;
+	uint64_t c1 = i1 >> r->gp, n = 0;
+
+	r->a = a;
+	if (c0 >= c1) {
+		/* No whole granule: one or two cut by the edges. */
+		c0 = c1 = g1;
+		if (g0 + 1 < g1) {
+			n += iod_dirty_harvest(d, g0, g0 + 1, clear &&
+					       granule_covered(r, g0),
+					       ureport_emit, r);
+			g0++;
+		}
+	}
+	if (g0 < c0)
+		n += iod_dirty_harvest(d, g0, c0, clear &&
+				       granule_covered(r, g0), ureport_emit, r);
+	if (c0 < c1)
+		n += iod_dirty_harvest(d, c0, c1, clear, ureport_emit, r);
+	if (c1 < g1)
+		n += iod_dirty_harvest(d, c1, g1, clear &&
+				       granule_covered(r, c1), ureport_emit, r);
+	return clear ? n : 0;
 }
 
 int64_t iod_iopt_read_dirty_uaddr(struct iod_iopt *iopt, uint64_t uaddr,
@@ -138,53 +238,37 @@ int64_t iod_iopt_read_dirty_uaddr(struct iod_iopt *iopt, uint64_t uaddr,
 				  uint64_t *bitmap, uint32_t flags)
 {
 	bool clear = !(flags & IOD_READ_NO_CLEAR);
-	uint64_t q0, q1, cleared = 0;
-	struct uemit u;
+	struct ureport r;
 	struct iod_area *a;
+	uint64_t cleared = 0;
 	int64_t ret;
 
 	ret = check_report(iopt, uaddr, length, page_size, bitmap, flags, 64);
 	if (ret)
 		return ret;
-	q0 = uaddr >> IOD_PAGE_SHIFT;
-	q1 = q0 + (length >> IOD_PAGE_SHIFT);
-	u.out = bitmap;
-	u.q0 = q0;
-	u.oshift = iod_fls64(page_size) - IOD_PAGE_SHIFT;
-	u.gp = gpshift(iopt);
-	u.newly = 0;
+	r.iopt = iopt;
+	r.out = bitmap;
+	r.q0 = uaddr >> IOD_PAGE_SHIFT;
+	r.q1 = r.q0 + (length >> IOD_PAGE_SHIFT);
+	r.oshift = iod_fls64(page_size) - IOD_PAGE_SHIFT;
+	r.gp = gpshift(iopt);
+	r.newly = 0;
 
 	iod_read_lock(&iopt->lock);
 	if (!iopt->tracking) {
 		ret = -ENODATA;
 		goto out;
 	}
-	for (a = iopt_uarea_first(iopt, q0, q1); a;
-	     a = iopt_uarea_next(a, q0, q1)) {
-		uint64_t u0 = iod_max_u64(a->ufirst, q0);
-		uint64_t u1 = iod_min_u64(area_uend(a), q1);
-		uint64_t g0, g1, c0, c1;
+	for (a = iopt_uarea_first(iopt, r.q0, r.q1); a;
+	     a = iopt_uarea_next(a, r.q0, r.q1)) {
+		uint64_t u0 = iod_max_u64(a->ufirst, r.q0);
+		uint64_t u1 = iod_min_u64(area_uend(a), r.q1);
+		uint64_t i0 = a->first + (u0 - a->ufirst);
 
-		u.a = a;
-		u.i0 = a->first + (u0 - a->ufirst);
-		u.i1 = u.i0 + (u1 - u0);
-		g0 = u.i0 >> u.gp;
-		g1 = ((u.i1 - 1) >> u.gp) + 1;
-		/* Only granules wholly inside the query may be cleared. */
-		c0 = (u.i0 + (1ULL << u.gp) - 1) >> u.gp;
-		c1 = u.i1 >> u.gp;
-		if (!clear || c0 >= c1) {
-			iod_dirty_harvest(&iopt->dirty, g0, g1, false,
-					  uemit_fn, &u);
-			continue;
-		}
-		iod_dirty_harvest(&iopt->dirty, g0, c0, false, uemit_fn, &u);
-		cleared += iod_dirty_harvest(&iopt->dirty, c0, c1, true,
-					     uemit_fn, &u);
-		iod_dirty_harvest(&iopt->dirty, c1, g1, false, uemit_fn, &u);
+		cleared += ureport_area(&r, a, i0, i0 + (u1 - u0), clear);
 	}
 	count_read(iopt, clear, cleared);
-	ret = (int64_t)u.newly;
+	ret = (int64_t)r.newly;
 out:
 	iod_read_unlock(&iopt->lock);
 	return ret;

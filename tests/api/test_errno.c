@@ -119,7 +119,7 @@ static void test_strerror(void **state)
 	static const int errs[] = {
 		EINVAL, EOPNOTSUPP, E2BIG, EOVERFLOW, ERANGE, EEXIST,
 		EADDRNOTAVAIL, EBUSY, ENOENT, EACCES, ENODATA, EMSGSIZE,
-		ENOMEM, ENODEV,
+		ENOSPC, EFAULT, ENOMEM, ENODEV,
 	};
 
 	(void)state;
@@ -218,8 +218,14 @@ static void test_caps(void **state)
 	memset(&c, 0xab, sizeof(c));
 	c.sz = 0;
 	assert_int_equal(iodirty_ctx_caps(t_ctx, &c), -EINVAL);
-	c.sz = sizeof(size_t);	/* cannot hold flags */
+	c.sz = sizeof(size_t) - 1;
 	assert_int_equal(iodirty_ctx_caps(t_ctx, &c), -EINVAL);
+	assert_int_equal(c.flags, 0xababababababababULL);
+	/* just sz: accepted, nothing written */
+	c.sz = sizeof(size_t);
+	assert_int_equal(iodirty_ctx_caps(t_ctx, &c), 0);
+	assert_int_equal(c.sz, sizeof(size_t));
+	assert_int_equal(c.flags, 0xababababababababULL);
 
 	/* An old struct that ends after flags: nothing past it is written. */
 	memset(&c, 0xab, sizeof(c));
@@ -303,6 +309,13 @@ static void test_domain_create(void **state)
 				 -EINVAL);
 		break;
 	}
+	/* a granule not smaller than the IOVA space */
+	o.iova_bits = 20;
+	o.granule = 1ULL << 20;
+	assert_int_equal(iodirty_domain_create(t_ctx, &o, &d), -EINVAL);
+	o.granule = 1ULL << 21;
+	assert_int_equal(iodirty_domain_create(t_ctx, &o, &d), -EINVAL);
+	o.iova_bits = 0;
 	o.granule = 0;
 
 	o.sz = sizeof(size_t) - 1;
@@ -670,6 +683,8 @@ static void test_reserve_errors(void **state)
 	UNRESVERR(R_IOVA + 1, R_LEN, -EINVAL);
 	UNRESVERR(R_IOVA, R_LEN + 1, -EINVAL);
 	UNRESVERR(R_IOVA, 0, -EINVAL);
+	UNRESVERR(1ULL << BITS, P, -ERANGE);
+	UNRESVERR((1ULL << BITS) - P, 2 * P, -ERANGE);
 #undef RESVERR
 #undef UNRESVERR
 	fx_assert_ram_unchanged(&f);
@@ -685,6 +700,8 @@ static void test_reserve_errors(void **state)
 		T_EXPECT_ERR(d, &sp, iodirty_reserve(d, UINT64_MAX & ~(P - 1),
 						     2 * P, IODIRTY_RESV_MSI),
 			     -EOVERFLOW);
+		T_EXPECT_ERR(d, &sp, iodirty_unreserve(d, UINT64_MAX & ~(P - 1),
+						       2 * P), -EOVERFLOW);
 		iodirty_domain_destroy(d);
 	}
 }

@@ -18,6 +18,17 @@
 
 namespace {
 
+/*
+ * IODIRTY_OPTS must work wherever a C++ initialiser may stand: at namespace
+ * scope and as a default member initialiser too, not only in a function.
+ */
+const iodirty_domain_opts default_domain_opts =
+	IODIRTY_OPTS(iodirty_domain_opts, .granule = IODIRTY_PAGE_SIZE);
+
+struct holder {
+	iodirty_caps caps = IODIRTY_OPTS(iodirty_caps);
+};
+
 struct ctx_closer {
 	void operator()(iodirty_ctx *c) const { iodirty_ctx_close(c); }
 };
@@ -67,7 +78,8 @@ int main()
 	std::unique_ptr<iodirty_ctx, ctx_closer> ctx(raw_ctx);
 	const std::string backend = iodirty_ctx_backend(ctx.get());
 
-	iodirty_caps caps = IODIRTY_OPTS(iodirty_caps);
+	holder h;
+	iodirty_caps &caps = h.caps;
 	ret = iodirty_ctx_caps(ctx.get(), &caps);
 	CHECK(ret == 0, "iodirty_ctx_caps: " + err(ret));
 	if (!(caps.flags & IODIRTY_CAP_DMA_RW) ||
@@ -80,6 +92,9 @@ int main()
 	/* Designated initialisers in declaration order, as C++20 requires. */
 	const iodirty_domain_opts dopts = IODIRTY_OPTS(iodirty_domain_opts,
 		.iova_bits = 0, .flags = 0, .granule = IODIRTY_PAGE_SIZE);
+	CHECK(dopts.sz == default_domain_opts.sz &&
+	      dopts.granule == default_domain_opts.granule,
+	      "IODIRTY_OPTS at namespace scope");
 	iodirty_domain *raw_dom = nullptr;
 	ret = iodirty_domain_create(ctx.get(), &dopts, &raw_dom);
 	CHECK(ret == 0, "iodirty_domain_create: " + err(ret));

@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ctl.h"
 
@@ -20,10 +21,15 @@ int ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv,
 	    argv[optind - 1][0] == '-' && argv[optind - 1][1] == '-') {
 		const char *o = argv[optind - 1];
 
+		const char *eq = strchr(o, '=');
+
 		if (c == ':')
 			ctl_usage_err(cmd, "option '%s' requires an argument", o);
+		else if (optopt && eq)	/* glibc: optopt is the option's val */
+			ctl_usage_err(cmd, "option '%.*s' takes no argument",
+				      (int)(eq - o), o);
 		else
-			ctl_usage_err(cmd, "unrecognized or malformed option '%s'", o);
+			ctl_usage_err(cmd, "unrecognized option '%s'", o);
 	} else if (c == ':') {
 		ctl_usage_err(cmd, "option requires an argument -- '%c'", optopt);
 	} else {

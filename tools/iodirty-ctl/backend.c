@@ -3,6 +3,7 @@
  * iodirty-ctl: opening a backend and naming what it can do.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
@@ -28,8 +29,13 @@ int ctl_open(const struct ctl_global *g, struct iodirty_ctx **ctx,
 	*caps = (struct iodirty_caps)IODIRTY_OPTS(iodirty_caps);
 	err = iodirty_ctx_open(g->backend, NULL, ctx);
 	if (err) {
+		const char *env = getenv(IODIRTY_BACKEND_ENV);
+
 		if (g->backend)
 			ctl_err(err, "opening backend '%s'", g->backend);
+		else if (env)
+			ctl_err(err, "opening backend '%s' (from %s)", env,
+				IODIRTY_BACKEND_ENV);
 		else
 			ctl_err(err, "opening the default backend");
 		*ctx = NULL;

@@ -25,7 +25,8 @@ static const enum demo_harvest round_plan[] = {
 static void demo_usage(FILE *f)
 {
 	fputs("Usage: iodirty-ctl [--backend NAME] demo [--ram SIZE] "
-	      "[--pages N] [--seed N] [--json]\n"
+	      "[--pages N]\n"
+	      "                   [--seed N] [--json]\n"
 	      "\n"
 	      "Map RAM into a new IO address space twice (the second time only\n"
 	      "its first 1M, an alias), punch a 4K hole, start dirty tracking,\n"
@@ -34,12 +35,12 @@ static void demo_usage(FILE *f)
 	      "reported: first in RAM space, then again over IOVA.\n"
 	      "\n"
 	      "Options:\n"
-	      "  -r, --ram SIZE      RAM to allocate, K/M/G/T suffixes "
-	      "(default: 64M, at least 2M)\n"
+	      "  -r, --ram SIZE      RAM to allocate, at least 2M; K, M, G, T\n"
+	      "                      suffixes (default: 64M)\n"
 	      "  -n, --pages N       pages the device writes per round "
 	      "(default: 64)\n"
-	      "  -s, --seed N        seed of the page choice (default: from "
-	      "the clock)\n"
+	      "  -s, --seed N        seed of the random choices (default: "
+	      "from the clock)\n"
 	      "  -j, --json          print one JSON object\n"
 	      "  -b, --backend NAME  backend to open (default: $"
 	      IODIRTY_BACKEND_ENV ", else soft)\n"
@@ -51,28 +52,23 @@ static void demo_usage(FILE *f)
 
 bool demo_check(struct demo *d, bool ok, const char *fmt, ...)
 {
+	char what[sizeof(d->checks[0].what)];
 	struct demo_check *c;
 	va_list ap;
 
-	if (d->n_checks == DEMO_MAX_CHECKS) {
-		/* Not expected: keep the verdict in the last slot. */
-		c = &d->checks[DEMO_MAX_CHECKS - 1];
-		if (!ok)
-			c->ok = false;
-	} else {
-		c = &d->checks[d->n_checks++];
-		c->ok = ok;
-		va_start(ap, fmt);
-		vsnprintf(c->what, sizeof(c->what), fmt, ap);
-		va_end(ap);
-	}
-	if (!ok) {
-		char what[sizeof(c->what)];
-
-		va_start(ap, fmt);
-		vsnprintf(what, sizeof(what), fmt, ap);
-		va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!ok)
 		ctl_msg("demo: check failed: %s", what);
+
+	if (d->n_checks < DEMO_MAX_CHECKS) {
+		c = &d->checks[d->n_checks++];
+		memcpy(c->what, what, sizeof(what));
+		c->ok = ok;
+	} else if (!ok) {
+		/* Not expected: keep the verdict in the last slot. */
+		d->checks[DEMO_MAX_CHECKS - 1].ok = false;
 	}
 	return ok;
 }

@@ -26,17 +26,36 @@ static void info_usage(FILE *f)
 	      "  -h, --help          show this help and exit\n", f);
 }
 
-/* Prints the powers of two set in @mask as sizes: "4K 2M 1G". */
+/*
+ * Prints the powers of two set in @mask as sizes: "4K 2M 1G". A run of
+ * three or more consecutive powers is shortened to "4K..1G".
+ */
 static void print_sizes(uint64_t mask)
 {
-	char buf[SIZE_STR_MAX];
+	char a[SIZE_STR_MAX], b[SIZE_STR_MAX];
 	bool first = true;
+	unsigned int bit = 0;
 
-	for (unsigned int bit = 0; bit < 64; bit++) {
-		if (!(mask & (1ULL << bit)))
+	while (bit < 64) {
+		unsigned int end = bit;
+
+		if (!(mask & (1ULL << bit))) {
+			bit++;
 			continue;
-		printf("%s%s", first ? "" : " ", fmt_size_exact(buf, 1ULL << bit));
+		}
+		while (end + 1 < 64 && (mask & (1ULL << (end + 1))))
+			end++;
+		fputs(first ? "" : " ", stdout);
 		first = false;
+		if (end - bit >= 2) {
+			printf("%s..%s", fmt_size_exact(a, 1ULL << bit),
+			       fmt_size_exact(b, 1ULL << end));
+		} else {
+			printf("%s", fmt_size_exact(a, 1ULL << bit));
+			if (end != bit)
+				printf(" %s", fmt_size_exact(a, 1ULL << end));
+		}
+		bit = end + 1;
 	}
 	if (first)
 		fputs("none", stdout);

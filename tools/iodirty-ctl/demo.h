@@ -54,6 +54,9 @@ struct demo_round {
 	uint64_t missed;	/* written but not reported */
 	uint64_t extra;		/* reported but not written */
 	uint64_t second;	/* bits a second read reported */
+	uint64_t reads;		/* dirty reads done */
+	uint64_t bad_counts;	/* reads whose return value was not the
+				 * number of bits they set */
 };
 
 struct demo_check {

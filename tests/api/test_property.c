@@ -1,0 +1,905 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Property test: long random sequences of map / unmap / DMA / mark-dirty /
+ * dirty reads / tracking on-off, checked after every step against a plain
+ * reference model of the header's semantics (per-page arrays plus the list
+ * of linear runs). Every return code, every output bit, translations and
+ * the counters are compared.
+ *
+ * The one thing the header leaves to the library is whether an unmap
+ * strictly inside a mapping punches holes or splits the mapping in two;
+ * the model follows whichever the counters say happened and checks
+ * everything else against it.
+ */
+#include "helpers.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define P T_PAGE
+#define W 4096			/* window of IOVA pages */
+#define R 1024			/* RAM pages */
+#define BASE (1ULL << 32)	/* IOVA of window page 0 */
+#define NOPS 20000
+#define MAXBITS (W + 256)
+#define BMW (MAXBITS / 64 + 4)
+#define CANARY 0xa5a5a5a5a5a5a5a5ULL
+
+struct area {
+	int first, end;		/* window pages, extent with holes */
+	int delta;		/* RAM page = IOVA page + delta */
+	uint32_t prot;
+};
+
+struct model {
+	int gp;			/* pages per granule */
+	int na;
+	struct area a[W];
+	uint8_t mapped[W];
+	uint8_t prot[W];
+	int tgt[W];
+	uint8_t dirty[W];	/* per granule */
+	bool tracking;
+	uint8_t *shadow;	/* expected RAM content */
+};
+
+struct run {
+	struct iodirty_domain *dom;
+	uint8_t *ram;
+	struct model *m;
+	uint64_t seed, seed0;
+	long op;
+	char log[32][200];
+	uint64_t granule;
+};
+
+static struct run *cur;
+
+/* ------------------------------------------------------------------ */
+/* op log and failure reporting                                       */
+
+static void logop(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void logop(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->log[r->op % 32], sizeof(r->log[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void dump_log(const struct run *r)
+{
+	long first = r->op >= 31 ? r->op - 31 : 0;
+
+	print_error("property: granule %" PRIu64 ", seed 0x%" PRIx64
+		    ", failure at op %ld; last ops (pages relative to IOVA "
+		    "0x%llx, RAM pages relative to the RAM block):\n",
+		    r->granule, r->seed0, r->op, (unsigned long long)BASE);
+	for (long i = first; i <= r->op; i++)
+		print_error("  op %ld: %s\n", i, r->log[i % 32]);
+}
+
+#define CHECK_EQ(got, exp)						\
+	do {								\
+		int64_t g_ = (int64_t)(got), x_ = (int64_t)(exp);	\
+		if (g_ != x_) {						\
+			dump_log(cur);					\
+			print_error("%s:%d: %s = %lld, model says %s = "\
+				    "%lld\n", __FILE__, __LINE__, #got,	\
+				    (long long)g_, #exp, (long long)x_);\
+			fail();						\
+		}							\
+	} while (0)
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			dump_log(cur);					\
+			print_error("%s:%d: %s\n", __FILE__, __LINE__,	\
+				    #cond);				\
+			fail();						\
+		}							\
+	} while (0)
+
+/* ------------------------------------------------------------------ */
+/* the model                                                          */
+
+static int area_find(const struct model *m, int page)
+{
+	int lo = 0, hi = m->na;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (m->a[mid].end <= page)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < m->na && m->a[lo].first <= page && page < m->a[lo].end)
+		return lo;
+	return -1;
+}
+
+/* Index of the first area with first >= page. */
+static int area_pos(const struct model *m, int page)
+{
+	int i = 0;
+
+	while (i < m->na && m->a[i].first < page)
+		i++;
+	return i;
+}
+
+static void area_insert(struct model *m, int i, struct area a)
+{
+	memmove(&m->a[i + 1], &m->a[i], (size_t)(m->na - i) * sizeof(a));
+	m->a[i] = a;
+	m->na++;
+}
+
+static void area_remove(struct model *m, int i)
+{
+	memmove(&m->a[i], &m->a[i + 1], (size_t)(m->na - i - 1) *
+		sizeof(m->a[0]));
+	m->na--;
+}
+
+/* Trims area i to its first and last mapped page; drops it if empty. */
+static void area_normalize(struct model *m, int i)
+{
+	struct area *a = &m->a[i];
+	int s = a->first, e = a->end;
+
+	while (s < e && !m->mapped[s])
+		s++;
+	while (e > s && !m->mapped[e - 1])
+		e--;
+	if (s == e) {
+		area_remove(m, i);
+		return;
+	}
+	a->first = s;
+	a->end = e;
+}
+
+static bool in_win(int64_t page)
+{
+	return page >= 0 && page < W;
+}
+
+static int64_t count_mapped(const struct model *m, int64_t a, int64_t n)
+{
+	int64_t c = 0;
+
+	for (int64_t i = a; i < a + n; i++)
+		if (in_win(i) && m->mapped[i])
+			c++;
+	return c;
+}
+
+static uint64_t m_holes(const struct model *m)
+{
+	uint64_t ext = 0, mapped = (uint64_t)count_mapped(m, 0, W);
+
+	for (int i = 0; i < m->na; i++)
+		ext += (uint64_t)(m->a[i].end - m->a[i].first);
+	return ext - mapped;
+}
+
+static uint64_t m_dirty_pending(const struct model *m)
+{
+	uint64_t c = 0;
+
+	for (int g = 0; g < W / m->gp; g++)
+		c += m->dirty[g];
+	return c;
+}
+
+static int m_map(struct model *m, int a, int n, int t, uint32_t prot)
+{
+	struct area na = { a, a + n, t - a, prot };
+	int k;
+
+	for (int i = a; i < a + n; i++)
+		if (m->mapped[i])
+			return -EEXIST;
+	k = area_find(m, a);
+	if (k >= 0) {
+		struct area *ar = &m->a[k];
+
+		if (!(ar->delta == t - a && ar->prot == prot)) {
+			/* split around the new run */
+			struct area right = *ar;
+
+			right.first = a + n;
+			ar->end = a;
+			area_normalize(m, k);	/* first page is mapped */
+			area_insert(m, k + 1, na);
+			area_insert(m, k + 2, right);
+			area_normalize(m, k + 2);
+		}
+	} else {
+		int i = area_pos(m, a);
+
+		area_insert(m, i, na);
+		if (i + 1 < m->na && m->a[i + 1].first == a + n &&
+		    m->a[i + 1].delta == na.delta &&
+		    m->a[i + 1].prot == prot) {
+			m->a[i].end = m->a[i + 1].end;
+			area_remove(m, i + 1);
+		}
+		if (i > 0 && m->a[i - 1].end == a &&
+		    m->a[i - 1].delta == na.delta && m->a[i - 1].prot == prot) {
+			m->a[i - 1].end = m->a[i].end;
+			area_remove(m, i);
+		}
+	}
+	for (int i = a; i < a + n; i++) {
+		m->mapped[i] = 1;
+		m->tgt[i] = i + (t - a);
+		m->prot[i] = (uint8_t)prot;
+	}
+	return 0;
+}
+
+/*
+ * Dirty report of IOVA pages [s, s + n) at psp pages a bit, OR-ed into
+ * @rep; returns the number of bits changed from 0 to 1.
+ */
+static uint64_t m_report(struct model *m, int64_t s, int64_t n, int64_t psp,
+			 bool clear, uint64_t *rep)
+{
+	uint64_t c = 0;
+
+	for (int64_t j = 0; j < n / psp; j++) {
+		bool d = false;
+
+		for (int64_t p = s + j * psp; p < s + (j + 1) * psp;
+		     p += m->gp) {
+			if (!in_win(p))
+				continue;
+			if (m->dirty[p / m->gp])
+				d = true;
+			if (clear)
+				m->dirty[p / m->gp] = 0;
+		}
+		if (d) {
+			/* the return value counts bits changed from 0 to 1 */
+			c += !t_bit(rep, (uint64_t)j);
+			t_set_bit(rep, (uint64_t)j);
+		}
+	}
+	return c;
+}
+
+/* Dirty report of RAM pages [q0, q0 + nq) at psp pages a bit, in @rep. */
+static uint64_t m_report_uaddr(struct model *m, int64_t q0, int64_t nq,
+			       int64_t psp, bool clear, uint64_t *rep)
+{
+	memset(rep, 0, BMW * sizeof(uint64_t));
+	for (int g = 0; g < W / m->gp; g++) {
+		bool any = false, all = true;
+
+		if (!m->dirty[g])
+			continue;
+		for (int p = g * m->gp; p < (g + 1) * m->gp; p++) {
+			if (!m->mapped[p])
+				continue;
+			if (m->tgt[p] >= q0 && m->tgt[p] < q0 + nq) {
+				t_set_bit(rep, (uint64_t)((m->tgt[p] - q0) /
+							  psp));
+				any = true;
+			} else {
+				all = false;
+			}
+		}
+		if (clear && any && all)
+			m->dirty[g] = 0;
+	}
+	return t_popcount(rep, BMW);
+}
+
+/*
+ * Unmaps [a, a + n) (window pages; may reach outside the window) with the
+ * hole-punch outcome; returns the index of the area that strictly
+ * contained the range (a split candidate) or -1 through *@container.
+ */
+static void m_unmap(struct model *m, int64_t a, int64_t n, int *container,
+		    struct area *cont_copy)
+{
+	int64_t lo = a < 0 ? 0 : a, hi = a + n > W ? W : a + n;
+
+	*container = -1;
+	for (int i = 0; i < m->na; i++)
+		if (m->a[i].first < a && m->a[i].end > a + n) {
+			*container = i;
+			*cont_copy = m->a[i];
+		}
+	for (int64_t i = lo; i < hi; i++)
+		m->mapped[i] = 0;
+	for (int i = m->na - 1; i >= 0; i--)
+		if (m->a[i].first < hi && m->a[i].end > lo)
+			area_normalize(m, i);
+	/* drop dirty granules left without a mapped page */
+	for (int64_t g = lo / m->gp; lo < hi && g <= (hi - 1) / m->gp; g++) {
+		bool any = false;
+
+		for (int64_t p = g * m->gp; p < (g + 1) * m->gp; p++)
+			any |= m->mapped[p];
+		if (!any)
+			m->dirty[g] = 0;
+	}
+}
+
+/* Turns the hole-punch outcome for container @k into a split. */
+static void m_split(struct model *m, int k, int64_t a, int64_t n)
+{
+	struct area right = m->a[k];
+
+	right.first = (int)(a + n);
+	m->a[k].end = (int)a;
+	area_insert(m, k + 1, right);
+	area_normalize(m, k + 1);
+	area_normalize(m, k);
+}
+
+/* ------------------------------------------------------------------ */
+/* checks                                                             */
+
+static void check_stats(struct run *r)
+{
+	struct iodirty_stats st;
+	const struct model *m = r->m;
+
+	t_stats(r->dom, &st);
+	CHECK_EQ(st.mapped_bytes, (uint64_t)count_mapped(m, 0, W) * P);
+	CHECK_EQ(st.mappings, m->na);
+	CHECK_EQ(st.holes, m_holes(m));
+	CHECK_EQ(st.tracking, m->tracking);
+	CHECK_EQ(st.dirty_pending, m_dirty_pending(m));
+	CHECK_EQ(st.granule, r->granule);
+}
+
+static void check_translate(struct run *r, int64_t page, uint64_t off)
+{
+	const struct model *m = r->m;
+	void *addr = NULL;
+	uint64_t contig = 0;
+	int rc = iodirty_translate(r->dom, BASE + (uint64_t)page * P + off,
+				   &addr, &contig);
+
+	if (!in_win(page) || !m->mapped[page]) {
+		CHECK_EQ(rc, -ENOENT);
+		return;
+	}
+	CHECK_EQ(rc, 0);
+	CHECK(addr == r->ram + (uint64_t)m->tgt[page] * P + off);
+	{
+		int64_t j = page;
+
+		while (j < W && m->mapped[j] &&
+		       m->tgt[j] - j == m->tgt[page] - page &&
+		       m->prot[j] == m->prot[page])
+			j++;
+		CHECK_EQ(contig, (uint64_t)(j - page) * P - off);
+	}
+}
+
+static void full_sweep(struct run *r)
+{
+	struct model *m = r->m;
+	uint64_t bm[BMW], rep[BMW];
+
+	for (int64_t p = -1; p <= W; p++)
+		check_translate(r, p, 0);
+	CHECK(memcmp(r->ram, m->shadow, R * P) == 0);
+	if (m->tracking) {
+		int64_t rc;
+
+		memset(bm, 0, sizeof(bm));
+		memset(rep, 0, sizeof(rep));
+		rc = iodirty_read_dirty(r->dom, BASE, W * P, r->granule, bm,
+					IODIRTY_READ_NO_CLEAR);
+		CHECK_EQ(rc, m_report(m, 0, W, m->gp, false, rep));
+		CHECK(memcmp(bm, rep, sizeof(bm)) == 0);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* operations                                                         */
+
+static uint64_t rnd(struct run *r, uint64_t n)
+{
+	return t_rand_below(&r->seed, n);
+}
+
+/* A length in pages: mostly small, sometimes large. */
+static int rnd_len(struct run *r, int max)
+{
+	uint64_t k = rnd(r, 100);
+	int n;
+
+	if (k < 60)
+		n = 1 + (int)rnd(r, 8);
+	else if (k < 90)
+		n = 1 + (int)rnd(r, 64);
+	else
+		n = 1 + (int)rnd(r, 1024);
+	return n > max ? max : n;
+}
+
+static uint32_t rnd_prot(struct run *r)
+{
+	uint64_t k = rnd(r, 10);
+
+	return k < 6 ? IODIRTY_MAP_READ | IODIRTY_MAP_WRITE :
+	       k < 8 ? IODIRTY_MAP_READ : IODIRTY_MAP_WRITE;
+}
+
+static void op_map(struct run *r)
+{
+	struct model *m = r->m;
+	int a, n, t;
+	uint32_t prot = rnd_prot(r);
+	uint64_t k = rnd(r, 100);
+	int rc, exp;
+
+	if (k < 30 && m->na) {
+		/* into a hole of a mapping, or next to a mapping */
+		struct area *ar = &m->a[rnd(r, (uint64_t)m->na)];
+		int h = ar->first + (int)rnd(r, (uint64_t)(ar->end -
+							   ar->first));
+
+		if (k < 20 && !m->mapped[h]) {
+			int e = h + 1;
+
+			while (e < ar->end && !m->mapped[e] && rnd(r, 4))
+				e++;
+			a = h;
+			n = e - h;
+		} else {
+			a = ar->end;
+			n = rnd_len(r, 64);
+			if (a + n > W)
+				n = W - a;
+			if (n <= 0) {
+				a = 0;
+				n = 1;
+			}
+		}
+		if (rnd(r, 10) < 6) {
+			t = a + ar->delta;
+			if (rnd(r, 10) < 8)
+				prot = ar->prot;
+		} else {
+			t = (int)rnd(r, (uint64_t)(R - n + 1));
+		}
+		if (t < 0 || t + n > R)
+			t = (int)rnd(r, (uint64_t)(R - n + 1));
+	} else {
+		a = (int)rnd(r, W);
+		n = rnd_len(r, R);
+		if (a + n > W)
+			n = W - a;
+		t = (int)rnd(r, (uint64_t)(R - n + 1));
+	}
+	logop(r, "map pages [%d, +%d) -> RAM %d prot %u", a, n, t, prot);
+	rc = iodirty_map(r->dom, BASE + (uint64_t)a * P, r->ram + (uint64_t)t * P,
+			 (uint64_t)n * P, prot);
+	exp = m_map(m, a, n, t, prot);
+	CHECK_EQ(rc, exp);
+}
+
+/* Largest multiple of @m (> 0) that is <= @x. */
+static int64_t floor_to(int64_t x, int64_t m)
+{
+	return x >= 0 ? x / m * m : -((-x + m - 1) / m) * m;
+}
+
+static int64_t rnd_ps_pages(struct run *r)
+{
+	return (int64_t)r->m->gp << rnd(r, 5);
+}
+
+static void op_unmap(struct run *r)
+{
+	struct model *m = r->m;
+	struct iodirty_unmap_opts o = IODIRTY_OPTS(iodirty_unmap_opts);
+	uint64_t bm[BMW], rep[BMW];
+	int64_t a, n, psp = 0;
+	uint64_t k = rnd(r, 100);
+	bool report = rnd(r, 100) < 35;
+	int rc, container;
+	struct area cont;
+	const char *mode;
+
+	if (m->na && k < 20) {
+		struct area *ar = &m->a[rnd(r, (uint64_t)m->na)];
+
+		mode = "exact";
+		a = ar->first;
+		n = ar->end - ar->first;
+	} else if (m->na && k < 40) {
+		struct area *ar = &m->a[rnd(r, (uint64_t)m->na)];
+		int64_t len = ar->end - ar->first;
+
+		mode = "partial";
+		a = ar->first + (int64_t)rnd(r, (uint64_t)len);
+		n = 1 + (int64_t)rnd(r, (uint64_t)(ar->end - a));
+	} else if (m->na && k < 60) {
+		struct area *ar = &m->a[rnd(r, (uint64_t)m->na)];
+
+		mode = "punch";
+		a = ar->first + (int64_t)rnd(r, (uint64_t)(ar->end -
+							   ar->first));
+		n = 1;
+	} else if (m->na && k < 70) {
+		struct area *ar = &m->a[rnd(r, (uint64_t)m->na)];
+		int64_t len = ar->end - ar->first;
+
+		mode = "middle";
+		a = ar->first + 1 + (int64_t)rnd(r, (uint64_t)len);
+		n = 1 + (int64_t)rnd(r, (uint64_t)len);
+	} else {
+		mode = "span";
+		a = (int64_t)rnd(r, W + 64) - 32;
+		n = rnd_len(r, 2048);
+	}
+	if (report) {
+		psp = rnd_ps_pages(r);
+		/* widen to page_size alignment */
+		int64_t s = floor_to(a, psp), e = -floor_to(-(a + n), psp);
+
+		a = s;
+		n = e - s;
+		if (n / psp > MAXBITS) {
+			n = psp;
+		}
+	}
+	logop(r, "unmap %s pages [%lld, +%lld)%s page_size %lld pages",
+	      mode, (long long)a, (long long)n, report ? " with report," : "",
+	      (long long)psp);
+	memset(bm, 0, sizeof(bm));
+	for (size_t i = 0; i < BMW; i++)
+		bm[i] = rnd(r, 2) ? t_rand(&r->seed) : 0;
+	memcpy(rep, bm, sizeof(bm));
+	if (report) {
+		size_t w = t_words((uint64_t)(n / psp));
+
+		/* bits past the range keep their value; words past it are
+		 * canaries */
+		for (size_t i = w; i < BMW; i++)
+			bm[i] = rep[i] = CANARY;
+		o.page_size = (uint64_t)psp * P;
+		o.dirty_bitmap = bm;
+	}
+	o.unmapped = 0xdeadbeef;
+	rc = iodirty_unmap(r->dom, BASE + (uint64_t)a * P, (uint64_t)n * P, &o);
+
+	{
+		int64_t present = count_mapped(m, a, n);
+
+		if (report && !m->tracking && !present) {
+			CHECK(rc == -ENODATA || rc == -ENOENT);
+		} else if (report && !m->tracking) {
+			CHECK_EQ(rc, -ENODATA);
+		} else if (!present) {
+			CHECK_EQ(rc, -ENOENT);
+		} else {
+			uint64_t st_map;
+			struct iodirty_stats st;
+
+			CHECK_EQ(rc, 0);
+			CHECK_EQ(o.unmapped, (uint64_t)present * P);
+			if (report)
+				m_report(m, a, n, psp, true, rep);
+			m_unmap(m, a, n, &container, &cont);
+			t_stats(r->dom, &st);
+			st_map = st.mappings;
+			if (container >= 0 && st_map == (uint64_t)m->na + 1) {
+				/* the library split instead of punching */
+				m_split(m, container, a, n);
+			}
+		}
+	}
+	CHECK(memcmp(bm, rep, sizeof(bm)) == 0);
+}
+
+static void op_dma(struct run *r, bool write)
+{
+	struct model *m = r->m;
+	int64_t p = (int64_t)rnd(r, W + 4) - 2;
+	uint64_t off = rnd(r, P);
+	uint64_t len = rnd(r, 4) ? 1 + rnd(r, 64) : 1 + rnd(r, 3 * P);
+	uint64_t iova = BASE + (uint64_t)p * P + off;
+	static uint8_t buf[3 * 4096 + 64], copy[3 * 4096 + 64];
+	int64_t p1 = p + (int64_t)((off + len - 1) / P);
+	bool noent = false, acces = false;
+	uint32_t need = write ? IODIRTY_MAP_WRITE : IODIRTY_MAP_READ;
+	int rc;
+
+	for (uint64_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)t_rand(&r->seed);
+	memcpy(copy, buf, len);
+	logop(r, "dma_%s iova page %lld + %llu, %llu bytes",
+	      write ? "write" : "read", (long long)p,
+	      (unsigned long long)off, (unsigned long long)len);
+	rc = write ? iodirty_dma_write(r->dom, iova, buf, len) :
+		     iodirty_dma_read(r->dom, iova, buf, len);
+	for (int64_t q = p; q <= p1; q++) {
+		if (!in_win(q) || !m->mapped[q])
+			noent = true;
+		else if (!(m->prot[q] & need))
+			acces = true;
+	}
+	if (noent && acces) {
+		CHECK(rc == -ENOENT || rc == -EACCES);
+	} else if (noent) {
+		CHECK_EQ(rc, -ENOENT);
+	} else if (acces) {
+		CHECK_EQ(rc, -EACCES);
+	} else {
+		CHECK_EQ(rc, 0);
+		for (uint64_t i = 0; i < len; i++) {
+			uint64_t b = off + i;
+			int64_t q = p + (int64_t)(b / P);
+			uint64_t u = (uint64_t)m->tgt[q] * P + b % P;
+
+			if (write)
+				m->shadow[u] = copy[i];
+			else
+				CHECK_EQ(buf[i], m->shadow[u]);
+		}
+		if (write && m->tracking)
+			for (int64_t q = p; q <= p1; q++)
+				m->dirty[q / m->gp] = 1;
+	}
+	if (write) {
+		/* the RAM behind the touched pages (unchanged on failure) */
+		for (int64_t q = p; q <= p1; q++)
+			if (in_win(q) && m->mapped[q])
+				CHECK(memcmp(r->ram + (uint64_t)m->tgt[q] * P,
+					     m->shadow + (uint64_t)m->tgt[q] * P,
+					     P) == 0);
+	}
+}
+
+static void op_mark(struct run *r)
+{
+	struct model *m = r->m;
+	int64_t p = (int64_t)rnd(r, W + 4) - 2;
+	uint64_t off = rnd(r, P);
+	uint64_t len = 1 + rnd(r, rnd(r, 4) ? 64 : 4 * P);
+	int64_t p1 = p + (int64_t)((off + len - 1) / P);
+	bool noent = false;
+	int rc;
+
+	logop(r, "mark_dirty iova page %lld + %llu, %llu bytes", (long long)p,
+	      (unsigned long long)off, (unsigned long long)len);
+	rc = iodirty_mark_dirty(r->dom, BASE + (uint64_t)p * P + off, len);
+	for (int64_t q = p; q <= p1; q++)
+		if (!in_win(q) || !m->mapped[q])
+			noent = true;
+	if (noent) {
+		CHECK_EQ(rc, -ENOENT);
+		return;
+	}
+	CHECK_EQ(rc, 0);
+	if (m->tracking)
+		for (int64_t q = p; q <= p1; q++)
+			m->dirty[q / m->gp] = 1;
+}
+
+static void op_read(struct run *r)
+{
+	struct model *m = r->m;
+	int64_t psp = rnd_ps_pages(r);
+	int64_t s = ((int64_t)rnd(r, W + 128) - 64) / psp * psp;
+	int64_t nb = 1 + (int64_t)rnd(r, rnd(r, 2) ? 70 : (W + 128) / psp);
+	bool clear = rnd(r, 2);
+	uint64_t bm[BMW], rep[BMW];
+	size_t w = t_words((uint64_t)nb);
+	int64_t rc;
+
+	if (nb > MAXBITS)
+		nb = MAXBITS;
+	w = t_words((uint64_t)nb);
+	for (size_t i = 0; i < BMW; i++)
+		bm[i] = i < w && rnd(r, 3) == 0 ? t_rand(&r->seed) :
+			i < w ? 0 : CANARY;
+	if (nb % 64)
+		bm[w - 1] |= rnd(r, 2) ? CANARY << (nb % 64) : 0;
+	memcpy(rep, bm, sizeof(bm));
+	logop(r, "read_dirty pages [%lld, +%lld) page_size %lld pages%s",
+	      (long long)s, (long long)(nb * psp), (long long)psp,
+	      clear ? "" : " NO_CLEAR");
+	rc = iodirty_read_dirty(r->dom, BASE + (uint64_t)s * P,
+				(uint64_t)(nb * psp) * P, (uint64_t)psp * P,
+				bm, clear ? 0 : IODIRTY_READ_NO_CLEAR);
+	if (!m->tracking) {
+		CHECK_EQ(rc, -ENODATA);
+	} else {
+		CHECK_EQ(rc, m_report(m, s, nb * psp, psp, clear, rep));
+	}
+	CHECK(memcmp(bm, rep, sizeof(bm)) == 0);
+}
+
+static void op_read_uaddr(struct run *r)
+{
+	struct model *m = r->m;
+	int64_t psp = rnd_ps_pages(r);
+	int64_t q0 = (int64_t)rnd(r, R + 64) / psp * psp;
+	int64_t nb = 1 + (int64_t)rnd(r, rnd(r, 2) ? 8 : (R + 64) / psp);
+	bool clear = rnd(r, 2);
+	uint64_t bm[BMW], pre[BMW], rep[BMW];
+	size_t w = t_words((uint64_t)nb);
+	int64_t rc;
+	uint64_t n;
+
+	for (size_t i = 0; i < BMW; i++)
+		bm[i] = i < w && rnd(r, 3) == 0 ? t_rand(&r->seed) :
+			i < w ? 0 : CANARY;
+	if (nb % 64)
+		bm[w - 1] &= ~0ULL >> (64 - nb % 64);
+	memcpy(pre, bm, sizeof(bm));
+	logop(r, "read_dirty_uaddr RAM pages [%lld, +%lld) page_size %lld "
+	      "pages%s", (long long)q0, (long long)(nb * psp), (long long)psp,
+	      clear ? "" : " NO_CLEAR");
+	rc = iodirty_read_dirty_uaddr(r->dom, r->ram + (uint64_t)q0 * P,
+				      (uint64_t)(nb * psp) * P,
+				      (uint64_t)psp * P, bm,
+				      clear ? 0 : IODIRTY_READ_NO_CLEAR);
+	if (!m->tracking) {
+		CHECK_EQ(rc, -ENODATA);
+		CHECK(memcmp(bm, pre, sizeof(bm)) == 0);
+		return;
+	}
+	m_report_uaddr(m, q0, nb * psp, psp, clear, rep);
+	n = 0;
+	for (size_t i = 0; i < BMW; i++)
+		n += (uint64_t)__builtin_popcountll(rep[i] & ~pre[i]);
+	CHECK_EQ(rc, n);
+	for (size_t i = 0; i < BMW; i++) {
+		uint64_t exp = pre[i] | rep[i];
+
+		if (exp != bm[i]) {
+			dump_log(cur);
+			print_error("word %zu: got 0x%" PRIx64 ", before 0x%"
+				    PRIx64 ", model report 0x%" PRIx64 "\n",
+				    i, bm[i], pre[i], rep[i]);
+			fail();
+		}
+	}
+}
+
+static void op_tracking(struct run *r)
+{
+	struct model *m = r->m;
+	bool on = rnd(r, 4) != 0;
+
+	logop(r, "set_dirty_tracking(%d)", on);
+	CHECK_EQ(iodirty_set_dirty_tracking(r->dom, on), 0);
+	if (!on)
+		memset(m->dirty, 0, sizeof(m->dirty));
+	m->tracking = on;
+}
+
+static void op_translate(struct run *r)
+{
+	int64_t p = (int64_t)rnd(r, W + 2) - 1;
+	uint64_t off = rnd(r, 2) ? 0 : rnd(r, P);
+
+	logop(r, "translate page %lld + %llu", (long long)p,
+	      (unsigned long long)off);
+	check_translate(r, p, off);
+}
+
+static void run_property(uint64_t granule, uint64_t seed)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	struct model *m = calloc(1, sizeof(*m));
+	bool uaddr = t_caps.flags & IODIRTY_CAP_UADDR_REPORT;
+	bool partial = t_caps.flags & IODIRTY_CAP_PARTIAL_UNMAP;
+
+	assert_non_null(r);
+	assert_non_null(m);
+	r->m = m;
+	r->granule = granule;
+	r->seed = r->seed0 = seed;
+	cur = r;
+	m->gp = (int)(granule / P);
+	m->shadow = calloc(R, P);
+	assert_non_null(m->shadow);
+	r->dom = t_domain(40, granule);
+	r->ram = t_ram(R * P, 1 << 20);
+
+	for (r->op = 0; r->op < NOPS; r->op++) {
+		uint64_t k = rnd(r, 100);
+
+		if (k < 20)
+			op_map(r);
+		else if (k < 38 && partial)
+			op_unmap(r);
+		else if (k < 58)
+			op_dma(r, true);
+		else if (k < 62)
+			op_dma(r, false);
+		else if (k < 70)
+			op_mark(r);
+		else if (k < 82)
+			op_read(r);
+		else if (k < 90 && uaddr)
+			op_read_uaddr(r);
+		else if (k < 95)
+			op_translate(r);
+		else if (k < 97)
+			op_tracking(r);
+		else
+			op_dma(r, true);
+		check_stats(r);
+		if (r->op % 500 == 499)
+			full_sweep(r);
+	}
+	full_sweep(r);
+	printf("# granule %" PRIu64 ": %d ops, final mappings %d, holes %"
+	       PRIu64 ", mapped pages %lld\n", granule, NOPS, m->na,
+	       m_holes(m), (long long)count_mapped(m, 0, W));
+	iodirty_domain_destroy(r->dom);
+	t_ram_free(r->ram, R * P);
+	free(m->shadow);
+	free(m);
+	free(r);
+	cur = NULL;
+}
+
+/* Three fixed seeds per granule (or the one in IODIRTY_TEST_SEED). */
+static void run_seeds(uint64_t granule, uint64_t seed0)
+{
+	char what[64];
+
+	for (uint64_t i = 0; i < 3; i++) {
+		snprintf(what, sizeof(what), "property granule %" PRIu64
+			 " run %" PRIu64, granule, i);
+		run_property(granule, t_seed(what, seed0 + i));
+		if (getenv("IODIRTY_TEST_SEED"))
+			break;
+	}
+}
+
+static void test_property_4k(void **state)
+{
+	(void)state;
+	T_REQUIRE_CAPS(IODIRTY_CAP_DIRTY_TRACKING | IODIRTY_CAP_DMA_RW);
+	run_seeds(4096, 0x5eed0001);
+}
+
+static void test_property_16k(void **state)
+{
+	(void)state;
+	T_REQUIRE_CAPS(IODIRTY_CAP_DIRTY_TRACKING | IODIRTY_CAP_DMA_RW);
+	if (!(t_caps.granules & 16384))
+		skip();
+	run_seeds(16384, 0x5eed1001);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_property_4k),
+		cmocka_unit_test(test_property_16k),
+	};
+	int rc;
+
+	(void)argc;
+	t_init(argv[0]);
+	rc = cmocka_run_group_tests_name("api_property", tests, NULL, NULL);
+	t_fini();
+	return rc;
+}
