@@ -102,6 +102,14 @@ void *t_vspace(size_t len, size_t align)
 	return map_aligned(len, align, PROT_NONE, MAP_NORESERVE);
 }
 
+void *t_vspace_try(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 void t_ram_free(void *p, size_t len)
 {
 	if (p)

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+// SPDX-License-Identifier: MIT
 /*
  * Shared helpers of the public-API tests (tests/api/).
  *
@@ -69,6 +69,9 @@ void *t_ram(size_t len, size_t align);
 void t_ram_free(void *p, size_t len);
 /* Address space only: PROT_NONE, MAP_NORESERVE. Freed by t_ram_free(). */
 void *t_vspace(size_t len, size_t align);
+/* The same, but NULL when the address space cannot be had (e.g. 1 TiB
+ * under ThreadSanitizer's memory layout). */
+void *t_vspace_try(size_t len);
 
 /* Words needed for a bitmap of @bits bits. */
 static inline size_t t_words(uint64_t bits)

@@ -7,9 +7,10 @@
  * Four writers DMA-write (and sometimes write through a translated pointer
  * and then mark-dirty) random units (granules), some their own, some
  * shared. One harvester reads-and-clears in a loop, alternating the full
- * range with random partial ranges. Optionally another thread maps,
- * writes, reads and unmaps a separate range next to it all the while,
- * checking that range exactly.
+ * range with random partial ranges (some of them read through the RAM
+ * behind the range with iodirty_read_dirty_uaddr()). Optionally another
+ * thread maps, writes, reads and unmaps a separate range next to it all
+ * the while, checking that range exactly.
  *
  * Every event takes a ticket from one global counter: a write takes one
  * when it starts (S) and one after it has returned (L); a harvest one when
@@ -63,6 +64,7 @@ struct conc {
 	int gp;				/* pages per unit */
 	uint8_t *ram1, *ram2;
 	uint64_t base2;
+	bool uaddr;			/* some partial harvests by RAM */
 	_Atomic uint32_t ticket;
 	_Atomic int writers_done;
 	_Atomic int errors;
@@ -147,8 +149,11 @@ static void *writer(void *arg)
 	return NULL;
 }
 
-/* One harvest of units [lo, hi); logs it. False when the log is full. */
-static bool harvest(struct conc *c, uint32_t lo, uint32_t hi)
+/*
+ * One harvest of units [lo, hi), in IOVA space or (@uaddr) through the RAM
+ * behind them; logs it. False when the log is full.
+ */
+static bool harvest(struct conc *c, uint32_t lo, uint32_t hi, bool uaddr)
 {
 	uint64_t bm[NUNITS / 64 + 1];
 	struct harvest *h = &c->hv[c->nhv];
@@ -162,8 +167,15 @@ static bool harvest(struct conc *c, uint32_t lo, uint32_t hi)
 	h->hi = hi;
 	h->rep0 = c->nreports;
 	h->h = take(c);
-	rc = iodirty_read_dirty(c->dom, BASE1 + lo * c->granule,
-				(hi - lo) * c->granule, c->granule, bm, 0);
+	if (uaddr)
+		rc = iodirty_read_dirty_uaddr(c->dom,
+					      c->ram1 + lo * c->granule,
+					      (hi - lo) * c->granule,
+					      c->granule, bm, 0);
+	else
+		rc = iodirty_read_dirty(c->dom, BASE1 + lo * c->granule,
+					(hi - lo) * c->granule, c->granule, bm,
+					0);
 	h->e = take(c);
 	if (rc < 0) {
 		TERR(c, "harvest [%u, %u): %lld\n", lo, hi, (long long)rc);
@@ -193,16 +205,26 @@ static void *harvester(void *arg)
 	pthread_barrier_wait(&c->start);
 	while (ok && atomic_load(&c->writers_done) < NW) {
 		if (c->nhv % 2 == 0) {
-			ok = harvest(c, 0, NUNITS);
+			ok = harvest(c, 0, NUNITS, false);
 		} else {
 			uint32_t lo = (uint32_t)t_rand_below(&seed, NUNITS);
 			uint32_t hi = lo + 1 + (uint32_t)t_rand_below(&seed,
 								NUNITS - lo);
 
-			ok = harvest(c, lo, hi);
+			ok = harvest(c, lo, hi, c->uaddr && c->nhv % 4 == 3);
 		}
-		if (c->nhv % 16 == 0)
+		if (c->nhv % 16 == 0) {
+			/* stats and lists run in parallel with DMA too */
+			struct iodirty_stats st = IODIRTY_OPTS(iodirty_stats);
+			struct iodirty_range rg[4];
+			size_t n = 4;
+
+			if (iodirty_domain_stats(c->dom, &st) ||
+			    st.tracking != 1 ||
+			    iodirty_iova_ranges(c->dom, rg, &n))
+				TERR(c, "harvester: stats or ranges failed\n");
 			sched_yield();
+		}
 	}
 	return NULL;
 }
@@ -450,7 +472,8 @@ static void run(uint64_t granule, bool with_mapper)
 		assert_non_null(c->wlog[i]);
 	}
 	c->dom = t_domain(40, granule);
-	c->ram1 = t_ram(NUNITS * granule, 0);
+	c->uaddr = t_caps.flags & IODIRTY_CAP_UADDR_REPORT;
+	c->ram1 = t_ram(NUNITS * granule, granule);
 	c->ram2 = t_ram(R2_PAGES * P, 0);
 	/* range 2 just after range 1: shares dirty-bitmap structures */
 	c->base2 = BASE1 + NUNITS * granule + 4 * granule;
@@ -477,10 +500,10 @@ static void run(uint64_t granule, bool with_mapper)
 		pthread_join(mt, NULL);
 	pthread_barrier_destroy(&c->start);
 	/* the final harvest, after every writer has returned */
-	if (!harvest(c, 0, NUNITS)) {
+	if (!harvest(c, 0, NUNITS, false)) {
 		/* log full: make room for the final one */
 		c->nhv = c->nhv ? c->nhv - 1 : 0;
-		assert_true(harvest(c, 0, NUNITS));
+		assert_true(harvest(c, 0, NUNITS, false));
 	}
 	assert_int_equal(atomic_load(&c->errors), 0);
 

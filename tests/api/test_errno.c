@@ -497,6 +497,27 @@ static void test_map_errors(void **state)
 	fx_assert_ram_unchanged(&f);
 	fx_teardown(&f);
 
+	/* a 32-bit domain: its last page is fine, one more is -ERANGE */
+	d = t_domain(32, 0);
+	{
+		uint8_t *ram = t_ram(2 * P, 0);
+		struct t_snap_spec sp = { .nprobes = 2,
+			.probe = { 0xfffff000u, 0 } };
+
+		T_EXPECT_ERR(d, &sp, iodirty_map(d, 0xfffff000u, ram, 2 * P,
+						 rw), -ERANGE);
+		T_EXPECT_ERR(d, &sp, iodirty_map(d, 1ULL << 32, ram, P, rw),
+			     -ERANGE);
+		T_EXPECT_ERR(d, &sp, iodirty_unmap(d, 0xfffff000u, 2 * P,
+						   NULL), -ERANGE);
+		T_EXPECT_ERR(d, &sp, iodirty_reserve(d, 0xfffff000u, 2 * P,
+						     IODIRTY_RESV_MSI),
+			     -ERANGE);
+		assert_int_equal(iodirty_map(d, 0xfffff000u, ram, P, rw), 0);
+		iodirty_domain_destroy(d);
+		t_ram_free(ram, 2 * P);
+	}
+
 	/* iova + length wraps: only in a 64-bit domain is nothing else wrong */
 	d = dom64();
 	if (d) {
