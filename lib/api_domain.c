@@ -20,11 +20,18 @@ IODIRTY_EXPORT int iodirty_domain_create(struct iodirty_ctx *ctx,
 	ret = iodirty_opts_copy_in(&o, sizeof(o), opts);
 	if (ret)
 		return ret;
-	if (o.flags)
+	if ((o.flags & ~IODIRTY_DOMAIN_HW_MODEL) || o.__reserved)
 		return -EOPNOTSUPP;
 	memset(&caps, 0, sizeof(caps));
 	caps.sz = sizeof(caps);
 	ctx->ops->caps(ctx, &caps);
+	p.hw_model = o.flags & IODIRTY_DOMAIN_HW_MODEL;
+	if (p.hw_model && !(caps.flags & IODIRTY_CAP_HW_MODEL))
+		return -EOPNOTSUPP;
+	if (o.hw_split > IODIRTY_HW_SPLIT_EAGER ||
+	    (o.hw_split && !p.hw_model))
+		return -EINVAL;
+	p.hw_split = o.hw_split;
 	p.iova_bits = o.iova_bits ? o.iova_bits : caps.default_iova_bits;
 	if (p.iova_bits < 20 || p.iova_bits > caps.max_iova_bits)
 		return -EINVAL;

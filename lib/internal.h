@@ -27,6 +27,8 @@ struct iodirty_domain;
 struct iodirty_domain_params {
 	uint32_t iova_bits;
 	uint32_t granule_shift;
+	bool hw_model;		/* IODIRTY_DOMAIN_HW_MODEL */
+	uint32_t hw_split;	/* enum iodirty_hw_split */
 };
 
 struct iodirty_backend_ops {

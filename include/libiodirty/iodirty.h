@@ -174,6 +174,8 @@ const char *iodirty_ctx_backend(const struct iodirty_ctx *ctx);
 #define IODIRTY_CAP_UADDR_REPORT	(1ULL << 4)
 /* iodirty_reserve()/iodirty_unreserve() are available. */
 #define IODIRTY_CAP_USER_RESERVE	(1ULL << 5)
+/* Domains can emulate IOMMU leaves (IODIRTY_DOMAIN_HW_MODEL). */
+#define IODIRTY_CAP_HW_MODEL		(1ULL << 6)
 
 struct iodirty_caps {
 	size_t sz;
@@ -197,18 +199,40 @@ int iodirty_ctx_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps);
 /* Domains                                                            */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Hardware model (soft backend, IODIRTY_CAP_HW_MODEL): the domain behaves
+ * like an IOMMU page table. Each mapped run is covered by leaves of 4 KiB,
+ * 2 MiB or 1 GiB, the largest whose IOVA block is fully mapped (no holes)
+ * and whose IOVA and user address are both aligned to the leaf size. While
+ * tracking, a write dirties its whole leaf, unless leaves were split: with
+ * IODIRTY_HW_SPLIT_EAGER every huge leaf is split to 4 KiB when tracking
+ * starts and collapsed back when it stops. Reads never report outside the
+ * range asked for, even when a dirty huge leaf crosses its edges; the part
+ * of the leaf outside the range stays dirty for the next read.
+ */
+#define IODIRTY_DOMAIN_HW_MODEL	(1u << 0)
+
+enum iodirty_hw_split {
+	IODIRTY_HW_SPLIT_NONE = 0,	/* huge leaves stay huge */
+	IODIRTY_HW_SPLIT_EAGER = 1,	/* split all on start, collapse on stop */
+};
+
 struct iodirty_domain_opts {
 	size_t sz;
 	uint32_t iova_bits;	/* 0: caps.default_iova_bits; else 20..64 */
-	uint32_t flags;		/* none defined yet: must be 0 */
+	uint32_t flags;		/* IODIRTY_DOMAIN_HW_MODEL or 0 */
 	uint64_t granule;	/* dirty granule in bytes; 0: 4096 */
+	uint32_t hw_split;	/* enum iodirty_hw_split; needs HW_MODEL */
+	uint32_t __reserved;	/* must be 0 */
 };
 
 /**
  * iodirty_domain_create() - create an empty IO address space.
  * Return: 0, -EINVAL (@ctx or @out NULL, iova_bits not 0 and outside
  * 20..caps.max_iova_bits, granule not a power of two, not in caps.granules
- * or not smaller than the IOVA space), -EOPNOTSUPP, -E2BIG, -ENOMEM.
+ * or not smaller than the IOVA space, hw_split unknown or set without
+ * IODIRTY_DOMAIN_HW_MODEL), -EOPNOTSUPP (unknown flag, non-zero __reserved,
+ * HW_MODEL without IODIRTY_CAP_HW_MODEL), -E2BIG, -ENOMEM.
  */
 int iodirty_domain_create(struct iodirty_ctx *ctx,
 			  const struct iodirty_domain_opts *opts,
@@ -447,11 +471,18 @@ struct iodirty_stats {
 	uint64_t holes;		/* pages unmapped inside mappings */
 	uint64_t dirty_pending;	/* dirty granules not yet read-and-cleared */
 	uint64_t reads;		/* dirty reads, including unmap reports */
-	uint64_t clears;	/* reads that cleared state (IOTLB flushes) */
+	uint64_t clears;	/* reads that cleared something: the IOTLB
+				 * flushes a hardware IOMMU would need (one
+				 * per read-and-clear call, none for
+				 * IODIRTY_READ_NO_CLEAR) */
 	uint64_t mem_bytes;	/* library memory held by the domain */
 	uint64_t granule;	/* dirty granule in bytes */
 	uint32_t iova_bits;
 	uint32_t tracking;	/* 1 while dirty tracking is on */
+	/* Hardware model (0 without IODIRTY_DOMAIN_HW_MODEL): */
+	uint64_t hw_huge_leaves;	/* 2 MiB and 1 GiB leaves now, unsplit */
+	uint64_t hw_splits;	/* huge leaves split (tracking starts) */
+	uint64_t hw_collapses;	/* huge leaves collapsed (tracking stops) */
 };
 
 /**

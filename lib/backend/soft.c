@@ -32,7 +32,8 @@ static void soft_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps)
 	caps->flags = IODIRTY_CAP_DIRTY_TRACKING |
 		      IODIRTY_CAP_UNMAP_DIRTY_ATOMIC |
 		      IODIRTY_CAP_PARTIAL_UNMAP | IODIRTY_CAP_DMA_RW |
-		      IODIRTY_CAP_UADDR_REPORT | IODIRTY_CAP_USER_RESERVE;
+		      IODIRTY_CAP_UADDR_REPORT | IODIRTY_CAP_USER_RESERVE |
+		      IODIRTY_CAP_HW_MODEL;
 	caps->page_sizes = IOD_PAGE_SIZE;
 	/* Any power of two from a page up to 1 GiB. */
 	caps->granules = ((1ULL << 31) - 1) & ~(IOD_PAGE_SIZE - 1);
@@ -47,6 +48,8 @@ static int soft_domain_create(struct iodirty_domain *dom,
 	struct iod_iopt_params ip = {
 		.iova_bits = p->iova_bits,
 		.granule_shift = p->granule_shift,
+		.hw_model = p->hw_model,
+		.hw_split_eager = p->hw_split == IODIRTY_HW_SPLIT_EAGER,
 	};
 	struct iod_iopt *iopt;
 	int ret;
@@ -183,6 +186,9 @@ static void soft_stats(struct iodirty_domain *dom, struct iodirty_stats *st)
 	st->granule = 1ULL << dom->params.granule_shift;
 	st->iova_bits = dom->params.iova_bits;
 	st->tracking = s.tracking;
+	st->hw_huge_leaves = s.hw_huge_leaves;
+	st->hw_splits = s.hw_splits;
+	st->hw_collapses = s.hw_collapses;
 }
 
 const struct iodirty_backend_ops iodirty_soft_ops = {

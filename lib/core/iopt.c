@@ -246,6 +246,9 @@ void iod_iopt_stats(struct iod_iopt *iopt, struct iod_iopt_stats *st)
 		st->dirty_pending = iopt_dirty_pending(iopt);
 		st->mem_bytes += iod_atomic_load_relaxed(&iopt->dirty.mem_bytes);
 	}
+	st->hw_huge_leaves = iopt_hw_huge_leaves(iopt);
+	st->hw_splits = iopt->hw_splits;
+	st->hw_collapses = iopt->hw_collapses;
 	st->reads = iod_atomic_load_relaxed(&iopt->reads);
 	st->clears = iod_atomic_load_relaxed(&iopt->clears);
 	iod_read_unlock(&iopt->lock);

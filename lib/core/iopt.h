@@ -59,6 +59,14 @@ struct iod_iopt_params {
 	unsigned int granule_shift;	/* 12..(iova_bits) */
 	iod_unmap_hook_fn unmap_hook;	/* may be NULL */
 	void *hook_arg;
+	/*
+	 * Hardware model: writes dirty whole IOMMU leaves (4 KiB, 2 MiB or
+	 * 1 GiB, the largest whose block is fully mapped with IOVA and user
+	 * address aligned to it); with hw_split_eager, tracking start splits
+	 * every huge leaf to 4 KiB and tracking stop collapses them.
+	 */
+	bool hw_model;
+	bool hw_split_eager;
 };
 
 struct iod_iopt_stats {
@@ -70,6 +78,9 @@ struct iod_iopt_stats {
 	uint64_t clears;
 	uint64_t mem_bytes;
 	bool tracking;
+	uint64_t hw_huge_leaves;
+	uint64_t hw_splits;
+	uint64_t hw_collapses;
 };
 
 struct iod_resv_array {
@@ -91,6 +102,9 @@ struct iod_iopt {
 	uint64_t mapped_pages;
 	iod_atomic64_t reads;
 	iod_atomic64_t clears;
+	bool hw_split;			/* huge leaves are split now */
+	uint64_t hw_splits;
+	uint64_t hw_collapses;
 };
 
 /* Returns 0, -EINVAL (bad params) or -ENOMEM. */

@@ -33,9 +33,12 @@ int iod_iopt_set_tracking(struct iod_iopt *iopt, bool enable)
 		ret = iod_dirty_init(&iopt->dirty,
 				     iopt->p.iova_bits - iopt->p.granule_shift);
 		iopt->tracking = !ret;
+		if (!ret)
+			iopt_hw_tracking(iopt, true);
 	} else if (!enable && iopt->tracking) {
 		iod_dirty_fini(&iopt->dirty);
 		iopt->tracking = false;
+		iopt_hw_tracking(iopt, false);
 	}
 	iod_write_unlock(&iopt->lock);
 	return ret;

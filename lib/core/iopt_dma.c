@@ -33,14 +33,20 @@ static int check_mapped(struct iod_iopt *iopt, uint64_t first, uint64_t end,
 	return ret;
 }
 
-/* Granules [*g0, *g1) holding bytes [iova, iova + length), length > 0. */
-static void byte_granules(const struct iod_iopt *iopt, uint64_t iova,
-			  uint64_t length, uint64_t *g0, uint64_t *g1)
+/*
+ * Granules [*g0, *g1) that a write of bytes [iova, iova + length) dirties:
+ * those holding the bytes or, under the hardware model, their leaves.
+ */
+static void write_granules(struct iod_iopt *iopt, uint64_t iova,
+			   uint64_t length, uint64_t *g0, uint64_t *g1)
 {
-	unsigned int gs = iopt->p.granule_shift;
+	unsigned int gp = iopt->p.granule_shift - IOD_PAGE_SHIFT;
+	uint64_t first = iova >> IOD_PAGE_SHIFT;
+	uint64_t last = (iova + (length - 1)) >> IOD_PAGE_SHIFT;
 
-	*g0 = iova >> gs;
-	*g1 = ((iova + (length - 1)) >> gs) + 1;
+	iopt_hw_write_span(iopt, &first, &last);
+	*g0 = first >> gp;
+	*g1 = (last >> gp) + 1;
 }
 
 int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
@@ -65,7 +71,7 @@ int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 	mark = write && iopt->tracking;
 	if (mark) {
 		/* Allocate before copying: a write must never go unlogged. */
-		byte_granules(iopt, iova, length, &g0, &g1);
+		write_granules(iopt, iova, length, &g0, &g1);
 		ret = iod_dirty_prepare(&iopt->dirty, g0, g1);
 		if (ret)
 			goto out;
@@ -107,7 +113,7 @@ int iod_iopt_mark_dirty(struct iod_iopt *iopt, uint64_t iova, uint64_t length)
 			   ((iova + (length - 1)) >> IOD_PAGE_SHIFT) + 1, 0);
 	if (ret || !iopt->tracking)
 		goto out;
-	byte_granules(iopt, iova, length, &g0, &g1);
+	write_granules(iopt, iova, length, &g0, &g1);
 	ret = iod_dirty_prepare(&iopt->dirty, g0, g1);
 	if (!ret)
 		iod_dirty_mark(&iopt->dirty, g0, g1);

@@ -91,4 +91,16 @@ int iopt_dirty_check(struct iod_iopt *iopt);
 /* Number of dirty granules (read lock is enough). */
 uint64_t iopt_dirty_pending(struct iod_iopt *iopt);
 
+/* Hardware model (iopt_hw.c). */
+/*
+ * Widens the written pages [*first, *last] to whole leaves of the model;
+ * does nothing without the model or while its leaves are split.
+ */
+void iopt_hw_write_span(struct iod_iopt *iopt, uint64_t *first,
+			uint64_t *last);
+/* Huge leaves in the table now (0 without the model or while split). */
+uint64_t iopt_hw_huge_leaves(struct iod_iopt *iopt);
+/* Splits (enable) or collapses (disable) leaves per the split policy. */
+void iopt_hw_tracking(struct iod_iopt *iopt, bool enable);
+
 #endif /* IODIRTY_CORE_IOPT_PRIV_H */

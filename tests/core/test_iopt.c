@@ -36,6 +36,17 @@ static uint64_t rnd_below(uint64_t n)
 	return rnd() % n;
 }
 
+static void init_iopt_hw(struct iod_iopt *iopt, unsigned int granule_shift,
+			 bool hw_model, bool eager)
+{
+	struct iod_iopt_params p = { .iova_bits = 48,
+				     .granule_shift = granule_shift,
+				     .hw_model = hw_model,
+				     .hw_split_eager = eager };
+
+	assert_int_equal(iod_iopt_init(iopt, &p), 0);
+}
+
 static void init_iopt(struct iod_iopt *iopt, unsigned int granule_shift)
 {
 	struct iod_iopt_params p = { .iova_bits = 48,
@@ -108,6 +119,12 @@ static int random_op(struct iod_iopt *iopt)
 	memset(bm, 0, sizeof(bm));
 	switch (rnd_below(9)) {
 	case 0:
+		/* A whole 2 MiB block, linear: a huge leaf for the model. */
+		first &= ~511ULL;
+		if (first + 512 > WINDOW)
+			first = WINDOW - 512;
+		return iod_iopt_map(iopt, IOVA_BASE + first * PG,
+				    UBASE + first * PG, 512 * PG, 3);
 	case 1:
 		/* Linear target half the time, so holes get refilled. */
 		return iod_iopt_map(iopt, iova,
@@ -140,19 +157,31 @@ static int random_op(struct iod_iopt *iopt)
 	}
 }
 
-static void invariants_after_random_ops(unsigned int granule_shift)
+static void invariants_after_random_ops(unsigned int granule_shift,
+					bool hw_model, bool eager)
 {
 	struct iod_iopt iopt;
-	int i;
+	int i, huge_tracked = 0;
 
-	rng_state = 0x9e3779b97f4a7c15ULL ^ granule_shift;
-	init_iopt(&iopt, granule_shift);
+	rng_state = 0x9e3779b97f4a7c15ULL ^ granule_shift ^ hw_model;
+	init_iopt_hw(&iopt, granule_shift, hw_model, eager);
 	for (i = 0; i < 20000; i++) {
+		struct iod_iopt_stats st;
+
 		random_op(&iopt);
 		if (iod_iopt_check(&iopt)) {
 			fprintf(stderr, "invariant broken after op %d\n", i);
 			fail();
 		}
+		iod_iopt_stats(&iopt, &st);
+		if (st.hw_huge_leaves && st.tracking)
+			huge_tracked++;
+	}
+	/* The model's runs must really have met dirty-able huge leaves. */
+	if (hw_model && !eager) {
+		printf("hw model: %d ops with huge leaves under tracking\n",
+		       huge_tracked);
+		assert_true(huge_tracked > 100);
 	}
 	iod_iopt_fini(&iopt);
 }
@@ -160,13 +189,21 @@ static void invariants_after_random_ops(unsigned int granule_shift)
 static void test_invariants_4k(void **state)
 {
 	(void)state;
-	invariants_after_random_ops(12);
+	invariants_after_random_ops(12, false, false);
 }
 
 static void test_invariants_16k(void **state)
 {
 	(void)state;
-	invariants_after_random_ops(14);
+	invariants_after_random_ops(14, false, false);
+}
+
+/* Whole-leaf marking must keep dirty bits on mapped pages only. */
+static void test_invariants_hw_model(void **state)
+{
+	(void)state;
+	invariants_after_random_ops(12, true, false);
+	invariants_after_random_ops(12, true, true);
 }
 
 /* A table with areas, holes, a reserved region and dirty pages. */
@@ -354,6 +391,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_invariants_4k),
 		cmocka_unit_test(test_invariants_16k),
+		cmocka_unit_test(test_invariants_hw_model),
 		cmocka_unit_test(test_fail_nth),
 		cmocka_unit_test(test_fail_nth_tracking),
 		cmocka_unit_test(test_hole_memory),
