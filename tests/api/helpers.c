@@ -252,3 +252,56 @@ void t_snap_free(struct t_snap *s)
 	free(s->dirty);
 	s->dirty = NULL;
 }
+
+/* ------------------------------------------------------------------ */
+
+struct race_thread {
+	pthread_t tid;
+	struct t_race *race;
+	void *ctx;
+	t_thread_fn fn;		/* or, when NULL, a writer: */
+	t_writer_fn *writer;
+	int id;
+	uint64_t seed;
+};
+
+static void *race_entry(void *arg)
+{
+	struct race_thread *t = arg;
+
+	pthread_barrier_wait(&t->race->start);
+	if (t->fn)
+		return t->fn(t->ctx);
+	t->writer(t->ctx, t->id, t->seed);
+	atomic_fetch_add(&t->race->writers_done, 1);
+	return NULL;
+}
+
+void t_race_run(struct t_race *race, void *ctx, const t_thread_fn *others,
+		int nothers, t_writer_fn *writer, int nw,
+		const uint64_t *seeds)
+{
+	int n = nothers + nw;
+	struct race_thread *th = calloc((size_t)n, sizeof(*th));
+
+	assert_non_null(th);
+	assert_int_equal(pthread_barrier_init(&race->start, NULL,
+					      (unsigned int)n), 0);
+	for (int i = 0; i < n; i++) {
+		th[i].race = race;
+		th[i].ctx = ctx;
+		if (i < nothers) {
+			th[i].fn = others[i];
+		} else {
+			th[i].writer = writer;
+			th[i].id = i - nothers;
+			th[i].seed = seeds[i - nothers];
+		}
+		assert_int_equal(pthread_create(&th[i].tid, NULL, race_entry,
+						&th[i]), 0);
+	}
+	for (int i = 0; i < n; i++)
+		assert_int_equal(pthread_join(th[i].tid, NULL), 0);
+	pthread_barrier_destroy(&race->start);
+	free(th);
+}

@@ -15,7 +15,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <libiodirty/iodirty.h>
 
@@ -202,5 +205,50 @@ void t_snap_free(struct t_snap *s);
 				    (long long)e_, (long long)x_);	\
 		assert_true(e_ == x_);					\
 	} while (0)
+
+/* ------------------------------------------------------------------ */
+/* Threads of the concurrency tests                                   */
+
+/*
+ * What the threads of a concurrency test share: one ticket counter that
+ * totally orders their events, the number of writers that have returned,
+ * an error count (cmocka's asserts belong to the main thread only) and the
+ * barrier that starts them all at once.
+ */
+struct t_race {
+	_Atomic uint32_t ticket;
+	_Atomic int writers_done;
+	_Atomic int errors;
+	pthread_barrier_t start;
+};
+
+/* Takes the next ticket; the first one is 1. */
+static inline uint32_t t_ticket(struct t_race *race)
+{
+	return atomic_fetch_add(&race->ticket, 1) + 1;
+}
+
+/* Reports an error from a thread: printed and counted in race->errors. */
+#define T_RACE_ERR(race, ...)						\
+	do {								\
+		fprintf(stderr, __VA_ARGS__);				\
+		atomic_fetch_add(&(race)->errors, 1);			\
+	} while (0)
+
+/* A writer thread: @id is 0 .. number of writers - 1, @seed its own. */
+typedef void t_writer_fn(void *ctx, int id, uint64_t seed);
+/* Any other thread: gets @ctx. */
+typedef void *(*t_thread_fn)(void *ctx);
+
+/*
+ * Starts the @nothers threads others[i](@ctx), then @nw writers
+ * writer(@ctx, i, seeds[i]); none runs before all are created
+ * (race->start), and race->writers_done counts each writer once it has
+ * returned. Joins every thread. Asserts on setup failures only: the
+ * caller checks race->errors.
+ */
+void t_race_run(struct t_race *race, void *ctx, const t_thread_fn *others,
+		int nothers, t_writer_fn *writer, int nw,
+		const uint64_t *seeds);
 
 #endif /* IODIRTY_TESTS_API_HELPERS_H */

@@ -30,7 +30,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -65,10 +64,7 @@ struct conc {
 	uint8_t *ram1, *ram2;
 	uint64_t base2;
 	bool uaddr;			/* some partial harvests by RAM */
-	_Atomic uint32_t ticket;
-	_Atomic int writers_done;
-	_Atomic int errors;
-	pthread_barrier_t start;
+	struct t_race race;
 	struct wrec *wlog[NW];
 	uint32_t nwlog[NW];
 	/* harvester-only */
@@ -79,48 +75,30 @@ struct conc {
 	uint32_t productive;
 };
 
-#define TERR(c, ...)							\
-	do {								\
-		fprintf(stderr, __VA_ARGS__);				\
-		atomic_fetch_add(&(c)->errors, 1);			\
-	} while (0)
+#define TERR(c, ...) T_RACE_ERR(&(c)->race, __VA_ARGS__)
 
-static uint32_t take(struct conc *c)
+static void writer(void *ctx, int id, uint64_t seed)
 {
-	return atomic_fetch_add(&c->ticket, 1) + 1;
-}
-
-struct wargs {
-	struct conc *c;
-	int id;
-	uint64_t seed;
-};
-
-static void *writer(void *arg)
-{
-	struct wargs *wa = arg;
-	struct conc *c = wa->c;
-	uint64_t seed = wa->seed;
+	struct conc *c = ctx;
 	uint8_t buf[16];
 
-	pthread_barrier_wait(&c->start);
 	for (int i = 0; i < WRITES; i++) {
-		struct wrec *w = &c->wlog[wa->id][i];
+		struct wrec *w = &c->wlog[id][i];
 		uint64_t u, iova;
 		int rc;
 
 		if (t_rand_below(&seed, 2))
-			u = (uint64_t)wa->id + NW * t_rand_below(&seed,
-								 NUNITS / NW);
+			u = (uint64_t)id + NW * t_rand_below(&seed,
+							      NUNITS / NW);
 		else
 			u = t_rand_below(&seed, NUNITS);
 		/* each writer has its own bytes in a unit: the races are on
 		 * the dirty state, not on the data */
-		iova = BASE1 + u * c->granule + (uint64_t)wa->id * (P / NW) +
+		iova = BASE1 + u * c->granule + (uint64_t)id * (P / NW) +
 		       t_rand_below(&seed, P / NW - sizeof(buf));
 		memset(buf, (int)(i & 0xff), sizeof(buf));
 		w->u = (uint32_t)u;
-		w->s = take(c);
+		w->s = t_ticket(&c->race);
 		if (t_rand_below(&seed, 8) == 0) {
 			void *p;
 
@@ -134,19 +112,17 @@ static void *writer(void *arg)
 			rc = iodirty_dma_write(c->dom, iova, buf,
 					       sizeof(buf));
 		}
-		w->l = take(c);
+		w->l = t_ticket(&c->race);
 		if (rc) {
 			TERR(c, "writer %d: write at 0x%" PRIx64 ": %d\n",
-			     wa->id, iova, rc);
+			     id, iova, rc);
 			break;
 		}
-		c->nwlog[wa->id] = (uint32_t)i + 1;
+		c->nwlog[id] = (uint32_t)i + 1;
 		/* let the harvester in on 2 cores */
 		if (i % 128 == 127)
 			sched_yield();
 	}
-	atomic_fetch_add(&c->writers_done, 1);
-	return NULL;
 }
 
 /*
@@ -166,7 +142,7 @@ static bool harvest(struct conc *c, uint32_t lo, uint32_t hi, bool uaddr)
 	h->lo = lo;
 	h->hi = hi;
 	h->rep0 = c->nreports;
-	h->h = take(c);
+	h->h = t_ticket(&c->race);
 	if (uaddr)
 		rc = iodirty_read_dirty_uaddr(c->dom,
 					      c->ram1 + lo * c->granule,
@@ -176,7 +152,7 @@ static bool harvest(struct conc *c, uint32_t lo, uint32_t hi, bool uaddr)
 		rc = iodirty_read_dirty(c->dom, BASE1 + lo * c->granule,
 					(hi - lo) * c->granule, c->granule, bm,
 					0);
-	h->e = take(c);
+	h->e = t_ticket(&c->race);
 	if (rc < 0) {
 		TERR(c, "harvest [%u, %u): %lld\n", lo, hi, (long long)rc);
 		return false;
@@ -202,8 +178,7 @@ static void *harvester(void *arg)
 	uint64_t seed = 0x4a7e57;
 	bool ok = true;
 
-	pthread_barrier_wait(&c->start);
-	while (ok && atomic_load(&c->writers_done) < NW) {
+	while (ok && atomic_load(&c->race.writers_done) < NW) {
 		if (c->nhv % 2 == 0) {
 			ok = harvest(c, 0, NUNITS, false);
 		} else {
@@ -236,7 +211,6 @@ static void *mapper(void *arg)
 	uint64_t seed = 0x3a99e7;
 	uint8_t v = 0x11;
 
-	pthread_barrier_wait(&c->start);
 	for (int round = 0; round < MAPPER_ROUNDS; round++) {
 		uint64_t bm[2] = { 0, 0 }, exp[2] = { 0, 0 };
 		struct iodirty_unmap_opts o = IODIRTY_OPTS(iodirty_unmap_opts);
@@ -278,7 +252,7 @@ static void *mapper(void *arg)
 		if (o.dirty_bitmap && memcmp(bm, exp, sizeof(bm)))
 			TERR(c, "mapper: unmap report 0x%" PRIx64 " expected "
 			     "0x%" PRIx64 "\n", bm[0], exp[0]);
-		if (atomic_load(&c->errors))
+		if (atomic_load(&c->race.errors))
 			break;
 	}
 	return NULL;
@@ -456,9 +430,8 @@ static void check_oracle(struct conc *c, uint64_t *lost_out,
 static void run(uint64_t granule, bool with_mapper)
 {
 	struct conc *c = calloc(1, sizeof(*c));
-	pthread_t wt[NW], ht, mt;
-	struct wargs wa[NW];
-	uint64_t lost, unjust, nw;
+	const t_thread_fn others[] = { harvester, mapper };
+	uint64_t seeds[NW], lost, unjust, nw;
 
 	assert_non_null(c);
 	c->granule = granule;
@@ -481,31 +454,16 @@ static void run(uint64_t granule, bool with_mapper)
 				     RW), 0);
 	assert_int_equal(iodirty_set_dirty_tracking(c->dom, true), 0);
 
-	assert_int_equal(pthread_barrier_init(&c->start, NULL,
-					      NW + 1 + with_mapper), 0);
-	assert_int_equal(pthread_create(&ht, NULL, harvester, c), 0);
-	if (with_mapper)
-		assert_int_equal(pthread_create(&mt, NULL, mapper, c), 0);
-	for (int i = 0; i < NW; i++) {
-		wa[i].c = c;
-		wa[i].id = i;
-		wa[i].seed = 0xc0ffee00 + (uint64_t)i + granule;
-		assert_int_equal(pthread_create(&wt[i], NULL, writer, &wa[i]),
-				 0);
-	}
 	for (int i = 0; i < NW; i++)
-		pthread_join(wt[i], NULL);
-	pthread_join(ht, NULL);
-	if (with_mapper)
-		pthread_join(mt, NULL);
-	pthread_barrier_destroy(&c->start);
+		seeds[i] = 0xc0ffee00 + (uint64_t)i + granule;
+	t_race_run(&c->race, c, others, 1 + with_mapper, writer, NW, seeds);
 	/* the final harvest, after every writer has returned */
 	if (!harvest(c, 0, NUNITS, false)) {
 		/* log full: make room for the final one */
 		c->nhv = c->nhv ? c->nhv - 1 : 0;
 		assert_true(harvest(c, 0, NUNITS, false));
 	}
-	assert_int_equal(atomic_load(&c->errors), 0);
+	assert_int_equal(atomic_load(&c->race.errors), 0);
 
 	check_oracle(c, &lost, &unjust, &nw);
 	printf("# granule %" PRIu64 "%s: %" PRIu64 " writes, %u harvests (%u "

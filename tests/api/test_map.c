@@ -60,6 +60,19 @@ static void expect_stats(struct iodirty_domain *d, uint64_t mapped_bytes,
 	assert_int_equal(st.holes, holes);
 }
 
+/* Maps [iova, +len) to @addr with @prot; asserts success. */
+static void map_ok(struct iodirty_domain *d, uint64_t iova, void *addr,
+		   uint64_t len, uint32_t prot)
+{
+	int rc = iodirty_map(d, iova, addr, len, prot);
+
+	if (rc)
+		print_error("map(0x%" PRIx64 ", %p, 0x%" PRIx64 ", %u) = %d "
+			    "(%s)\n", iova, addr, len, prot, rc,
+			    iodirty_strerror(rc));
+	assert_int_equal(rc, 0);
+}
+
 static uint64_t unmap_bytes(struct iodirty_domain *d, uint64_t iova,
 			    uint64_t len)
 {
@@ -70,6 +83,22 @@ static uint64_t unmap_bytes(struct iodirty_domain *d, uint64_t iova,
 	return o.unmapped;
 }
 
+/*
+ * Skips the test unless the backend has @caps; a 40-bit domain with
+ * @pages of fresh RAM (returned in @ram) mapped read-write at @iova.
+ */
+static struct iodirty_domain *mapped_domain(uint64_t caps, uint64_t iova,
+					    size_t pages, uint8_t **ram)
+{
+	struct iodirty_domain *d;
+
+	T_REQUIRE_CAPS(caps);
+	d = t_domain(40, 0);
+	*ram = t_ram(pages * P, 0);
+	map_ok(d, iova, *ram, pages * P, RW);
+	return d;
+}
+
 static void test_exact_unmap(void **state)
 {
 	struct iodirty_domain *d = t_domain(40, 0);
@@ -78,7 +107,7 @@ static void test_exact_unmap(void **state)
 
 	(void)state;
 	expect_stats(d, 0, 0, 0);
-	assert_int_equal(iodirty_map(d, MiB, ram, 8 * P, RW), 0);
+	map_ok(d, MiB, ram, 8 * P, RW);
 	expect_stats(d, 8 * P, 1, 0);
 	expect_translate(d, MiB, ram, 8 * P);
 	expect_translate(d, MiB + 7 * P + 17, ram + 7 * P + 17, P - 17);
@@ -91,8 +120,7 @@ static void test_exact_unmap(void **state)
 	assert_int_equal(iodirty_unmap(d, MiB, 8 * P, &o), -ENOENT);
 	assert_int_equal(iodirty_unmap(d, MiB, 8 * P, NULL), -ENOENT);
 	/* and it can be mapped again, elsewhere in RAM */
-	assert_int_equal(iodirty_map(d, MiB, ram + 4 * P, 4 * P,
-				     IODIRTY_MAP_READ), 0);
+	map_ok(d, MiB, ram + 4 * P, 4 * P, IODIRTY_MAP_READ);
 	expect_translate(d, MiB + P, ram + 5 * P, 3 * P);
 	assert_int_equal(iodirty_unmap(d, MiB, 4 * P, NULL), 0);
 	expect_stats(d, 0, 0, 0);
@@ -114,7 +142,7 @@ static void test_hole_in_gib(void **state)
 	va = t_vspace(GiB, 0);
 	other = t_vspace(16 * P, 0);
 
-	assert_int_equal(iodirty_map(d, iova, va, GiB, RW), 0);
+	map_ok(d, iova, va, GiB, RW);
 	expect_stats(d, GiB, 1, 0);
 	expect_translate(d, iova, va, GiB);
 	T_EQ(unmap_bytes(d, hole, P), P);
@@ -130,14 +158,13 @@ static void test_hole_in_gib(void **state)
 	assert_int_equal(iodirty_unmap(d, hole, P, NULL), -ENOENT);
 
 	/* Same linear target: the hole is filled, one mapping again. */
-	assert_int_equal(iodirty_map(d, hole, va + 512 * MiB, P, RW), 0);
+	map_ok(d, hole, va + 512 * MiB, P, RW);
 	expect_stats(d, GiB, 1, 0);
 	expect_translate(d, iova, va, GiB);
 
 	/* Same target, other permissions: a run of its own. */
 	T_EQ(unmap_bytes(d, hole, P), P);
-	assert_int_equal(iodirty_map(d, hole, va + 512 * MiB, P,
-				     IODIRTY_MAP_READ), 0);
+	map_ok(d, hole, va + 512 * MiB, P, IODIRTY_MAP_READ);
 	expect_stats(d, GiB, 3, 0);
 	expect_translate(d, iova, va, 512 * MiB);
 	expect_translate(d, hole, va + 512 * MiB, P);
@@ -145,7 +172,7 @@ static void test_hole_in_gib(void **state)
 	/* Another address: three linear runs. */
 	T_EQ(unmap_bytes(d, hole, P), P);
 	expect_stats(d, GiB - P, 3 - 1, 0);
-	assert_int_equal(iodirty_map(d, hole, other, P, RW), 0);
+	map_ok(d, hole, other, P, RW);
 	expect_stats(d, GiB, 3, 0);
 	expect_translate(d, hole, other, P);
 	expect_translate(d, hole + 5, other + 5, P - 5);
@@ -167,15 +194,12 @@ static void test_hole_then_stats(void **state)
 	uint8_t *ram;
 
 	(void)state;
-	T_REQUIRE_CAPS(IODIRTY_CAP_PARTIAL_UNMAP);
-	d = t_domain(40, 0);
-	ram = t_ram(32 * P, 0);
-	assert_int_equal(iodirty_map(d, 0, ram, 32 * P, RW), 0);
+	d = mapped_domain(IODIRTY_CAP_PARTIAL_UNMAP, 0, 32, &ram);
 	T_EQ(unmap_bytes(d, 4 * P, P), P);
 	T_EQ(unmap_bytes(d, 10 * P, 3 * P), 3 * P);
 	expect_stats(d, 28 * P, 1, 4);
 	/* A partial fill of a 3-page hole leaves 2 holes. */
-	assert_int_equal(iodirty_map(d, 11 * P, ram + 11 * P, P, RW), 0);
+	map_ok(d, 11 * P, ram + 11 * P, P, RW);
 	expect_stats(d, 29 * P, 1, 3);
 	expect_translate(d, 11 * P, ram + 11 * P, P);
 	expect_unmapped(d, 10 * P);
@@ -201,10 +225,9 @@ static void test_unmap_across(void **state)
 	r1 = t_ram(16 * P, 0);
 	r2 = t_ram(8 * P, 0);
 	r3 = t_ram(16 * P, 0);
-	assert_int_equal(iodirty_map(d, base, r1, 16 * P, RW), 0);
-	assert_int_equal(iodirty_map(d, base + 32 * P, r2, 8 * P,
-				     IODIRTY_MAP_READ), 0);
-	assert_int_equal(iodirty_map(d, base + 48 * P, r3, 16 * P, RW), 0);
+	map_ok(d, base, r1, 16 * P, RW);
+	map_ok(d, base + 32 * P, r2, 8 * P, IODIRTY_MAP_READ);
+	map_ok(d, base + 48 * P, r3, 16 * P, RW);
 	expect_stats(d, 40 * P, 3, 0);
 	/* end of the first, all of the second, start of the third */
 	T_EQ(unmap_bytes(d, base + 8 * P, 44 * P), 8 * P + 8 * P + 4 * P);
@@ -231,10 +254,7 @@ static void test_trim(void **state)
 	uint8_t *ram;
 
 	(void)state;
-	T_REQUIRE_CAPS(IODIRTY_CAP_PARTIAL_UNMAP);
-	d = t_domain(40, 0);
-	ram = t_ram(16 * P, 0);
-	assert_int_equal(iodirty_map(d, base, ram, 16 * P, RW), 0);
+	d = mapped_domain(IODIRTY_CAP_PARTIAL_UNMAP, base, 16, &ram);
 	/* the first two pages */
 	T_EQ(unmap_bytes(d, base, 2 * P), 2 * P);
 	expect_stats(d, 14 * P, 1, 0);
@@ -259,11 +279,10 @@ static void test_trim(void **state)
 	expect_stats(d, 6 * P, 1, 0);
 	expect_translate(d, base + 6 * P, ram + 6 * P, 6 * P);
 	/* mapping outside the trimmed area with the old target re-grows it */
-	assert_int_equal(iodirty_map(d, base + 12 * P, ram + 12 * P, 4 * P,
-				     RW), 0);
+	map_ok(d, base + 12 * P, ram + 12 * P, 4 * P, RW);
 	expect_stats(d, 10 * P, 1, 0);
 	expect_translate(d, base + 6 * P, ram + 6 * P, 10 * P);
-	assert_int_equal(iodirty_map(d, base, ram, 6 * P, RW), 0);
+	map_ok(d, base, ram, 6 * P, RW);
 	expect_stats(d, 16 * P, 1, 0);
 	expect_translate(d, base, ram, 16 * P);
 	iodirty_domain_destroy(d);
@@ -278,29 +297,24 @@ static void test_contig(void **state)
 
 	(void)state;
 	/* adjacent in IOVA and linear in address, same permissions */
-	assert_int_equal(iodirty_map(d, base, ram, 4 * P, RW), 0);
-	assert_int_equal(iodirty_map(d, base + 4 * P, ram + 4 * P, 4 * P, RW),
-			 0);
+	map_ok(d, base, ram, 4 * P, RW);
+	map_ok(d, base + 4 * P, ram + 4 * P, 4 * P, RW);
 	expect_stats(d, 8 * P, 1, 0);
 	expect_translate(d, base, ram, 8 * P);
 	expect_translate(d, base + 100, ram + 100, 8 * P - 100);
 	expect_translate(d, base + 8 * P - 1, ram + 8 * P - 1, 1);
 	/* the same, mapped in the other order */
-	assert_int_equal(iodirty_map(d, base + 20 * P, ram + 20 * P, 4 * P,
-				     IODIRTY_MAP_READ), 0);
-	assert_int_equal(iodirty_map(d, base + 16 * P, ram + 16 * P, 4 * P,
-				     IODIRTY_MAP_READ), 0);
+	map_ok(d, base + 20 * P, ram + 20 * P, 4 * P, IODIRTY_MAP_READ);
+	map_ok(d, base + 16 * P, ram + 16 * P, 4 * P, IODIRTY_MAP_READ);
 	expect_stats(d, 16 * P, 2, 0);
 	expect_translate(d, base + 16 * P, ram + 16 * P, 8 * P);
 	/* adjacent, linear, other permissions: contig stops */
-	assert_int_equal(iodirty_map(d, base + 24 * P, ram + 24 * P, 4 * P,
-				     RW), 0);
+	map_ok(d, base + 24 * P, ram + 24 * P, 4 * P, RW);
 	expect_stats(d, 20 * P, 3, 0);
 	expect_translate(d, base + 16 * P, ram + 16 * P, 8 * P);
 	expect_translate(d, base + 24 * P, ram + 24 * P, 4 * P);
 	/* adjacent in IOVA, not linear in address: contig stops */
-	assert_int_equal(iodirty_map(d, base + 28 * P, ram + 40 * P, 4 * P,
-				     RW), 0);
+	map_ok(d, base + 28 * P, ram + 40 * P, 4 * P, RW);
 	expect_stats(d, 24 * P, 4, 0);
 	expect_translate(d, base + 24 * P, ram + 24 * P, 4 * P);
 	expect_translate(d, base + 28 * P, ram + 40 * P, 4 * P);
@@ -309,8 +323,7 @@ static void test_contig(void **state)
 	expect_translate(d, base, ram, 2 * P);
 	expect_translate(d, base + 3 * P, ram + 3 * P, 5 * P);
 	/* write-only */
-	assert_int_equal(iodirty_map(d, base + 40 * P, ram + 60 * P, P,
-				     IODIRTY_MAP_WRITE), 0);
+	map_ok(d, base + 40 * P, ram + 60 * P, P, IODIRTY_MAP_WRITE);
 	expect_translate(d, base + 40 * P + 1, ram + 60 * P + 1, P - 1);
 	iodirty_domain_destroy(d);
 	t_ram_free(ram, 64 * P);
@@ -424,10 +437,8 @@ static void test_reserve_in_hole(void **state)
 	uint8_t *ram;
 
 	(void)state;
-	T_REQUIRE_CAPS(IODIRTY_CAP_USER_RESERVE | IODIRTY_CAP_PARTIAL_UNMAP);
-	d = t_domain(40, 0);
-	ram = t_ram(16 * P, 0);
-	assert_int_equal(iodirty_map(d, 0, ram, 16 * P, RW), 0);
+	d = mapped_domain(IODIRTY_CAP_USER_RESERVE | IODIRTY_CAP_PARTIAL_UNMAP,
+			  0, 16, &ram);
 	T_EQ(unmap_bytes(d, 5 * P, 2 * P), 2 * P);
 	assert_int_equal(iodirty_reserve(d, 5 * P, 2 * P, IODIRTY_RESV_MSI),
 			 0);
@@ -439,7 +450,7 @@ static void test_reserve_in_hole(void **state)
 	T_EQ(unmap_bytes(d, 4 * P, 4 * P), 2 * P);
 	assert_true(has_resv(d, 5 * P, 2 * P, IODIRTY_RESV_MSI));
 	assert_int_equal(iodirty_unreserve(d, 5 * P, 2 * P), 0);
-	assert_int_equal(iodirty_map(d, 4 * P, ram + 4 * P, 4 * P, RW), 0);
+	map_ok(d, 4 * P, ram + 4 * P, 4 * P, RW);
 	expect_stats(d, 16 * P, 1, 0);
 	expect_translate(d, 0, ram, 16 * P);
 	iodirty_domain_destroy(d);
@@ -465,8 +476,8 @@ static void test_top_of_64bit(void **state)
 	d = t_domain(64, 0);
 	ram = t_ram(4 * P, 0);
 	assert_int_equal(iodirty_set_dirty_tracking(d, true), 0);
-	assert_int_equal(iodirty_map(d, top, ram, P, RW), 0);
-	assert_int_equal(iodirty_map(d, top - P, ram + 2 * P, P, RW), 0);
+	map_ok(d, top, ram, P, RW);
+	map_ok(d, top - P, ram + 2 * P, P, RW);
 	expect_stats(d, 2 * P, 2, 0);
 	assert_int_equal(iodirty_dma_write(d, UINT64_MAX, &v, 1), 0);
 	assert_int_equal(ram[P - 1], 0x5c);
@@ -543,7 +554,7 @@ static void test_million_holes(void **state)
 	assert_non_null(is_hole);
 	assert_non_null(list);
 
-	assert_int_equal(iodirty_map(d, 0, va, tib, RW), 0);
+	map_ok(d, 0, va, tib, RW);
 	t_stats(d, &st0);
 	while (n < nholes) {
 		uint64_t pg = 1 + t_rand_below(&seed, npages - 2);
@@ -595,8 +606,7 @@ static void test_million_holes(void **state)
 
 	/* fill every hole again with the same target: back to 1 run */
 	for (uint64_t i = 0; i < nholes; i++)
-		assert_int_equal(iodirty_map(d, list[i] * P, va + list[i] * P,
-					     P, RW), 0);
+		map_ok(d, list[i] * P, va + list[i] * P, P, RW);
 	t_stats(d, &st);
 	assert_int_equal(st.holes, 0);
 	assert_int_equal(st.mappings, 1);

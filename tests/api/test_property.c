@@ -19,32 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "property_model.h"
+
 #define P T_PAGE
-#define W 4096			/* window of IOVA pages */
 #define R 1024			/* RAM pages */
 #define BASE (1ULL << 32)	/* IOVA of window page 0 */
 #define NOPS 20000
-#define MAXBITS (W + 256)
-#define BMW (MAXBITS / 64 + 4)
 #define CANARY 0xa5a5a5a5a5a5a5a5ULL
-
-struct area {
-	int first, end;		/* window pages, extent with holes */
-	int delta;		/* RAM page = IOVA page + delta */
-	uint32_t prot;
-};
-
-struct model {
-	int gp;			/* pages per granule */
-	int na;
-	struct area a[W];
-	uint8_t mapped[W];
-	uint8_t prot[W];
-	int tgt[W];
-	uint8_t dirty[W];	/* per granule */
-	bool tracking;
-	uint8_t *shadow;	/* expected RAM content */
-};
 
 struct run {
 	struct iodirty_domain *dom;
@@ -108,249 +89,6 @@ static void dump_log(const struct run *r)
 	} while (0)
 
 /* ------------------------------------------------------------------ */
-/* the model                                                          */
-
-static int area_find(const struct model *m, int page)
-{
-	int lo = 0, hi = m->na;
-
-	while (lo < hi) {
-		int mid = (lo + hi) / 2;
-
-		if (m->a[mid].end <= page)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < m->na && m->a[lo].first <= page && page < m->a[lo].end)
-		return lo;
-	return -1;
-}
-
-/* Index of the first area with first >= page. */
-static int area_pos(const struct model *m, int page)
-{
-	int i = 0;
-
-	while (i < m->na && m->a[i].first < page)
-		i++;
-	return i;
-}
-
-static void area_insert(struct model *m, int i, struct area a)
-{
-	memmove(&m->a[i + 1], &m->a[i], (size_t)(m->na - i) * sizeof(a));
-	m->a[i] = a;
-	m->na++;
-}
-
-static void area_remove(struct model *m, int i)
-{
-	memmove(&m->a[i], &m->a[i + 1], (size_t)(m->na - i - 1) *
-		sizeof(m->a[0]));
-	m->na--;
-}
-
-/* Trims area i to its first and last mapped page; drops it if empty. */
-static void area_normalize(struct model *m, int i)
-{
-	struct area *a = &m->a[i];
-	int s = a->first, e = a->end;
-
-	while (s < e && !m->mapped[s])
-		s++;
-	while (e > s && !m->mapped[e - 1])
-		e--;
-	if (s == e) {
-		area_remove(m, i);
-		return;
-	}
-	a->first = s;
-	a->end = e;
-}
-
-static bool in_win(int64_t page)
-{
-	return page >= 0 && page < W;
-}
-
-static int64_t count_mapped(const struct model *m, int64_t a, int64_t n)
-{
-	int64_t c = 0;
-
-	for (int64_t i = a; i < a + n; i++)
-		if (in_win(i) && m->mapped[i])
-			c++;
-	return c;
-}
-
-static uint64_t m_holes(const struct model *m)
-{
-	uint64_t ext = 0, mapped = (uint64_t)count_mapped(m, 0, W);
-
-	for (int i = 0; i < m->na; i++)
-		ext += (uint64_t)(m->a[i].end - m->a[i].first);
-	return ext - mapped;
-}
-
-static uint64_t m_dirty_pending(const struct model *m)
-{
-	uint64_t c = 0;
-
-	for (int g = 0; g < W / m->gp; g++)
-		c += m->dirty[g];
-	return c;
-}
-
-static int m_map(struct model *m, int a, int n, int t, uint32_t prot)
-{
-	struct area na = { a, a + n, t - a, prot };
-	int k;
-
-	for (int i = a; i < a + n; i++)
-		if (m->mapped[i])
-			return -EEXIST;
-	k = area_find(m, a);
-	if (k >= 0) {
-		struct area *ar = &m->a[k];
-
-		if (!(ar->delta == t - a && ar->prot == prot)) {
-			/* split around the new run */
-			struct area right = *ar;
-
-			right.first = a + n;
-			ar->end = a;
-			area_normalize(m, k);	/* first page is mapped */
-			area_insert(m, k + 1, na);
-			area_insert(m, k + 2, right);
-			area_normalize(m, k + 2);
-		}
-	} else {
-		int i = area_pos(m, a);
-
-		area_insert(m, i, na);
-		if (i + 1 < m->na && m->a[i + 1].first == a + n &&
-		    m->a[i + 1].delta == na.delta &&
-		    m->a[i + 1].prot == prot) {
-			m->a[i].end = m->a[i + 1].end;
-			area_remove(m, i + 1);
-		}
-		if (i > 0 && m->a[i - 1].end == a &&
-		    m->a[i - 1].delta == na.delta && m->a[i - 1].prot == prot) {
-			m->a[i - 1].end = m->a[i].end;
-			area_remove(m, i);
-		}
-	}
-	for (int i = a; i < a + n; i++) {
-		m->mapped[i] = 1;
-		m->tgt[i] = i + (t - a);
-		m->prot[i] = (uint8_t)prot;
-	}
-	return 0;
-}
-
-/*
- * Dirty report of IOVA pages [s, s + n) at psp pages a bit, OR-ed into
- * @rep; returns the number of bits changed from 0 to 1.
- */
-static uint64_t m_report(struct model *m, int64_t s, int64_t n, int64_t psp,
-			 bool clear, uint64_t *rep)
-{
-	uint64_t c = 0;
-
-	for (int64_t j = 0; j < n / psp; j++) {
-		bool d = false;
-
-		for (int64_t p = s + j * psp; p < s + (j + 1) * psp;
-		     p += m->gp) {
-			if (!in_win(p))
-				continue;
-			if (m->dirty[p / m->gp])
-				d = true;
-			if (clear)
-				m->dirty[p / m->gp] = 0;
-		}
-		if (d) {
-			/* the return value counts bits changed from 0 to 1 */
-			c += !t_bit(rep, (uint64_t)j);
-			t_set_bit(rep, (uint64_t)j);
-		}
-	}
-	return c;
-}
-
-/* Dirty report of RAM pages [q0, q0 + nq) at psp pages a bit, in @rep. */
-static uint64_t m_report_uaddr(struct model *m, int64_t q0, int64_t nq,
-			       int64_t psp, bool clear, uint64_t *rep)
-{
-	memset(rep, 0, BMW * sizeof(uint64_t));
-	for (int g = 0; g < W / m->gp; g++) {
-		bool any = false, all = true;
-
-		if (!m->dirty[g])
-			continue;
-		for (int p = g * m->gp; p < (g + 1) * m->gp; p++) {
-			if (!m->mapped[p])
-				continue;
-			if (m->tgt[p] >= q0 && m->tgt[p] < q0 + nq) {
-				t_set_bit(rep, (uint64_t)((m->tgt[p] - q0) /
-							  psp));
-				any = true;
-			} else {
-				all = false;
-			}
-		}
-		if (clear && any && all)
-			m->dirty[g] = 0;
-	}
-	return t_popcount(rep, BMW);
-}
-
-/*
- * Unmaps [a, a + n) (window pages; may reach outside the window) with the
- * hole-punch outcome; returns the index of the area that strictly
- * contained the range (a split candidate) or -1 through *@container.
- */
-static void m_unmap(struct model *m, int64_t a, int64_t n, int *container,
-		    struct area *cont_copy)
-{
-	int64_t lo = a < 0 ? 0 : a, hi = a + n > W ? W : a + n;
-
-	*container = -1;
-	for (int i = 0; i < m->na; i++)
-		if (m->a[i].first < a && m->a[i].end > a + n) {
-			*container = i;
-			*cont_copy = m->a[i];
-		}
-	for (int64_t i = lo; i < hi; i++)
-		m->mapped[i] = 0;
-	for (int i = m->na - 1; i >= 0; i--)
-		if (m->a[i].first < hi && m->a[i].end > lo)
-			area_normalize(m, i);
-	/* drop dirty granules left without a mapped page */
-	for (int64_t g = lo / m->gp; lo < hi && g <= (hi - 1) / m->gp; g++) {
-		bool any = false;
-
-		for (int64_t p = g * m->gp; p < (g + 1) * m->gp; p++)
-			any |= m->mapped[p];
-		if (!any)
-			m->dirty[g] = 0;
-	}
-}
-
-/* Turns the hole-punch outcome for container @k into a split. */
-static void m_split(struct model *m, int k, int64_t a, int64_t n)
-{
-	struct area right = m->a[k];
-
-	right.first = (int)(a + n);
-	m->a[k].end = (int)a;
-	area_insert(m, k + 1, right);
-	area_normalize(m, k + 1);
-	area_normalize(m, k);
-}
-
-/* ------------------------------------------------------------------ */
 /* checks                                                             */
 
 static void check_stats(struct run *r)
@@ -359,7 +97,7 @@ static void check_stats(struct run *r)
 	const struct model *m = r->m;
 
 	t_stats(r->dom, &st);
-	CHECK_EQ(st.mapped_bytes, (uint64_t)count_mapped(m, 0, W) * P);
+	CHECK_EQ(st.mapped_bytes, (uint64_t)m_count_mapped(m, 0, W) * P);
 	CHECK_EQ(st.mappings, m->na);
 	CHECK_EQ(st.holes, m_holes(m));
 	CHECK_EQ(st.tracking, m->tracking);
@@ -375,7 +113,7 @@ static void check_translate(struct run *r, int64_t page, uint64_t off)
 	int rc = iodirty_translate(r->dom, BASE + (uint64_t)page * P + off,
 				   &addr, &contig);
 
-	if (!in_win(page) || !m->mapped[page]) {
+	if (!m_in_win(page) || !m->mapped[page]) {
 		CHECK_EQ(rc, -ENOENT);
 		return;
 	}
@@ -584,7 +322,7 @@ static void op_unmap(struct run *r)
 	rc = iodirty_unmap(r->dom, BASE + (uint64_t)a * P, (uint64_t)n * P, &o);
 
 	{
-		int64_t present = count_mapped(m, a, n);
+		int64_t present = m_count_mapped(m, a, n);
 
 		if (report && !m->tracking && !present) {
 			CHECK(rc == -ENODATA || rc == -ENOENT);
@@ -634,7 +372,7 @@ static void op_dma(struct run *r, bool write)
 	rc = write ? iodirty_dma_write(r->dom, iova, buf, len) :
 		     iodirty_dma_read(r->dom, iova, buf, len);
 	for (int64_t q = p; q <= p1; q++) {
-		if (!in_win(q) || !m->mapped[q])
+		if (!m_in_win(q) || !m->mapped[q])
 			noent = true;
 		else if (!(m->prot[q] & need))
 			acces = true;
@@ -664,7 +402,7 @@ static void op_dma(struct run *r, bool write)
 	if (write) {
 		/* the RAM behind the touched pages (unchanged on failure) */
 		for (int64_t q = p; q <= p1; q++)
-			if (in_win(q) && m->mapped[q])
+			if (m_in_win(q) && m->mapped[q])
 				CHECK(memcmp(r->ram + (uint64_t)m->tgt[q] * P,
 					     m->shadow + (uint64_t)m->tgt[q] * P,
 					     P) == 0);
@@ -685,7 +423,7 @@ static void op_mark(struct run *r)
 	      (unsigned long long)off, (unsigned long long)len);
 	rc = iodirty_mark_dirty(r->dom, BASE + (uint64_t)p * P + off, len);
 	for (int64_t q = p; q <= p1; q++)
-		if (!in_win(q) || !m->mapped[q])
+		if (!m_in_win(q) || !m->mapped[q])
 			noent = true;
 	if (noent) {
 		CHECK_EQ(rc, -ENOENT);
@@ -850,7 +588,7 @@ static void run_property(uint64_t granule, uint64_t seed)
 	full_sweep(r);
 	printf("# granule %" PRIu64 ": %d ops, final mappings %d, holes %"
 	       PRIu64 ", mapped pages %lld\n", granule, NOPS, m->na,
-	       m_holes(m), (long long)count_mapped(m, 0, W));
+	       m_holes(m), (long long)m_count_mapped(m, 0, W));
 	iodirty_domain_destroy(r->dom);
 	t_ram_free(r->ram, R * P);
 	free(m->shadow);

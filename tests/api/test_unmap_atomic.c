@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -46,15 +45,18 @@ struct round {
 	uint8_t *ram;
 	uint64_t ups;			/* unmap page size, in pages */
 	uint32_t threshold;		/* successful writes before unmap */
-	_Atomic uint32_t ticket;
+	struct t_race race;
 	_Atomic uint32_t nsucc;
 	_Atomic int unmapped;		/* set after the unmap returned */
-	_Atomic int writers_done;
-	_Atomic int errors;
-	pthread_barrier_t start;
 	/* per page, the last successful write (max S) and any start */
 	_Atomic uint64_t last[NPAGES];	/* (S << 32) | L */
 	_Atomic uint32_t first_start[NPAGES];
+	/*
+	 * per page, the latest return of any successful write: overlapping
+	 * writes can return in another order than they started, and any of
+	 * them may have marked the page after a harvest began
+	 */
+	_Atomic uint32_t last_return[NPAGES];
 	/* harvester */
 	struct harvest *hv;
 	uint32_t nhv;
@@ -64,85 +66,70 @@ struct round {
 	uint64_t post_enoent;
 };
 
-#define TERR(r, ...)							\
-	do {								\
-		fprintf(stderr, __VA_ARGS__);				\
-		atomic_fetch_add(&(r)->errors, 1);			\
-	} while (0)
+#define TERR(r, ...) T_RACE_ERR(&(r)->race, __VA_ARGS__)
 
-static uint32_t take(struct round *r)
+static void writer(void *ctx, int id, uint64_t seed)
 {
-	return atomic_fetch_add(&r->ticket, 1) + 1;
-}
-
-struct wargs {
-	struct round *r;
-	uint64_t seed;
-	int id;
-};
-
-static void *writer(void *arg)
-{
-	struct wargs *wa = arg;
-	struct round *r = wa->r;
-	uint64_t seed = wa->seed;
+	struct round *r = ctx;
 	int after = 0;
 	uint8_t buf[8];
 
-	pthread_barrier_wait(&r->start);
 	for (int i = 0; i < WR_ITERS && after < AFTER_ENOENT; i++) {
 		uint64_t pg = t_rand_below(&seed, NPAGES);
 		/* own bytes per writer: only the dirty state is shared */
-		uint64_t iova = IOVA + pg * P + (uint64_t)wa->id * (P / NW) +
+		uint64_t iova = IOVA + pg * P + (uint64_t)id * (P / NW) +
 				t_rand_below(&seed, P / NW - 8);
 		int done = atomic_load(&r->unmapped);
 		uint32_t s, l, zero = 0;
 		int rc;
 
 		memset(buf, i & 0xff, sizeof(buf));
-		s = take(r);
+		s = t_ticket(&r->race);
 		atomic_compare_exchange_strong(&r->first_start[pg], &zero, s);
 		rc = iodirty_dma_write(r->dom, iova, buf, sizeof(buf));
-		l = take(r);
+		l = t_ticket(&r->race);
 		if (rc == 0) {
 			uint64_t v = ((uint64_t)s << 32) | l;
 			uint64_t old = atomic_load(&r->last[pg]);
 
 			if (done)
 				TERR(r, "writer %d: write after the unmap "
-				     "returned 0\n", wa->id);
+				     "returned 0\n", id);
+			uint32_t lr = atomic_load(&r->last_return[pg]);
+
 			while ((old >> 32) < s &&
 			       !atomic_compare_exchange_weak(&r->last[pg],
 							     &old, v))
+				;
+			while (lr < l &&
+			       !atomic_compare_exchange_weak(&r->last_return[pg],
+							     &lr, l))
 				;
 			atomic_fetch_add(&r->nsucc, 1);
 		} else if (rc == -ENOENT) {
 			after += done;
 		} else {
-			TERR(r, "writer %d: dma_write: %d\n", wa->id, rc);
+			TERR(r, "writer %d: dma_write: %d\n", id, rc);
 			break;
 		}
 		if (i % 64 == 63)
 			sched_yield();
 	}
-	atomic_fetch_add(&r->writers_done, 1);
-	return NULL;
 }
 
 static void *harvester(void *arg)
 {
 	struct round *r = arg;
 
-	pthread_barrier_wait(&r->start);
 	while (!atomic_load(&r->unmapped) && r->nhv < MAX_HARVESTS &&
-	       atomic_load(&r->writers_done) < NW) {
+	       atomic_load(&r->race.writers_done) < NW) {
 		struct harvest *h = &r->hv[r->nhv];
 		int64_t rc;
 
 		memset(h->bm, 0, sizeof(h->bm));
-		h->h = take(r);
+		h->h = t_ticket(&r->race);
 		rc = iodirty_read_dirty(r->dom, IOVA, NPAGES * P, P, h->bm, 0);
-		h->e = take(r);
+		h->e = t_ticket(&r->race);
 		if (rc < 0 && rc != -ENOENT)
 			TERR(r, "harvest: %lld\n", (long long)rc);
 		if (rc < 0)
@@ -159,15 +146,14 @@ static void *unmapper(void *arg)
 	struct iodirty_unmap_opts o = IODIRTY_OPTS(iodirty_unmap_opts);
 	int rc;
 
-	pthread_barrier_wait(&r->start);
 	while (atomic_load(&r->nsucc) < r->threshold &&
-	       atomic_load(&r->writers_done) < NW)
+	       atomic_load(&r->race.writers_done) < NW)
 		sched_yield();
 	o.page_size = r->ups * P;
 	o.dirty_bitmap = r->ubm;
-	r->u0 = take(r);
+	r->u0 = t_ticket(&r->race);
 	rc = iodirty_unmap(r->dom, IOVA, NPAGES * P, &o);
-	r->u1 = take(r);
+	r->u1 = t_ticket(&r->race);
 	atomic_store(&r->unmapped, 1);
 	if (rc || o.unmapped != NPAGES * P)
 		TERR(r, "unmap: %d, %" PRIu64 " bytes\n", rc, o.unmapped);
@@ -178,9 +164,8 @@ static void one_round(struct iodirty_domain *dom, uint8_t *ram, int round,
 		      uint64_t *seed, uint64_t *stats)
 {
 	struct round *r = calloc(1, sizeof(*r));
-	pthread_t wt[NW], ht, ut;
-	struct wargs wa[NW];
-	uint64_t klast_h = 0, nlost = 0, nspur = 0, bad_after;
+	const t_thread_fn others[] = { harvester, unmapper };
+	uint64_t seeds[NW], klast_h = 0, nlost = 0, nspur = 0, bad_after;
 	uint64_t bm[NPAGES / 64];
 
 	assert_non_null(r);
@@ -191,22 +176,10 @@ static void one_round(struct iodirty_domain *dom, uint8_t *ram, int round,
 	r->ups = round % 3 == 2 ? 4 : 1;
 	r->threshold = 50 + (uint32_t)t_rand_below(seed, 3000);
 	assert_int_equal(iodirty_map(dom, IOVA, ram, NPAGES * P, RW), 0);
-	assert_int_equal(pthread_barrier_init(&r->start, NULL, NW + 2), 0);
-	assert_int_equal(pthread_create(&ht, NULL, harvester, r), 0);
-	assert_int_equal(pthread_create(&ut, NULL, unmapper, r), 0);
-	for (int i = 0; i < NW; i++) {
-		wa[i].r = r;
-		wa[i].id = i;
-		wa[i].seed = t_rand(seed);
-		assert_int_equal(pthread_create(&wt[i], NULL, writer, &wa[i]),
-				 0);
-	}
 	for (int i = 0; i < NW; i++)
-		pthread_join(wt[i], NULL);
-	pthread_join(ht, NULL);
-	pthread_join(ut, NULL);
-	pthread_barrier_destroy(&r->start);
-	assert_int_equal(atomic_load(&r->errors), 0);
+		seeds[i] = t_rand(seed);
+	t_race_run(&r->race, r, others, 2, writer, NW, seeds);
+	assert_int_equal(atomic_load(&r->race.errors), 0);
 
 	/* the last harvest that ended before the unmap started */
 	for (uint32_t k = 0; k < r->nhv; k++)
@@ -247,12 +220,9 @@ static void one_round(struct iodirty_domain *dom, uint8_t *ram, int round,
 
 		if (!t_bit(r->ubm, b))
 			continue;
-		for (uint64_t pg = b * r->ups; pg < (b + 1) * r->ups; pg++) {
-			uint64_t v = atomic_load(&r->last[pg]);
-
-			if (v && (uint32_t)v > klast_h)
+		for (uint64_t pg = b * r->ups; pg < (b + 1) * r->ups; pg++)
+			if (atomic_load(&r->last_return[pg]) > klast_h)
 				just = true;
-		}
 		if (!just) {
 			print_error("round %d: unmap reported bit %" PRIu64
 				    " without a write since harvest [H %" PRIu64

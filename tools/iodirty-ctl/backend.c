@@ -18,6 +18,7 @@ static const struct {
 	{ IODIRTY_CAP_DMA_RW, "dma-rw" },
 	{ IODIRTY_CAP_UADDR_REPORT, "uaddr-report" },
 	{ IODIRTY_CAP_USER_RESERVE, "user-reserve" },
+	{ IODIRTY_CAP_HW_MODEL, "hw-model" },
 };
 
 int ctl_open(const struct ctl_global *g, struct iodirty_ctx **ctx,

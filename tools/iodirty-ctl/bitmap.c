@@ -36,6 +36,11 @@ void bm_set(uint64_t *bm, uint64_t bit)
 	bm[bit / 64] |= 1ULL << (bit % 64);
 }
 
+void bm_unset(uint64_t *bm, uint64_t bit)
+{
+	bm[bit / 64] &= ~(1ULL << (bit % 64));
+}
+
 bool bm_test(const uint64_t *bm, uint64_t bit)
 {
 	return bm[bit / 64] & (1ULL << (bit % 64));

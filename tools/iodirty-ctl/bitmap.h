@@ -17,6 +17,7 @@ uint64_t *bm_alloc(uint64_t bits);
 void bm_free(uint64_t *bm);
 void bm_clear(uint64_t *bm, uint64_t bits);
 void bm_set(uint64_t *bm, uint64_t bit);
+void bm_unset(uint64_t *bm, uint64_t bit);
 bool bm_test(const uint64_t *bm, uint64_t bit);
 uint64_t bm_count(const uint64_t *bm, uint64_t bits);
 /* Number of bits set in @a and clear in @b. */

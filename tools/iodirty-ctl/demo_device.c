@@ -2,82 +2,252 @@
 /*
  * iodirty-ctl demo: the emulated device.
  *
- * It writes a few random bytes into each of opts->pages distinct random
- * RAM pages through iodirty_dma_write(), going through the alias IOVA for
- * about half of the pages that the alias covers, and remembers which RAM
- * pages it wrote.
+ * Each thread is a DMA queue of the device. It writes random bytes at
+ * random places of the RAM with iodirty_dma_write(), through whichever
+ * IOVA range maps the place (the alias or a half, at random where both
+ * do), until it is told to stop. Most writes stay inside a page; one in
+ * SPAN_ONE_IN runs over into the next page or two, as a block transfer
+ * would. A hot set of pages receives most of the writes, as the buffers
+ * of a real device do: this is what makes pre-copy converge, since the
+ * pages that keep being dirtied are few and get cheap to re-send.
+ *
+ * The seed fixes each thread's sequence of writes; how many of them land
+ * before each harvest depends on timing.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "bitmap.h"
 #include "demo.h"
 
-#define PAGE ((uint64_t)IODIRTY_PAGE_SIZE)
-/* Longest single write; writes stay inside one page. */
-#define MAX_WRITE 256
+#define PAGE		((uint64_t)IODIRTY_PAGE_SIZE)
+/* Writes take their data from a pool this large (>= the longest write). */
+#define POOL_SIZE	(4 * PAGE)
+/* Longest write that stays inside a page. */
+#define SMALL_MAX	1024
+#define SPAN_ONE_IN	8
+/* The rate limit looks at the clock every so many writes... */
+#define CLOCK_EVERY	16
+/* ...sleeps once a thread is this far ahead of its rate... */
+#define AHEAD_NS	1000000u
+/* ...and forgets a lag beyond this, so a thread that was starved of CPU
+ * does not catch up in one burst. */
+#define BEHIND_NS	10000000u
 
-static void random_bytes(struct prng *rng, uint8_t *buf, size_t len)
+__extension__ typedef unsigned __int128 u128;
+
+static uint64_t gcd(uint64_t a, uint64_t b)
 {
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)prng_next(rng);
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
 }
 
 /*
- * Picks a page not yet written this round and outside the hole. About a
- * quarter of the picks aim at the aliased first part of the RAM (while it
- * has pages left), so that the alias is used even with a large RAM.
+ * The hot set is hot_pages pages spread over the whole RAM (both halves
+ * and the alias): hot page h is page (h * step + phase) mod n, with step
+ * coprime to n so that distinct h give distinct pages.
  */
-static uint64_t pick_page(struct demo *d, uint64_t alias_used)
+static void choose_hot_set(struct demo *d)
 {
-	uint64_t alias_pages = DEMO_ALIAS_SIZE / PAGE;
-	uint64_t hole_page = d->hole_off / PAGE;
-	uint64_t span = d->ram_pages;
-	uint64_t page;
+	uint64_t n = d->ram_size / PAGE;
+	struct prng rng;
+	uint64_t step;
 
-	if (alias_used < alias_pages && prng_below(&d->rng, 4) == 0)
-		span = alias_pages;
-	do
-		page = prng_below(&d->rng, span);
-	while (page == hole_page || bm_test(d->written, page));
-	return page;
+	prng_seed(&rng, d->opts->seed ^ 0x486f742073657421ULL);
+	d->hot_pages = (uint64_t)((u128)n * d->opts->hot_bp / 10000);
+	if (!d->hot_pages && d->opts->hot_bp)
+		d->hot_pages = 1;
+	/* About n / golden ratio: neighbours in h land far apart. */
+	step = (uint64_t)(((u128)n * 0x9e3779b9u) >> 32) | 1;
+	while (step < n && gcd(step, n) != 1)
+		step++;
+	d->hot_step = step < n ? step : 1;
+	d->hot_phase = prng_below(&rng, n);
 }
 
-int demo_device_round(struct demo *d, struct demo_round *r)
+static uint64_t pick_page(struct demo_thread *t)
 {
-	unsigned int round = (unsigned int)(r - d->rounds) + 1;
-	uint64_t alias_pages = DEMO_ALIAS_SIZE / PAGE;
-	uint64_t alias_used = 0;	/* aliased pages written this round */
-	uint8_t buf[MAX_WRITE];
+	const struct demo *d = t->d;
+	uint64_t n = d->ram_size / PAGE;
 
-	bm_clear(d->written, d->ram_pages);
-	while (r->written < d->opts->pages) {
-		uint64_t page = pick_page(d, alias_used);
-		uint64_t len = 1 + prng_below(&d->rng, MAX_WRITE);
-		uint64_t off = prng_below(&d->rng, PAGE - len + 1);
-		bool alias = page < alias_pages && (prng_next(&d->rng) & 1);
-		uint64_t base = alias ? d->iova_alias : d->iova_ram;
-		uint64_t iova = base + page * PAGE + off;
-		int err;
+	if (d->hot_pages &&
+	    prng_below(&t->rng, 10000) < d->opts->hot_share_bp) {
+		uint64_t h = prng_below(&t->rng, d->hot_pages);
 
-		random_bytes(&d->rng, buf, (size_t)len);
-		err = iodirty_dma_write(d->dom, iova, buf, len);
-		if (err) {
-			ctl_err(err, "demo: round %u: device write of %" PRIu64
-				" bytes at IOVA 0x%" PRIx64, round, len, iova);
-			return err;
-		}
-		if (memcmp(d->ram + page * PAGE + off, buf, (size_t)len))
-			r->data_errors++;
-		bm_set(d->written, page);
-		r->written++;
-		if (page < alias_pages)
-			alias_used++;
-		if (alias)
-			r->via_alias++;
+		return (uint64_t)(((u128)h * d->hot_step + d->hot_phase) % n);
 	}
-	demo_check(d, r->data_errors == 0,
-		   "round %u: every DMA write landed in RAM where its IOVA "
-		   "points", round);
+	return prng_below(&t->rng, n);
+}
+
+/* A run that maps RAM offset @off, picked at random; NULL in the hole. */
+static const struct demo_seg *pick_seg(struct demo_thread *t, uint64_t off)
+{
+	const struct demo *d = t->d;
+	const struct demo_seg *c[DEMO_MAX_SEGS];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < d->n_segs; i++)
+		if (off >= d->segs[i].ram_off &&
+		    off - d->segs[i].ram_off < d->segs[i].len)
+			c[n++] = &d->segs[i];
+	if (n <= 1)
+		return n ? c[0] : NULL;
+	return c[prng_below(&t->rng, n)];
+}
+
+/* One DMA write; returns its length, or 0 after an error (in t->err). */
+static uint64_t device_write(struct demo_thread *t)
+{
+	const struct demo_seg *s;
+	uint64_t page, in, len, pos;
+	const uint8_t *src;
+	int err;
+
+	do {
+		page = pick_page(t);
+		s = pick_seg(t, page * PAGE);
+	} while (!s);	/* the hole: no IOVA reaches it */
+	in = prng_below(&t->rng, PAGE);
+	if (prng_below(&t->rng, SPAN_ONE_IN) == 0) {
+		len = PAGE - in + 1 + prng_below(&t->rng, 2 * PAGE);
+	} else {
+		uint64_t max = PAGE - in < SMALL_MAX ? PAGE - in : SMALL_MAX;
+
+		len = 1 + prng_below(&t->rng, max);
+	}
+	/* Stay inside the run: past its end lies the hole or another one. */
+	pos = page * PAGE + in - s->ram_off;
+	if (len > s->len - pos)
+		len = s->len - pos;
+	src = t->pool + prng_below(&t->rng, POOL_SIZE - len + 1);
+	/* Keep the pool changing, so no write repeats an earlier one. */
+	memcpy(t->pool + prng_below(&t->rng, POOL_SIZE / 8) * 8,
+	       &(uint64_t){ prng_next(&t->rng) }, 8);
+
+	err = iodirty_dma_write(t->d->dom, s->iova + pos, src, len);
+	if (err) {
+		t->err = err;
+		t->err_iova = s->iova + pos;
+		t->err_len = len;
+		return 0;
+	}
+	t->via_alias += s->map == DEMO_MAP_ALIAS;
+	t->spanning += in + len > PAGE;
+	return len;
+}
+
+static void *device_main(void *arg)
+{
+	struct demo_thread *t = arg;
+	struct demo *d = t->d;
+	double rate = (double)d->opts->rate * DEMO_MIB / d->n_threads;
+	double ns_per_byte = rate > 0 ? 1e9 / rate : 0;
+	uint64_t t0 = demo_now_ns(), writes = 0, bytes = 0, unpaid = 0;
+	double vt = 0;	/* ns after t0 when the bytes written are due */
+
+	while (!atomic_load_explicit(&d->stop, memory_order_relaxed)) {
+		uint64_t len = device_write(t);
+		double now;
+
+		if (!len) {
+			atomic_store(&d->dev_failed, true);
+			break;
+		}
+		/* Plain stores: only this thread writes its counters. */
+		atomic_store_explicit(&t->writes, ++writes,
+				      memory_order_relaxed);
+		atomic_store_explicit(&t->bytes, bytes += len,
+				      memory_order_relaxed);
+		unpaid += len;
+		if (!rate || writes % CLOCK_EVERY)
+			continue;
+		vt += (double)unpaid * ns_per_byte;
+		unpaid = 0;
+		now = (double)(demo_now_ns() - t0);
+		if (vt < now - BEHIND_NS)
+			vt = now - BEHIND_NS;
+		else if (vt > now + AHEAD_NS)
+			demo_sleep_ns((uint64_t)(vt - now));
+	}
+	return NULL;
+}
+
+int demo_device_start(struct demo *d)
+{
+	int err;
+
+	choose_hot_set(d);
+	d->n_threads = d->opts->threads;
+	d->threads = calloc(d->n_threads, sizeof(*d->threads));
+	if (!d->threads) {
+		ctl_err(-ENOMEM, "demo: allocating the device threads");
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < d->n_threads; i++) {
+		struct demo_thread *t = &d->threads[i];
+
+		t->d = d;
+		t->idx = i;
+		prng_seed(&t->rng, d->opts->seed + 0x9e3779b97f4a7c15ULL * (i + 1));
+		t->pool = malloc(POOL_SIZE);
+		if (!t->pool) {
+			ctl_err(-ENOMEM, "demo: allocating device buffers");
+			return -ENOMEM;
+		}
+		for (uint64_t b = 0; b < POOL_SIZE; b += 8)
+			memcpy(t->pool + b, &(uint64_t){ prng_next(&t->rng) }, 8);
+		err = pthread_create(&t->tid, NULL, device_main, t);
+		if (err) {
+			ctl_err(-err, "demo: starting device thread %u", i);
+			return -err;
+		}
+		t->started = true;
+	}
 	return 0;
+}
+
+int demo_device_stop(struct demo *d)
+{
+	int first = 0;
+
+	if (!d->threads)
+		return 0;
+	atomic_store(&d->stop, true);
+	for (unsigned int i = 0; i < d->n_threads; i++) {
+		struct demo_thread *t = &d->threads[i];
+
+		if (t->started)
+			pthread_join(t->tid, NULL);
+		d->dev_writes += atomic_load(&t->writes);
+		d->dev_bytes += atomic_load(&t->bytes);
+		d->dev_via_alias += t->via_alias;
+		d->dev_spanning += t->spanning;
+		if (t->err) {
+			ctl_err(t->err, "demo: device thread %u: DMA write of %"
+				PRIu64 " bytes at IOVA 0x%" PRIx64, i,
+				t->err_len, t->err_iova);
+			if (!first)
+				first = t->err;
+		}
+		free(t->pool);
+	}
+	free(d->threads);
+	d->threads = NULL;
+	return first;
+}
+
+uint64_t demo_device_writes(struct demo *d)
+{
+	uint64_t n = d->dev_writes;
+
+	for (unsigned int i = 0; d->threads && i < d->n_threads; i++)
+		n += atomic_load_explicit(&d->threads[i].writes,
+					  memory_order_relaxed);
+	return n;
 }

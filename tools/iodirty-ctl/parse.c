@@ -66,3 +66,32 @@ bool parse_size(const char *s, uint64_t *out)
 	*out = v << shift;
 	return true;
 }
+
+bool parse_percent(const char *s, uint32_t *bp)
+{
+	uint64_t v = 0;
+	unsigned int decimals = 0;
+	bool point = false, digits = false;
+
+	for (; *s && *s != '%'; s++) {
+		if (*s == '.' && !point) {
+			point = true;
+			continue;
+		}
+		if (!isdigit((unsigned char)*s) || (point && decimals == 2))
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+		decimals += point;
+		digits = true;
+		if (v > 1000000)	/* far above 100%, and no overflow */
+			return false;
+	}
+	if (!digits || (*s == '%' && s[1]))
+		return false;
+	while (decimals++ < 2)
+		v *= 10;
+	if (v > 10000)
+		return false;
+	*bp = (uint32_t)v;
+	return true;
+}

@@ -21,4 +21,11 @@ bool parse_u64(const char *s, uint64_t *out);
  */
 bool parse_size(const char *s, uint64_t *out);
 
+/*
+ * Parses a percentage: a decimal number with at most two decimals and an
+ * optional "%": "5", "5%", "2.5%", "0.25". Stores it in hundredths of a
+ * percent (basis points). Returns false when malformed or above 100%.
+ */
+bool parse_percent(const char *s, uint32_t *bp);
+
 #endif /* IODIRTY_CTL_PARSE_H */

@@ -24,8 +24,19 @@ expect_rc 2 "a malformed size exits 2" -- "$ctl" demo --ram 12Q
 expect_rc 2 "a negative size exits 2" -- "$ctl" demo --ram -8M
 expect_rc 2 "an unaligned size exits 2" -- "$ctl" demo --ram 2049K
 expect_rc 2 "too small a RAM exits 2" -- "$ctl" demo --ram 1M
-expect_rc 2 "zero pages exits 2" -- "$ctl" demo --pages 0
-expect_rc 2 "more pages than RAM exits 2" -- "$ctl" demo --ram 2M --pages 512
+expect_rc 2 "a removed demo option exits 2" -- "$ctl" demo --pages 5
+expect_rc 2 "zero threads exits 2" -- "$ctl" demo --threads 0
+expect_rc 2 "too many threads exits 2" -- "$ctl" demo --threads 65
+expect_rc 2 "a negative rate exits 2" -- "$ctl" demo --rate -1
+expect_rc 2 "a malformed bandwidth exits 2" -- "$ctl" demo --bandwidth 1G
+expect_rc 2 "an empty hot set exits 2" -- "$ctl" demo --hot 0%
+expect_rc 2 "a hot set above 100% exits 2" -- "$ctl" demo --hot 100.01%
+expect_rc 2 "a malformed percentage exits 2" -- "$ctl" demo --hot-share 5%%
+expect_rc 2 "three decimals exit 2" -- "$ctl" demo --hot 0.125
+expect_rc 2 "a malformed downtime exits 2" -- "$ctl" demo --downtime-ms 3ms
+expect_rc 2 "zero passes exits 2" -- "$ctl" demo --max-passes 0
+expect_rc 2 "--json with an argument exits 2" -- "$ctl" demo --json=yes
+expect_grep "takes no argument" "$tmp/err" "the stray argument is named"
 expect_rc 2 "a malformed seed exits 2" -- "$ctl" demo --seed 1x
 expect_rc 2 "an empty --backend exits 2" -- "$ctl" --backend "" info
 
