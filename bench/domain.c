@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+/* iodirty-bench: a soft-backend domain over reserved address space. */
+#include "bench.h"
+
+void dom_open(struct bench_dom *b, uint64_t iova, size_t map_size,
+	      bool tracking)
+{
+	struct iodirty_domain_opts o = IODIRTY_OPTS(iodirty_domain_opts,
+						    .iova_bits = 48);
+
+	b->va = NULL;
+	b->va_size = 0;
+	check(iodirty_ctx_open("soft", NULL, &b->ctx), "ctx_open");
+	check(iodirty_domain_create(b->ctx, &o, &b->dom), "domain_create");
+	if (map_size) {
+		/* The soft backend never touches mapped memory outside DMA. */
+		b->va = mem_reserve(map_size);
+		b->va_size = map_size;
+		check(iodirty_map(b->dom, iova, b->va, map_size,
+				  IODIRTY_MAP_READ | IODIRTY_MAP_WRITE),
+		      "map");
+	}
+	if (tracking)
+		check(iodirty_set_dirty_tracking(b->dom, true), "tracking");
+}
+
+void dom_close(struct bench_dom *b)
+{
+	iodirty_domain_destroy(b->dom);
+	iodirty_ctx_close(b->ctx);
+	mem_free(b->va, b->va_size);
+	b->dom = NULL;
+	b->ctx = NULL;
+	b->va = NULL;
+}
+
+void dom_stats(struct bench_dom *b, struct iodirty_stats *st)
+{
+	st->sz = sizeof(*st);
+	check(iodirty_domain_stats(b->dom, st), "stats");
+}
