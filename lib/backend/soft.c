@@ -146,10 +146,12 @@ static int64_t soft_read_dirty_uaddr(struct iodirty_domain *dom,
 }
 
 /* Copies between the caller's buffer and its own memory at @uaddr. */
-static int soft_copy(void *arg, uint64_t uaddr, uint64_t offset,
-		     uint64_t length, bool write)
+static int soft_copy(void *arg, uint64_t iova, uint64_t uaddr,
+		     uint64_t offset, uint64_t length, bool write)
 {
 	char *buf = arg;
+
+	(void)iova;
 	void *mem = (void *)(uintptr_t)uaddr;
 
 	if (write)

@@ -38,9 +38,12 @@
  * harvester holds one stripe at a time and calls out (emit callbacks) only
  * with it released, so there is no lock order to respect.
  *
- * port.h has no spin lock, so this is a test-and-set on an atomic word
- * (sequentially consistent RMWs: acquire on lock, release on unlock),
- * spinning on plain loads while it is taken.
+ * The stripes are a static table, which port.h's lock types cannot
+ * initialise statically in both flavours, so this is a test-and-set on an
+ * atomic word (sequentially consistent RMWs: acquire on lock, release on
+ * unlock), spinning on plain loads while it is taken. iod_spin_enter()
+ * keeps the holder on its CPU in the kernel (preemption off), so waiters
+ * never spin on a holder that was scheduled out.
  */
 #define IOD_DIRTY_STRIPES	64u
 _Static_assert(IOD_DIRTY_STRIPES == 64u, "dirty_stripe() picks 6 hash bits");
@@ -59,15 +62,17 @@ static inline iod_atomic64_t *dirty_stripe(const struct iod_dirty_node *node)
 
 static inline void dirty_lock(iod_atomic64_t *lock)
 {
+	iod_spin_enter();
 	while (iod_atomic_fetch_or(lock, 1)) {
 		while (iod_atomic_load_relaxed(lock))
-			continue;
+			iod_cpu_relax();
 	}
 }
 
 static inline void dirty_unlock(iod_atomic64_t *lock)
 {
 	iod_atomic_xchg(lock, 0);
+	iod_spin_exit();
 }
 
 /**

@@ -46,13 +46,15 @@ typedef void (*iod_unmap_hook_fn)(void *arg, uint64_t iova, uint64_t uaddr,
 				  uint64_t length);
 
 /*
- * Called by iod_iopt_dma() for each contiguous piece of the transfer, under
- * the read lock: copy @length bytes between the caller's buffer at @offset
- * and user address @uaddr. Returns 0 or a negative errno, which aborts the
- * transfer (and skips dirty marking of the whole transfer).
+ * Called by iod_iopt_dma() for each piece of the transfer that is linear
+ * in user address, under the read lock: copy @length bytes between the
+ * caller's buffer at @offset and IOVA @iova, which maps to user address
+ * @uaddr (the soft backend copies through @uaddr; the kernel module looks
+ * up the pages it pinned for @iova). Returns 0 or a negative errno, which
+ * aborts the rest of the transfer; what was written is still marked dirty.
  */
-typedef int (*iod_copy_fn)(void *arg, uint64_t uaddr, uint64_t offset,
-			   uint64_t length, bool write);
+typedef int (*iod_copy_fn)(void *arg, uint64_t iova, uint64_t uaddr,
+			   uint64_t offset, uint64_t length, bool write);
 
 struct iod_iopt_params {
 	unsigned int iova_bits;		/* 20..64 */

@@ -86,7 +86,7 @@ int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		uint64_t uaddr = ((a->ufirst + (page - a->first))
 				  << IOD_PAGE_SHIFT) | in_page;
 
-		ret = copy(arg, uaddr, off, chunk, write);
+		ret = copy(arg, pos, uaddr, off, chunk, write);
 		if (ret)
 			break;
 		off += chunk;

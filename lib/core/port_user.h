@@ -88,6 +88,25 @@ static inline void *iod_ptr_install(iod_atomic_ptr_t *p, void *new)
 	return expected;
 }
 
+/*
+ * Around a busy-wait critical section: the kernel flavour disables
+ * preemption; threads in userspace cannot, so these are no-ops.
+ */
+static inline void iod_spin_enter(void)
+{
+}
+
+static inline void iod_spin_exit(void)
+{
+}
+
+static inline void iod_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 /* Reader/writer lock; writers are preferred so map/unmap cannot starve. */
 typedef struct {
 	pthread_rwlock_t rw;

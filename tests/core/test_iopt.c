@@ -95,10 +95,11 @@ static void assert_same(const struct snap *a, const struct snap *b)
 	assert_int_equal(a->nresv, b->nresv);
 }
 
-static int nocopy(void *arg, uint64_t uaddr, uint64_t off, uint64_t len,
-		  bool write)
+static int nocopy(void *arg, uint64_t iova, uint64_t uaddr, uint64_t off,
+		  uint64_t len, bool write)
 {
 	(void)arg;
+	(void)iova;
 	(void)uaddr;
 	(void)off;
 	(void)len;

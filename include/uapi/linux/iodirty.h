@@ -1,0 +1,555 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * /dev/iodirty: io-pagetables with dirty tracking, driven from userspace.
+ *
+ * Copyright (c) the libiodirty authors.
+ */
+#ifndef _UAPI_LINUX_IODIRTY_H
+#define _UAPI_LINUX_IODIRTY_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define IODIRTY_TYPE	0xDD
+
+/**
+ * DOC: General ioctl format
+ *
+ * Every ioctl takes a pointer to a struct whose first field is ``__u32
+ * size``, the number of bytes userspace passes; the second is ``__u32
+ * flags`` (except for DESTROY). The kernel reads ``size`` bytes and replies
+ * in place, writing ``min(size, sizeof(struct))`` bytes back.
+ *
+ * Size rules (the same for every ioctl):
+ *
+ * - ``size`` below the command's minimum size: EINVAL. The minimum is the
+ *   struct as the command was introduced, fixed forever; for every
+ *   command of uAPI version 1 it is the whole struct below;
+ * - ``size`` larger than the kernel's struct with any non-zero byte past
+ *   the end it knows: E2BIG (new userspace asked for something this
+ *   module cannot do); zero bytes past the end are ignored;
+ * - a shorter struct from old userspace is zero-extended, and fields added
+ *   later always treat zero as "behave as before".
+ *
+ * Error codes with one meaning across the whole uAPI:
+ *
+ * - ENOTTY: unknown ioctl number;
+ * - EOPNOTSUPP: unknown bit in ``flags``, or a non-zero ``__reserved``
+ *   field (reserved fields may gain a meaning later);
+ * - EINVAL: a value the command cannot take (alignment, zero length,
+ *   page size, NULL user pointer where one is needed);
+ * - EOVERFLOW: ``start + length`` wraps around 2^64;
+ * - ERANGE: an address beyond the IO address space of the io-pagetable;
+ * - ENOENT: an unknown object ID, or an IOVA that is not mapped;
+ * - EFAULT: a user pointer the kernel could not read or write;
+ * - ENOMEM: out of memory, or pinning would exceed RLIMIT_MEMLOCK.
+ *
+ * Each command lists the other errors it returns. A failing command
+ * changes nothing, unless its description says otherwise.
+ */
+enum {
+	IODIRTY_CMD_BASE = 0x80,
+	IODIRTY_CMD_GET_INFO = IODIRTY_CMD_BASE,
+	IODIRTY_CMD_DESTROY,
+	IODIRTY_CMD_IOAS_ALLOC,
+	IODIRTY_CMD_IOAS_MAP,
+	IODIRTY_CMD_IOAS_UNMAP,
+	IODIRTY_CMD_IOAS_TRANSLATE,
+	IODIRTY_CMD_IOAS_IOVA_RANGES,
+	IODIRTY_CMD_IOAS_RESERVE,
+	IODIRTY_CMD_SET_DIRTY_TRACKING,
+	IODIRTY_CMD_GET_DIRTY_BITMAP,
+	IODIRTY_CMD_DMA_RW,
+	IODIRTY_CMD_IOAS_STATS,
+};
+
+/**
+ * enum iodirty_info_caps - what the module can do
+ * @IODIRTY_INFO_CAP_DIRTY_TRACKING: SET_DIRTY_TRACKING and GET_DIRTY_BITMAP
+ * @IODIRTY_INFO_CAP_UNMAP_DIRTY: IOAS_UNMAP returns dirty bits atomically
+ * @IODIRTY_INFO_CAP_PARTIAL_UNMAP: IOAS_UNMAP may cut a mapping (holes)
+ * @IODIRTY_INFO_CAP_DMA_RW: DMA_RW
+ * @IODIRTY_INFO_CAP_UADDR_REPORT: GET_DIRTY_BITMAP with IODIRTY_DIRTY_UADDR
+ * @IODIRTY_INFO_CAP_RESERVE: IOAS_RESERVE
+ * @IODIRTY_INFO_CAP_HW_MODEL: IOAS_ALLOC with IODIRTY_IOAS_HW_MODEL
+ */
+enum iodirty_info_caps {
+	IODIRTY_INFO_CAP_DIRTY_TRACKING = 1 << 0,
+	IODIRTY_INFO_CAP_UNMAP_DIRTY = 1 << 1,
+	IODIRTY_INFO_CAP_PARTIAL_UNMAP = 1 << 2,
+	IODIRTY_INFO_CAP_DMA_RW = 1 << 3,
+	IODIRTY_INFO_CAP_UADDR_REPORT = 1 << 4,
+	IODIRTY_INFO_CAP_RESERVE = 1 << 5,
+	IODIRTY_INFO_CAP_HW_MODEL = 1 << 6,
+};
+
+/**
+ * struct iodirty_info - ioctl(IODIRTY_GET_INFO)
+ * @size: sizeof(struct iodirty_info)
+ * @flags: must be 0
+ * @out_uapi_version: 1 for this layout; grows when commands are added
+ * @out_max_iova_bits: widest IO address space IOAS_ALLOC accepts
+ * @out_capabilities: enum iodirty_info_caps
+ * @out_page_sizes: bit n set: 2^n is a valid mapping alignment
+ * @out_granules: bit n set: 2^n is a valid dirty granule for IOAS_ALLOC
+ * @out_default_iova_bits: IO address space width when IOAS_ALLOC gets 0
+ * @__reserved: must be 0
+ * @out_max_mappings: mappings per io-pagetable, 0 if only memory limits it
+ *
+ * Capability discovery: a new userspace on an old module reads
+ * @out_capabilities (and @out_uapi_version) instead of probing.
+ */
+struct iodirty_info {
+	__u32 size;
+	__u32 flags;
+	__u32 out_uapi_version;
+	__u32 out_max_iova_bits;
+	__aligned_u64 out_capabilities;
+	__aligned_u64 out_page_sizes;
+	__aligned_u64 out_granules;
+	__u32 out_default_iova_bits;
+	__u32 __reserved;
+	__aligned_u64 out_max_mappings;
+};
+#define IODIRTY_GET_INFO _IO(IODIRTY_TYPE, IODIRTY_CMD_GET_INFO)
+
+/**
+ * struct iodirty_destroy - ioctl(IODIRTY_DESTROY)
+ * @size: sizeof(struct iodirty_destroy)
+ * @id: object to destroy
+ *
+ * Destroys an object of this fd: for an io-pagetable, unmaps everything,
+ * unpins the pages and undoes their RLIMIT_MEMLOCK accounting. EBUSY if
+ * another call is using the object right now (try again). Closing the fd
+ * destroys every object left.
+ */
+struct iodirty_destroy {
+	__u32 size;
+	__u32 id;
+};
+#define IODIRTY_DESTROY _IO(IODIRTY_TYPE, IODIRTY_CMD_DESTROY)
+
+/**
+ * enum iodirty_ioas_alloc_flags - flags for IOAS_ALLOC
+ * @IODIRTY_IOAS_HW_MODEL: model IOMMU leaves: writes dirty whole 4 KiB,
+ *                         2 MiB or 1 GiB leaves (see @hw_split)
+ */
+enum iodirty_ioas_alloc_flags {
+	IODIRTY_IOAS_HW_MODEL = 1 << 0,
+};
+
+/**
+ * enum iodirty_hw_split - huge leaf policy of a HW_MODEL io-pagetable
+ * @IODIRTY_HW_SPLIT_NONE: huge leaves stay huge while tracking
+ * @IODIRTY_HW_SPLIT_EAGER: tracking start splits them to 4 KiB, stop
+ *                          collapses them
+ */
+enum iodirty_hw_split {
+	IODIRTY_HW_SPLIT_NONE = 0,
+	IODIRTY_HW_SPLIT_EAGER = 1,
+};
+
+/**
+ * struct iodirty_ioas_alloc - ioctl(IODIRTY_IOAS_ALLOC)
+ * @size: sizeof(struct iodirty_ioas_alloc)
+ * @flags: enum iodirty_ioas_alloc_flags
+ * @iova_bits: width of the IO address space, 20..64; 0: the default
+ * @granule_shift: log2 of the dirty granule, 12..min(30, @iova_bits);
+ *                 0: 12
+ * @hw_split: enum iodirty_hw_split; non-zero needs IODIRTY_IOAS_HW_MODEL
+ * @out_ioas_id: ID of the new io-pagetable
+ *
+ * Creates an empty io-pagetable with dirty tracking off. EINVAL for an
+ * out-of-range @iova_bits or @granule_shift, or @hw_split without the
+ * hardware model.
+ */
+struct iodirty_ioas_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 iova_bits;
+	__u32 granule_shift;
+	__u32 hw_split;
+	__u32 out_ioas_id;
+};
+#define IODIRTY_IOAS_ALLOC _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_ALLOC)
+
+/**
+ * enum iodirty_map_flags - device access of a mapping
+ * @IODIRTY_MAP_READ: the device may read
+ * @IODIRTY_MAP_WRITE: the device may write (pins the pages for write)
+ */
+enum iodirty_map_flags {
+	IODIRTY_MAP_READ = 1 << 0,
+	IODIRTY_MAP_WRITE = 1 << 1,
+};
+
+/**
+ * struct iodirty_ioas_map - ioctl(IODIRTY_IOAS_MAP)
+ * @size: sizeof(struct iodirty_ioas_map)
+ * @flags: enum iodirty_map_flags, at least one of them
+ * @ioas_id: io-pagetable
+ * @__reserved: must be 0
+ * @user_va: page-aligned start of the memory in the caller's address space
+ * @length: page-aligned, non-zero length
+ * @iova: page-aligned IOVA; the caller always chooses it
+ *
+ * Pins the pages of [@user_va, @user_va + @length) (for write when
+ * IODIRTY_MAP_WRITE, so copy-on-write is broken now, not on DMA) and
+ * maps them at @iova. Pinned pages count against the caller's
+ * RLIMIT_MEMLOCK, like iommufd and VFIO do, unless it has CAP_IPC_LOCK;
+ * going over gives ENOMEM and nothing is pinned. Two mappings of the same
+ * memory pin and count it twice.
+ *
+ * Errors: EEXIST if a page of the range is already mapped; EADDRNOTAVAIL
+ * if it overlaps a reserved region; EFAULT if the memory cannot be pinned
+ * (not mapped, PROT_NONE, or read-only with IODIRTY_MAP_WRITE).
+ */
+struct iodirty_ioas_map {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 user_va;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+};
+#define IODIRTY_IOAS_MAP _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_MAP)
+
+/**
+ * enum iodirty_unmap_flags - flags for IOAS_UNMAP
+ * @IODIRTY_UNMAP_EXACT: fail with ENOENT, unmapping nothing, unless every
+ *                       page of the range is mapped
+ * @IODIRTY_UNMAP_DIRTY_BITMAP: report the dirty state of the range in
+ *                              @dirty_bitmap, atomically with the unmap
+ */
+enum iodirty_unmap_flags {
+	IODIRTY_UNMAP_EXACT = 1 << 0,
+	IODIRTY_UNMAP_DIRTY_BITMAP = 1 << 1,
+};
+
+/**
+ * struct iodirty_ioas_unmap - ioctl(IODIRTY_IOAS_UNMAP)
+ * @size: sizeof(struct iodirty_ioas_unmap)
+ * @flags: enum iodirty_unmap_flags
+ * @ioas_id: io-pagetable
+ * @__reserved: must be 0
+ * @iova: page-aligned start
+ * @length: page-aligned, non-zero length
+ * @page_size: with IODIRTY_UNMAP_DIRTY_BITMAP: bytes per bitmap bit, a
+ *             power of two not smaller than the granule; else must be 0
+ * @dirty_bitmap: with IODIRTY_UNMAP_DIRTY_BITMAP: user pointer to
+ *                ceil(@length / @page_size) bits in little-endian 64-bit
+ *                words; else must be 0
+ * @out_unmapped: bytes that were mapped and are now unmapped
+ *
+ * Unmaps every mapped page of [@iova, @iova + @length) and unpins it.
+ * Without IODIRTY_UNMAP_EXACT the range may cut mappings (the cut pages
+ * become holes) and contain unmapped pages, but must hold at least one
+ * mapped page (else ENOENT). With IODIRTY_UNMAP_DIRTY_BITMAP, the dirty
+ * state of the range is harvested under the same lock that unmaps it, so
+ * no device write between the last read and the unmap is lost: bits are
+ * only set, never cleared (bit n covers [@iova + n * @page_size, +
+ * @page_size)), and no byte past the bitmap's length is written; @iova
+ * and @length must then be multiples of @page_size. The bitmap's pages are
+ * pinned before anything is unmapped, so writing it cannot fail afterwards
+ * (EFAULT means nothing was unmapped). ENODATA if a bitmap is asked for
+ * while tracking is off.
+ */
+struct iodirty_ioas_unmap {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 page_size;
+	__aligned_u64 dirty_bitmap;
+	__aligned_u64 out_unmapped;
+};
+#define IODIRTY_IOAS_UNMAP _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_UNMAP)
+
+/**
+ * struct iodirty_ioas_translate - ioctl(IODIRTY_IOAS_TRANSLATE)
+ * @size: sizeof(struct iodirty_ioas_translate)
+ * @flags: must be 0
+ * @ioas_id: io-pagetable
+ * @__reserved: must be 0
+ * @iova: any IOVA (need not be aligned)
+ * @out_user_va: user address @iova maps to
+ * @out_contig: bytes from @iova that map linearly, up to a hole or the
+ *              end of the mapping
+ *
+ * ENOENT if @iova is not mapped.
+ */
+struct iodirty_ioas_translate {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 out_user_va;
+	__aligned_u64 out_contig;
+};
+#define IODIRTY_IOAS_TRANSLATE _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_TRANSLATE)
+
+/**
+ * enum iodirty_range_type - type of a range in IOAS_IOVA_RANGES
+ * @IODIRTY_RANGE_USABLE: may be mapped
+ * @IODIRTY_RANGE_RESV_MSI: reserved: an MSI doorbell window
+ * @IODIRTY_RANGE_RESV_DIRECT: reserved: identity-mapped by firmware
+ */
+enum iodirty_range_type {
+	IODIRTY_RANGE_USABLE = 0,
+	IODIRTY_RANGE_RESV_MSI = 1,
+	IODIRTY_RANGE_RESV_DIRECT = 2,
+};
+
+/**
+ * struct iodirty_iova_range - one range of IOAS_IOVA_RANGES
+ * @start: first byte
+ * @last: last byte, inclusive (so the whole 2^64 space fits)
+ * @type: enum iodirty_range_type
+ * @__reserved: written as 0
+ */
+struct iodirty_iova_range {
+	__aligned_u64 start;
+	__aligned_u64 last;
+	__u32 type;
+	__u32 __reserved;
+};
+
+/**
+ * enum iodirty_iova_ranges_flags - flags for IOAS_IOVA_RANGES
+ * @IODIRTY_RANGES_RESERVED: list the reserved regions instead of the
+ *                           usable ranges
+ */
+enum iodirty_iova_ranges_flags {
+	IODIRTY_RANGES_RESERVED = 1 << 0,
+};
+
+/**
+ * struct iodirty_ioas_iova_ranges - ioctl(IODIRTY_IOAS_IOVA_RANGES)
+ * @size: sizeof(struct iodirty_ioas_iova_ranges)
+ * @flags: enum iodirty_iova_ranges_flags
+ * @ioas_id: io-pagetable
+ * @num_ranges: in: entries @ranges can hold; out: entries that exist
+ * @ranges: user pointer to an array of struct iodirty_iova_range; may be
+ *          0 when @num_ranges is 0
+ * @out_entry_size: sizeof(struct iodirty_iova_range), so that a later
+ *                  module can grow the entry
+ *
+ * Usable ranges are the IO address space minus the reserved regions, in
+ * ascending order. When the array is too small, as many entries as fit
+ * are written, @num_ranges says how many exist and the call fails with
+ * EMSGSIZE, like iommufd: call again with a larger array.
+ */
+struct iodirty_ioas_iova_ranges {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 num_ranges;
+	__aligned_u64 ranges;
+	__u32 out_entry_size;
+	__u32 __reserved;
+};
+#define IODIRTY_IOAS_IOVA_RANGES _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_IOVA_RANGES)
+
+/**
+ * enum iodirty_reserve_flags - flags for IOAS_RESERVE
+ * @IODIRTY_RESERVE_REMOVE: remove reserved regions in the range instead
+ */
+enum iodirty_reserve_flags {
+	IODIRTY_RESERVE_REMOVE = 1 << 0,
+};
+
+/**
+ * struct iodirty_ioas_reserve - ioctl(IODIRTY_IOAS_RESERVE)
+ * @size: sizeof(struct iodirty_ioas_reserve)
+ * @flags: enum iodirty_reserve_flags
+ * @ioas_id: io-pagetable
+ * @type: IODIRTY_RANGE_RESV_MSI or IODIRTY_RANGE_RESV_DIRECT; 0 with
+ *        IODIRTY_RESERVE_REMOVE
+ * @iova: page-aligned start
+ * @length: page-aligned, non-zero length
+ *
+ * Reserves [@iova, @iova + @length) so that nothing can be mapped there:
+ * EBUSY if the range holds a mapped page, EEXIST if it overlaps another
+ * reserved region. With IODIRTY_RESERVE_REMOVE, removes the reserved
+ * region that is exactly this range (ENOENT if there is none).
+ */
+struct iodirty_ioas_reserve {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 type;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+};
+#define IODIRTY_IOAS_RESERVE _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_RESERVE)
+
+/**
+ * enum iodirty_tracking_flags - flags for SET_DIRTY_TRACKING
+ * @IODIRTY_TRACKING_ENABLE: turn tracking on (else off)
+ */
+enum iodirty_tracking_flags {
+	IODIRTY_TRACKING_ENABLE = 1 << 0,
+};
+
+/**
+ * struct iodirty_set_dirty_tracking - ioctl(IODIRTY_SET_DIRTY_TRACKING)
+ * @size: sizeof(struct iodirty_set_dirty_tracking)
+ * @flags: enum iodirty_tracking_flags
+ * @ioas_id: io-pagetable
+ * @__reserved: must be 0
+ *
+ * Enabling starts with every page clean; enabling while already enabled
+ * is a no-op that keeps every bit not yet read (iommufd clears them, so a
+ * second enable there loses writes). Disabling drops the dirty state: read
+ * what you need first. Both are idempotent.
+ */
+struct iodirty_set_dirty_tracking {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+};
+#define IODIRTY_SET_DIRTY_TRACKING _IO(IODIRTY_TYPE, IODIRTY_CMD_SET_DIRTY_TRACKING)
+
+/**
+ * enum iodirty_dirty_flags - flags for GET_DIRTY_BITMAP
+ * @IODIRTY_DIRTY_NO_CLEAR: report without clearing
+ * @IODIRTY_DIRTY_UADDR: @iova is a user address: report the dirty state
+ *                       of the caller's memory, whatever IOVAs map it
+ */
+enum iodirty_dirty_flags {
+	IODIRTY_DIRTY_NO_CLEAR = 1 << 0,
+	IODIRTY_DIRTY_UADDR = 1 << 1,
+};
+
+/**
+ * struct iodirty_get_dirty_bitmap - ioctl(IODIRTY_GET_DIRTY_BITMAP)
+ * @size: sizeof(struct iodirty_get_dirty_bitmap)
+ * @flags: enum iodirty_dirty_flags
+ * @ioas_id: io-pagetable
+ * @__reserved: must be 0
+ * @iova: start, aligned to @page_size (a user address with
+ *        IODIRTY_DIRTY_UADDR)
+ * @length: non-zero multiple of @page_size
+ * @page_size: bytes per bit: a power of two, at least the granule
+ * @data: user pointer to @length / @page_size bits, little-endian 64-bit
+ *        words
+ * @out_nr_set: bits this call changed from 0 to 1
+ *
+ * Reads (and, without NO_CLEAR, clears) the dirty state of any range:
+ * it may start and end anywhere, span several mappings and holes; unmapped
+ * pages read clean. Bits are only set, never cleared, so bitmaps of
+ * several calls can be OR-ed; no byte past @length / @page_size bits is
+ * written (the last word's other bits are kept). A granule larger than
+ * @page_size sets every bit it covers.
+ *
+ * Errors: ENODATA if tracking is off; ERANGE past the IO address space;
+ * EINVAL if @data is not 8-byte aligned. The bitmap's pages are pinned
+ * before anything is cleared, so a bit is never cleared without being
+ * reported (EFAULT: nothing was cleared in the piece that failed). Large
+ * bitmaps are handled in pieces of up to 2 MiB of bitmap; each piece is
+ * read and cleared atomically, and the pieces go in ascending order.
+ */
+struct iodirty_get_dirty_bitmap {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 page_size;
+	__aligned_u64 data;
+	__aligned_u64 out_nr_set;
+};
+#define IODIRTY_GET_DIRTY_BITMAP _IO(IODIRTY_TYPE, IODIRTY_CMD_GET_DIRTY_BITMAP)
+
+/**
+ * enum iodirty_dma_flags - flags for DMA_RW
+ * @IODIRTY_DMA_WRITE: device writes: copy from @data into the mapped
+ *                     pages and mark them dirty (else: device reads, copy
+ *                     from the pages to @data)
+ * @IODIRTY_DMA_MARK_ONLY: copy nothing, mark [@iova, +@length) dirty as if
+ *                         written (a device that wrote through its own
+ *                         mapping); needs IODIRTY_DMA_WRITE, @data 0
+ */
+enum iodirty_dma_flags {
+	IODIRTY_DMA_WRITE = 1 << 0,
+	IODIRTY_DMA_MARK_ONLY = 1 << 1,
+};
+
+/**
+ * struct iodirty_dma_rw - ioctl(IODIRTY_DMA_RW)
+ * @size: sizeof(struct iodirty_dma_rw)
+ * @flags: enum iodirty_dma_flags
+ * @ioas_id: io-pagetable
+ * @__reserved: must be 0
+ * @iova: any start (byte granular)
+ * @length: non-zero byte count
+ * @data: user pointer to the buffer
+ *
+ * A software device's DMA: the kernel walks the io-pagetable and copies
+ * to or from the pinned pages, so the bytes land in the pages pinned at
+ * map time even if the caller remapped its memory since. The whole range
+ * is checked first: ENOENT if a byte is not mapped, EACCES if the mapping
+ * lacks the permission (nothing copied). A write marks what it copied
+ * dirty, under the same read lock, so a concurrent GET_DIRTY_BITMAP sees
+ * it either before or after, never in between. EFAULT from @data may come
+ * after part of a write landed; that part is marked dirty.
+ */
+struct iodirty_dma_rw {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 data;
+};
+#define IODIRTY_DMA_RW _IO(IODIRTY_TYPE, IODIRTY_CMD_DMA_RW)
+
+/**
+ * struct iodirty_ioas_stats - ioctl(IODIRTY_IOAS_STATS)
+ * @size: sizeof(struct iodirty_ioas_stats)
+ * @flags: must be 0
+ * @ioas_id: io-pagetable
+ * @out_tracking: 1 while dirty tracking is on
+ * @out_mapped_bytes: bytes mapped (and pinned), holes excluded
+ * @out_mappings: linear IOVA->address runs
+ * @out_holes: pages unmapped inside mappings
+ * @out_dirty_pending: dirty granules not yet read-and-cleared
+ * @out_reads: dirty reads, unmap reports included
+ * @out_clears: reads that cleared something
+ * @out_mem_bytes: kernel memory held by the io-pagetable's core
+ * @out_granule: dirty granule in bytes
+ * @out_iova_bits: width of the IO address space
+ * @__reserved: written as 0
+ * @out_hw_huge_leaves: HW_MODEL: 2 MiB and 1 GiB leaves now
+ * @out_hw_splits: HW_MODEL: huge leaves split
+ * @out_hw_collapses: HW_MODEL: huge leaves collapsed
+ */
+struct iodirty_ioas_stats {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 out_tracking;
+	__aligned_u64 out_mapped_bytes;
+	__aligned_u64 out_mappings;
+	__aligned_u64 out_holes;
+	__aligned_u64 out_dirty_pending;
+	__aligned_u64 out_reads;
+	__aligned_u64 out_clears;
+	__aligned_u64 out_mem_bytes;
+	__aligned_u64 out_granule;
+	__u32 out_iova_bits;
+	__u32 __reserved;
+	__aligned_u64 out_hw_huge_leaves;
+	__aligned_u64 out_hw_splits;
+	__aligned_u64 out_hw_collapses;
+};
+#define IODIRTY_IOAS_STATS _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_STATS)
+
+#endif /* _UAPI_LINUX_IODIRTY_H */
