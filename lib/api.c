@@ -2,6 +2,7 @@
 /* Contexts: backend selection, capabilities. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -11,9 +12,25 @@ static const struct {
 	const struct iodirty_backend_ops *ops;
 } backends[] = {
 	{ "soft", &iodirty_soft_ops },
-	{ "kmod", NULL },
+	{ "kmod", &iodirty_kmod_ops },
 	{ "iommufd", NULL },
 };
+
+/*
+ * The backend iodirty_ctx_open() opens when it is given no name: the
+ * environment's choice; else the kernel module when its device exists, as
+ * a loaded module is there to be used; else the in-process one. Existence
+ * alone decides, so that a device that cannot be opened (no permission, an
+ * unusable module) fails the open instead of quietly becoming "soft".
+ */
+static const char *default_backend(void)
+{
+	const char *env = getenv(IODIRTY_BACKEND_ENV);
+
+	if (env && *env)
+		return env;
+	return access(IODIRTY_KMOD_DEVICE, F_OK) == 0 ? "kmod" : "soft";
+}
 
 IODIRTY_EXPORT int iodirty_ctx_open(const char *backend,
 				    const struct iodirty_ctx_opts *opts,
@@ -33,11 +50,8 @@ IODIRTY_EXPORT int iodirty_ctx_open(const char *backend,
 		return ret;
 	if (o.flags || o.__reserved)
 		return -EOPNOTSUPP;
-	if (!backend) {
-		backend = getenv(IODIRTY_BACKEND_ENV);
-		if (!backend || !*backend)
-			backend = "soft";
-	}
+	if (!backend)
+		backend = default_backend();
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		if (!strcmp(backend, backends[i].name)) {
 			known = true;

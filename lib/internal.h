@@ -91,6 +91,10 @@ struct iodirty_domain {
 };
 
 extern const struct iodirty_backend_ops iodirty_soft_ops;
+extern const struct iodirty_backend_ops iodirty_kmod_ops;
+
+/* The kernel module's device, driven by the kmod backend. */
+#define IODIRTY_KMOD_DEVICE "/dev/iodirty"
 
 /*
  * Options struct checks (opts.c). An input struct of @user_sz bytes is

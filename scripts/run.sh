@@ -29,6 +29,24 @@ DEPS=(
 	libnl-genl-3-dev
 )
 
+# Debian packages the VM tier needs besides DEPS (test only): the kernel
+# source and what building it takes, QEMU, and a static busybox for the
+# guest's userspace.
+VM_DEPS=(
+	linux-source-6.12
+	bc
+	bison
+	flex
+	libelf-dev
+	libssl-dev
+	dwarves
+	xz-utils
+	cpio
+	kmod
+	qemu-system-x86
+	busybox-static
+)
+
 log() {
 	printf '==> %s\n' "$*"
 }
@@ -42,14 +60,16 @@ usage() {
 	sed -n '4,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
+# install_deps PACKAGE...: install those of the Debian PACKAGEs that are
+# missing.
 install_deps() {
 	local p missing=() sudo=()
 
 	if ! command -v dpkg-query >/dev/null 2>&1; then
-		log "not a Debian system: make sure these (or equivalents) are installed: ${DEPS[*]}"
+		log "not a Debian system: make sure these (or equivalents) are installed: $*"
 		return 0
 	fi
-	for p in "${DEPS[@]}"; do
+	for p in "$@"; do
 		if [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" != installed ]; then
 			missing+=("$p")
 		fi
@@ -94,7 +114,7 @@ BUILD_OPTS=(-Dbuildtype=debugoptimized -Db_sanitize=none -Db_lundef=true)
 ASAN_BUILD_OPTS=(-Dbuildtype=debugoptimized "-Db_sanitize=address,undefined" -Db_lundef=false)
 
 cmd_demo() {
-	install_deps
+	install_deps "${DEPS[@]}"
 	log "configuring build/"
 	configure build "${BUILD_OPTS[@]}"
 	log "building"
@@ -210,16 +230,34 @@ tier_sanitizers() {
 		-- "${ASAN_BUILD_OPTS[@]}"
 }
 
-# Tier 3 hook: a kernel booted in QEMU that loads iodirty.ko and runs the
-# suites against the kmod and iommufd backends. The kernel module and the VM
-# scripts are not in this tree yet, so nothing runs here and nothing is
-# counted; the tier is named in the summary so its absence is visible.
+# Tier 3: a kernel built from Debian's linux-source-6.12, booted in QEMU
+# with iodirty.ko, runs the test programs of build/ against the module and
+# checks the kernel log (tests/vm/run.sh). Its last line, also in
+# build/vm/summary, is "vm: N passed, N failed, N skipped [(note)]".
 tier_vm() {
-	summary+=("$(printf '%-12s %s' "vm:" "not run (kmod/ and the VM runner are not in this tree yet)")")
+	local rc=0 line note re='^vm: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped( \((.*)\))?$'
+
+	log "[vm] tests/vm/run.sh build"
+	rm -f build/vm/summary
+	bash tests/vm/run.sh build || rc=$?
+	line=$(cat build/vm/summary 2>/dev/null) || line=
+	if [[ ! $line =~ $re ]]; then
+		record vm 0 1 0 "tests/vm/run.sh exited $rc without a summary"
+		return
+	fi
+	note=${BASH_REMATCH[5]}
+	if [ "$rc" -ne 0 ] && [ "${BASH_REMATCH[2]}" -eq 0 ]; then
+		record vm "${BASH_REMATCH[1]}" 1 "${BASH_REMATCH[3]}" \
+			"tests/vm/run.sh exited $rc${note:+; $note}"
+	elif [ -n "$note" ]; then
+		record vm "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" "$note"
+	else
+		record vm "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+	fi
 }
 
 cmd_test() {
-	install_deps
+	install_deps "${DEPS[@]}" "${VM_DEPS[@]}"
 	tier_native
 	tier_sanitizers
 	tier_vm

@@ -31,7 +31,8 @@
  *                  translate: a page of the range is not mapped; unreserve:
  *                  no reserved region with exactly that range.
  *   -EACCES        DMA write through a mapping without IODIRTY_MAP_WRITE,
- *                  or DMA read through one without IODIRTY_MAP_READ.
+ *                  or DMA read through one without IODIRTY_MAP_READ;
+ *                  context open: no permission to open the device.
  *   -ENODATA       a dirty report was requested while dirty tracking is off.
  *   -EMSGSIZE      an output array is too small; the needed count is
  *                  stored in *count.
@@ -39,7 +40,8 @@
  *   -EFAULT        (kernel backends) user memory cannot be pinned or read.
  *   -ENOMEM        out of memory, or (kernel backends) the pinned pages
  *                  would exceed RLIMIT_MEMLOCK; nothing was changed.
- *   -ENODEV        the backend's device (e.g. /dev/iodirty) is not present.
+ *   -ENODEV        the backend's device (e.g. /dev/iodirty) is not present,
+ *                  or is not one the backend can drive.
  *
  * Options structs
  * ---------------
@@ -138,13 +140,16 @@ struct iodirty_ctx_opts {
 /**
  * iodirty_ctx_open() - open a context on a backend.
  * @backend: "soft", "kmod" or "iommufd"; NULL picks the value of the
- *           IODIRTY_BACKEND environment variable, or "soft" when unset.
+ *           IODIRTY_BACKEND environment variable; when it is unset or
+ *           empty, "kmod" if /dev/iodirty exists, else "soft".
  * @opts:    options, or NULL.
  * @out:     receives the context.
  *
  * Return: 0, -EINVAL (@out NULL, unknown backend name), -EOPNOTSUPP (the
  * backend is not built into this library, or unknown opts flags), -E2BIG,
- * -ENODEV (its device is missing), -ENOMEM.
+ * -ENODEV (its device is missing, or is not one the backend can drive),
+ * -EACCES (no permission to open the device), -ENOMEM, or another error of
+ * open(2) on the device.
  * Thread safety: may be called from any thread.
  */
 int iodirty_ctx_open(const char *backend, const struct iodirty_ctx_opts *opts,

@@ -6,7 +6,7 @@
  */
 #include "iopt_priv.h"
 
-int iopt_check_range(uint64_t addr, uint64_t length, uint64_t align,
+int iod_check_range(uint64_t addr, uint64_t length, uint64_t align,
 		     unsigned int bits)
 {
 	if (!length || ((addr | length) & (align - 1)))

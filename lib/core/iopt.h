@@ -109,6 +109,15 @@ struct iod_iopt {
 	uint64_t hw_collapses;
 };
 
+/*
+ * The range rules every call applies: -EINVAL for a zero @length or an
+ * @addr or @length not a multiple of @align, -EOVERFLOW if the range wraps
+ * around 2^64, -ERANGE if it reaches past 2^@bits; else 0. Public so that
+ * the kernel module sizes and pins only ranges the core would accept.
+ */
+int iod_check_range(uint64_t addr, uint64_t length, uint64_t align,
+		    unsigned int bits);
+
 /* Returns 0, -EINVAL (bad params) or -ENOMEM. */
 int iod_iopt_init(struct iod_iopt *iopt, const struct iod_iopt_params *p);
 /* Unmaps everything (calling the unmap hook) and frees all memory. */
@@ -116,6 +125,14 @@ void iod_iopt_fini(struct iod_iopt *iopt);
 
 int iod_iopt_map(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
 		 uint64_t length, uint32_t prot);
+/*
+ * Returns what iod_iopt_map() would return with the same arguments now,
+ * short of running out of memory, and changes nothing. The kernel module
+ * asks before pinning, so that its errors for a bad map are the same as
+ * the soft backend's and it never pins pages for a map that must fail.
+ */
+int iod_iopt_map_check(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
+		       uint64_t length, uint32_t prot);
 
 /*
  * Unmaps every mapped page of [iova, iova + length). If @bitmap is not

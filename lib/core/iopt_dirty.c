@@ -55,7 +55,7 @@ static int check_report(const struct iod_iopt *iopt, uint64_t addr,
 	if (!bitmap || !iod_is_pow2(page_size) ||
 	    page_size < (1ULL << iopt->p.granule_shift))
 		return -EINVAL;
-	return iopt_check_range(addr, length, page_size, bits);
+	return iod_check_range(addr, length, page_size, bits);
 }
 
 static void count_read(struct iod_iopt *iopt, bool clear, uint64_t cleared)

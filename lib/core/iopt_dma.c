@@ -57,7 +57,7 @@ int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 	struct iod_area *a;
 	int ret;
 
-	ret = iopt_check_range(iova, length, 1, iopt->p.iova_bits);
+	ret = iod_check_range(iova, length, 1, iopt->p.iova_bits);
 	if (ret)
 		return ret;
 	first = iova >> IOD_PAGE_SHIFT;
@@ -105,7 +105,7 @@ int iod_iopt_mark_dirty(struct iod_iopt *iopt, uint64_t iova, uint64_t length)
 	uint64_t g0, g1;
 	int ret;
 
-	ret = iopt_check_range(iova, length, 1, iopt->p.iova_bits);
+	ret = iod_check_range(iova, length, 1, iopt->p.iova_bits);
 	if (ret)
 		return ret;
 	iod_read_lock(&iopt->lock);

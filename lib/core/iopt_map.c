@@ -143,6 +143,48 @@ static void merge_neighbours(struct iod_iopt *iopt, struct iod_area *a)
 	}
 }
 
+/* The argument checks of a map, in the order the errnos take precedence. */
+static int map_check_args(const struct iod_iopt *iopt, uint64_t iova,
+			  uint64_t uaddr, uint64_t length, uint32_t prot)
+{
+	int ret;
+
+	if (prot & ~(IOD_PROT_READ | IOD_PROT_WRITE))
+		return -EOPNOTSUPP;
+	ret = iod_check_range(iova, length, IOD_PAGE_SIZE, iopt->p.iova_bits);
+	if (!ret)
+		ret = iod_check_range(uaddr, length, IOD_PAGE_SIZE, 64);
+	if (ret)
+		return ret;
+	return prot ? 0 : -EINVAL;
+}
+
+/* The state checks of a map of pages [first, end); lock held. */
+static int map_check_state(struct iod_iopt *iopt, uint64_t first,
+			   uint64_t end)
+{
+	if (iopt_resv_overlaps(iopt, first, end))
+		return -EADDRNOTAVAIL;
+	if (iopt_present_pages(iopt, first, end))
+		return -EEXIST;
+	return 0;
+}
+
+int iod_iopt_map_check(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
+		       uint64_t length, uint32_t prot)
+{
+	uint64_t first = iova >> IOD_PAGE_SHIFT;
+	int ret;
+
+	ret = map_check_args(iopt, iova, uaddr, length, prot);
+	if (ret)
+		return ret;
+	iod_read_lock(&iopt->lock);
+	ret = map_check_state(iopt, first, first + (length >> IOD_PAGE_SHIFT));
+	iod_read_unlock(&iopt->lock);
+	return ret;
+}
+
 int iod_iopt_map(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
 		 uint64_t length, uint32_t prot)
 {
@@ -150,28 +192,17 @@ int iod_iopt_map(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
 	uint64_t first, end, ufirst;
 	int ret;
 
-	if (prot & ~(IOD_PROT_READ | IOD_PROT_WRITE))
-		return -EOPNOTSUPP;
-	ret = iopt_check_range(iova, length, IOD_PAGE_SIZE, iopt->p.iova_bits);
-	if (!ret)
-		ret = iopt_check_range(uaddr, length, IOD_PAGE_SIZE, 64);
+	ret = map_check_args(iopt, iova, uaddr, length, prot);
 	if (ret)
 		return ret;
-	if (!prot)
-		return -EINVAL;
 	first = iova >> IOD_PAGE_SHIFT;
 	end = first + (length >> IOD_PAGE_SHIFT);
 	ufirst = uaddr >> IOD_PAGE_SHIFT;
 
 	iod_write_lock(&iopt->lock);
-	if (iopt_resv_overlaps(iopt, first, end)) {
-		ret = -EADDRNOTAVAIL;
+	ret = map_check_state(iopt, first, end);
+	if (ret)
 		goto out;
-	}
-	if (iopt_present_pages(iopt, first, end)) {
-		ret = -EEXIST;
-		goto out;
-	}
 	a = iopt_area_from(iopt, first);
 	/* Only holes in range, so an area holding it extends past both ends. */
 	if (a && a->first < first && area_end(a) > end) {
@@ -215,7 +246,7 @@ int iod_iopt_unmap(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 	bool punch = false;
 	int ret;
 
-	ret = iopt_check_range(iova, length, IOD_PAGE_SIZE, iopt->p.iova_bits);
+	ret = iod_check_range(iova, length, IOD_PAGE_SIZE, iopt->p.iova_bits);
 	if (ret)
 		return ret;
 	if (bitmap) {

@@ -67,13 +67,6 @@ struct iod_area *iopt_uarea_first(struct iod_iopt *iopt, uint64_t q0,
 				  uint64_t q1);
 struct iod_area *iopt_uarea_next(struct iod_area *a, uint64_t q0, uint64_t q1);
 
-/*
- * Checks an address range: length > 0, address and length multiples of
- * @align (a power of two), no wrap past 2^64 (-EOVERFLOW), and, when
- * @bits < 64, inside [0, 2^bits) (-ERANGE).
- */
-int iopt_check_range(uint64_t addr, uint64_t length, uint64_t align,
-		     unsigned int bits);
 
 /* Reserved regions (iopt_resv.c). True if [first, end) pages hit one. */
 bool iopt_resv_overlaps(const struct iod_iopt *iopt, uint64_t first,

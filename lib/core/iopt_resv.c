@@ -77,7 +77,7 @@ int iod_iopt_reserve(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 	size_t i;
 	int ret;
 
-	ret = iopt_check_range(iova, length, IOD_PAGE_SIZE, iopt->p.iova_bits);
+	ret = iod_check_range(iova, length, IOD_PAGE_SIZE, iopt->p.iova_bits);
 	if (ret)
 		return ret;
 	if (type != IOD_RESV_MSI && type != IOD_RESV_DIRECT)
@@ -112,7 +112,7 @@ int iod_iopt_unreserve(struct iod_iopt *iopt, uint64_t iova, uint64_t length)
 	size_t i;
 	int ret;
 
-	ret = iopt_check_range(iova, length, IOD_PAGE_SIZE, iopt->p.iova_bits);
+	ret = iod_check_range(iova, length, IOD_PAGE_SIZE, iopt->p.iova_bits);
 	if (ret)
 		return ret;
 	last = iova + (length - 1);
@@ -137,11 +137,12 @@ int iod_iopt_reserved(struct iod_iopt *iopt, struct iod_range *out,
 	if (!count || (*count && !out))
 		return -EINVAL;
 	iod_read_lock(&iopt->lock);
+	/* Like iod_iopt_iova_ranges(): store what fits, say what exists. */
 	if (*count < iopt->resv.nr)
 		ret = -EMSGSIZE;
-	else if (iopt->resv.nr)
+	if (out && *count && iopt->resv.nr)
 		iod_memcpy(out, iopt->resv.v,
-			   iopt->resv.nr * sizeof(*out));
+			   iod_min_u64(*count, iopt->resv.nr) * sizeof(*out));
 	*count = iopt->resv.nr;
 	iod_read_unlock(&iopt->lock);
 	return ret;

@@ -39,11 +39,6 @@ static inline unsigned int iod_fls64(uint64_t x)
 	return 63u - (unsigned int)__builtin_clzll(x);
 }
 
-static inline unsigned int iod_popcount64(uint64_t x)
-{
-	return (unsigned int)__builtin_popcountll(x);
-}
-
 /* Mask of bits [lo, hi) of a word, 0 <= lo < hi <= 64. */
 static inline uint64_t iod_mask_range(unsigned int lo, unsigned int hi)
 {

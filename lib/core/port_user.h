@@ -89,6 +89,15 @@ static inline void *iod_ptr_install(iod_atomic_ptr_t *p, void *new)
 }
 
 /*
+ * Bits set in a word. A port primitive because the builtin becomes a libgcc
+ * call on CPUs without POPCNT, which the kernel does not link.
+ */
+static inline unsigned int iod_popcount64(uint64_t x)
+{
+	return (unsigned int)__builtin_popcountll(x);
+}
+
+/*
  * Around a busy-wait critical section: the kernel flavour disables
  * preemption; threads in userspace cannot, so these are no-ops.
  */

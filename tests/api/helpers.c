@@ -16,17 +16,19 @@ void t_init(const char *prog)
 {
 	struct iodirty_caps caps = IODIRTY_OPTS(iodirty_caps);
 	const char *env = getenv(IODIRTY_BACKEND_ENV);
+	/* Without the variable the library picks the backend itself. */
+	const char *name = env && *env ? env : "(default)";
 	int rc;
 
 	rc = iodirty_ctx_open(NULL, NULL, &t_ctx);
 	if (rc == -ENODEV || rc == -EOPNOTSUPP) {
 		fprintf(stderr, "%s: SKIP: backend \"%s\" not available: %s\n",
-			prog, env ? env : "soft", iodirty_strerror(rc));
+			prog, name, iodirty_strerror(rc));
 		exit(T_SKIP);
 	}
 	if (rc) {
 		fprintf(stderr, "%s: iodirty_ctx_open(\"%s\"): %d (%s)\n",
-			prog, env ? env : "soft", rc, iodirty_strerror(rc));
+			prog, name, rc, iodirty_strerror(rc));
 		exit(1);
 	}
 	rc = iodirty_ctx_caps(t_ctx, &caps);
@@ -100,6 +102,14 @@ void *t_ram(size_t len, size_t align)
 void *t_vspace(size_t len, size_t align)
 {
 	return map_aligned(len, align, PROT_NONE, MAP_NORESERVE);
+}
+
+void *t_mapmem(size_t len, size_t align)
+{
+	if (t_backend_is("soft"))
+		return t_vspace(len, align);
+	/* MAP_NORESERVE: only the pinned part is ever allocated. */
+	return map_aligned(len, align, PROT_READ | PROT_WRITE, MAP_NORESERVE);
 }
 
 void *t_vspace_try(size_t len)

@@ -53,8 +53,8 @@ bool t_backend_is(const char *name);
 
 /*
  * Skips the current test unless the backend is the soft one: used by tests
- * that map huge ranges of PROT_NONE address space, which only a backend
- * that never touches (or pins) the memory can do.
+ * that map more memory than a machine has (say 1 TiB of PROT_NONE address
+ * space), which only a backend that never touches (or pins) it can do.
  */
 #define T_REQUIRE_SOFT()						\
 	do {								\
@@ -75,6 +75,16 @@ void *t_vspace(size_t len, size_t align);
 /* The same, but NULL when the address space cannot be had (e.g. 1 TiB
  * under ThreadSanitizer's memory layout). */
 void *t_vspace_try(size_t len);
+/*
+ * Memory to map into a domain that the test itself never reads or writes
+ * (only DMA and mark-dirty go through it), aligned to @align as t_ram().
+ * On the soft backend, which never touches what it maps, address space
+ * only (t_vspace()), so that big mappings cost nothing. A kernel backend
+ * pins what is mapped and fails on PROT_NONE memory, so there it is zeroed
+ * RAM, allocated page by page when it is pinned: a test that maps it costs
+ * what it maps. Freed by t_ram_free().
+ */
+void *t_mapmem(size_t len, size_t align);
 
 /* Words needed for a bitmap of @bits bits. */
 static inline size_t t_words(uint64_t bits)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define P T_PAGE
 
@@ -33,6 +34,17 @@ static void test_strerror(void **state)
 	assert_non_null(iodirty_strerror(0));
 	assert_non_null(iodirty_strerror(-99999));
 	assert_non_null(iodirty_strerror(12345));
+}
+
+/*
+ * The backend iodirty_ctx_open(NULL, ...) documents: the environment's
+ * (@env), else "kmod" when /dev/iodirty exists, else "soft".
+ */
+static const char *default_backend(const char *env)
+{
+	if (env && *env)
+		return env;
+	return access("/dev/iodirty", F_OK) == 0 ? "kmod" : "soft";
 }
 
 static void test_ctx_open(void **state)
@@ -87,9 +99,21 @@ static void test_ctx_open(void **state)
 	iodirty_ctx_close(c);
 
 	/* The backend name comes from the environment when NULL. */
-	assert_string_equal(iodirty_ctx_backend(t_ctx), saved ? saved : "soft");
+	assert_string_equal(iodirty_ctx_backend(t_ctx), default_backend(saved));
 	assert_int_equal(setenv(IODIRTY_BACKEND_ENV, "no-such-backend", 1), 0);
 	assert_int_equal(iodirty_ctx_open(NULL, NULL, &c), -EINVAL);
+	/*
+	 * An empty variable counts as unset. (Not checked when the default
+	 * is a device this run has not shown it can open.)
+	 */
+	if (strcmp(default_backend(NULL), "kmod") || t_backend_is("kmod")) {
+		assert_int_equal(setenv(IODIRTY_BACKEND_ENV, "", 1), 0);
+		c = NULL;
+		assert_int_equal(iodirty_ctx_open(NULL, NULL, &c), 0);
+		assert_string_equal(iodirty_ctx_backend(c),
+				    default_backend(NULL));
+		iodirty_ctx_close(c);
+	}
 	if (saved)
 		setenv(IODIRTY_BACKEND_ENV, saved, 1);
 	else

@@ -4,67 +4,54 @@
  * dirtying, eager split and collapse, IOTLB flush counting, and reads that
  * never report outside their range when a dirty huge leaf crosses it.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "helpers.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-
-#include <libiodirty/iodirty.h>
 
 #define K4 4096ULL
 #define M2 (2ULL << 20)
 #define G1 (1ULL << 30)
 #define IOVA_BASE (16 * G1)	/* 1 GiB aligned */
+#define SPACE (2 * G1)
+#define RAM (6 * M2)
 #define CANARY 0x5a5a5a5a5a5a5a5aULL
 
-static struct iodirty_ctx *ctx;
-static char *space;		/* 2 GiB of address space, 1 GiB aligned */
-static char *ram;		/* 6 MiB of real memory, 2 MiB aligned */
-
-static void *map_aligned(uint64_t size, uint64_t align, int prot)
-{
-	char *p = mmap(NULL, size + align, prot,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	return (void *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
-}
+static char *space;		/* 2 GiB to map, 1 GiB aligned (t_mapmem) */
+static char *ram;		/* 6 MiB of RAM, 2 MiB aligned */
 
 static int setup(void **state)
 {
-	struct iodirty_caps caps = IODIRTY_OPTS(iodirty_caps);
-	int ret;
-
 	(void)state;
-	ret = iodirty_ctx_open(NULL, NULL, &ctx);
-	if (ret == -ENODEV || ret == -EOPNOTSUPP) {
-		printf("# backend unavailable: %s\n", iodirty_strerror(ret));
-		exit(77);
-	}
-	if (ret || iodirty_ctx_caps(ctx, &caps))
-		return -1;
-	if (!(caps.flags & IODIRTY_CAP_HW_MODEL)) {
-		printf("# backend %s has no hardware model\n",
-		       iodirty_ctx_backend(ctx));
-		exit(77);
-	}
-	/* The soft backend never touches memory it only maps or marks. */
-	space = map_aligned(2 * G1, G1, PROT_NONE);
-	ram = map_aligned(6 * M2, M2, PROT_READ | PROT_WRITE);
-	return space && ram ? 0 : -1;
+	ram = t_ram(RAM, M2);
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	iodirty_ctx_close(ctx);
+	t_ram_free(ram, RAM);
+	return 0;
+}
+
+/*
+ * A fresh space for each test: on a kernel backend the RAM behind it is
+ * allocated when a test maps it (up to 1 GiB + 8 MiB), and given back here.
+ */
+static int space_get(void **state)
+{
+	(void)state;
+	space = t_mapmem(SPACE, G1);
+	return 0;
+}
+
+static int space_put(void **state)
+{
+	(void)state;
+	t_ram_free(space, SPACE);
+	space = NULL;
 	return 0;
 }
 
@@ -74,7 +61,7 @@ static struct iodirty_domain *hw_domain(enum iodirty_hw_split split)
 		.flags = IODIRTY_DOMAIN_HW_MODEL, .hw_split = split);
 	struct iodirty_domain *dom = NULL;
 
-	assert_int_equal(iodirty_domain_create(ctx, &o, &dom), 0);
+	assert_int_equal(iodirty_domain_create(t_ctx, &o, &dom), 0);
 	return dom;
 }
 
@@ -313,37 +300,51 @@ static void test_options_errno(void **state)
 
 	(void)state;
 	o.hw_split = IODIRTY_HW_SPLIT_EAGER;	/* without the model */
-	assert_int_equal(iodirty_domain_create(ctx, &o, &dom), -EINVAL);
+	assert_int_equal(iodirty_domain_create(t_ctx, &o, &dom), -EINVAL);
 	o.flags = IODIRTY_DOMAIN_HW_MODEL;
 	o.hw_split = 2;
-	assert_int_equal(iodirty_domain_create(ctx, &o, &dom), -EINVAL);
+	assert_int_equal(iodirty_domain_create(t_ctx, &o, &dom), -EINVAL);
 	o.hw_split = 0;
 	o.__reserved = 1;
-	assert_int_equal(iodirty_domain_create(ctx, &o, &dom), -EOPNOTSUPP);
+	assert_int_equal(iodirty_domain_create(t_ctx, &o, &dom), -EOPNOTSUPP);
 	assert_null(dom);
 	/* Without the model, stats report no leaves. */
 	o.flags = 0;
 	o.__reserved = 0;
-	assert_int_equal(iodirty_domain_create(ctx, &o, &dom), 0);
+	assert_int_equal(iodirty_domain_create(t_ctx, &o, &dom), 0);
 	assert_int_equal(iodirty_map(dom, IOVA_BASE, space, 4 * M2,
 				     IODIRTY_MAP_WRITE), 0);
 	assert_int_equal(stats(dom).hw_huge_leaves, 0);
 	iodirty_domain_destroy(dom);
 }
 
-int main(void)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, space_get, space_put)
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_2m_leaves_dirty_whole),
-		cmocka_unit_test(test_1g_leaf),
-		cmocka_unit_test(test_unaligned_address_gives_4k_leaves),
-		cmocka_unit_test(test_hole_splits_leaf),
-		cmocka_unit_test(test_eager_split_and_collapse),
-		cmocka_unit_test(test_read_inside_dirty_huge_leaf),
-		cmocka_unit_test(test_iotlb_flushes),
-		cmocka_unit_test(test_uaddr_report_of_huge_leaf),
-		cmocka_unit_test(test_options_errno),
+		T(test_2m_leaves_dirty_whole),
+		T(test_1g_leaf),
+		T(test_unaligned_address_gives_4k_leaves),
+		T(test_hole_splits_leaf),
+		T(test_eager_split_and_collapse),
+		T(test_read_inside_dirty_huge_leaf),
+		T(test_iotlb_flushes),
+		T(test_uaddr_report_of_huge_leaf),
+		T(test_options_errno),
 	};
+	int rc;
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	(void)argc;
+	t_init(argv[0]);
+	if (!(t_caps.flags & IODIRTY_CAP_HW_MODEL)) {
+		printf("# backend %s has no hardware model\n",
+		       iodirty_ctx_backend(t_ctx));
+		t_fini();
+		return T_SKIP;
+	}
+	rc = cmocka_run_group_tests_name("api_hw_model", tests, setup,
+					 teardown);
+	t_fini();
+	return rc;
 }

@@ -78,6 +78,7 @@ static void demo_usage(FILE *f)
 	      "  -j, --json             print one JSON object\n"
 	      "  -b, --backend NAME     backend to open (default: $"
 	      IODIRTY_BACKEND_ENV ",\n"
+	      "                         else kmod if /dev/iodirty exists,\n"
 	      "                         else soft)\n"
 	      "  -h, --help             show this help and exit\n"
 	      "\n"

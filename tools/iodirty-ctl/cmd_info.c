@@ -22,7 +22,8 @@ static void info_usage(FILE *f)
 	      "Options:\n"
 	      "  -j, --json          print one JSON object\n"
 	      "  -b, --backend NAME  backend to open (default: $"
-	      IODIRTY_BACKEND_ENV ", else soft)\n"
+	      IODIRTY_BACKEND_ENV ",\n"
+	      "                      else kmod if /dev/iodirty exists, else soft)\n"
 	      "  -h, --help          show this help and exit\n", f);
 }
 

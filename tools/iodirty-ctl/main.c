@@ -38,7 +38,8 @@ static void usage(FILE *f)
 	      "Global options:\n"
 	      "  -b, --backend NAME  backend to open: soft, kmod or iommufd\n"
 	      "                      (default: $" IODIRTY_BACKEND_ENV
-	      ", else soft)\n"
+	      ", else kmod if\n"
+	      "                      /dev/iodirty exists, else soft)\n"
 	      "  -h, --help          show this help and exit\n"
 	      "  -V, --version       show the version and exit\n"
 	      "\n"

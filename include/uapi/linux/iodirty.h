@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */
 /*
  * /dev/iodirty: io-pagetables with dirty tracking, driven from userspace.
  *
@@ -35,14 +35,17 @@
  *
  * - ENOTTY: unknown ioctl number;
  * - EOPNOTSUPP: unknown bit in ``flags``, or a non-zero ``__reserved``
- *   field (reserved fields may gain a meaning later);
+ *   input field (reserved fields may gain a meaning later; reserved
+ *   fields of the reply are written as 0 and ignored on input);
  * - EINVAL: a value the command cannot take (alignment, zero length,
  *   page size, NULL user pointer where one is needed);
  * - EOVERFLOW: ``start + length`` wraps around 2^64;
  * - ERANGE: an address beyond the IO address space of the io-pagetable;
  * - ENOENT: an unknown object ID, or an IOVA that is not mapped;
  * - EFAULT: a user pointer the kernel could not read or write;
- * - ENOMEM: out of memory, or pinning would exceed RLIMIT_MEMLOCK.
+ * - ENOMEM: out of memory, or pinning would exceed RLIMIT_MEMLOCK;
+ * - EINTR: a fatal signal stopped a long pin, copy or bitmap walk (the
+ *   process is exiting; the command's state is as after a failure).
  *
  * Each command lists the other errors it returns. A failing command
  * changes nothing, unless its description says otherwise.
@@ -121,7 +124,8 @@ struct iodirty_info {
  * Destroys an object of this fd: for an io-pagetable, unmaps everything,
  * unpins the pages and undoes their RLIMIT_MEMLOCK accounting. EBUSY if
  * another call is using the object right now (try again). Closing the fd
- * destroys every object left.
+ * destroys every object left. IDs are handed out cyclically, so a
+ * destroyed ID is not reused until the 31-bit ID space wraps.
  */
 struct iodirty_destroy {
 	__u32 size;
@@ -154,7 +158,7 @@ enum iodirty_hw_split {
  * @size: sizeof(struct iodirty_ioas_alloc)
  * @flags: enum iodirty_ioas_alloc_flags
  * @iova_bits: width of the IO address space, 20..64; 0: the default
- * @granule_shift: log2 of the dirty granule, 12..min(30, @iova_bits);
+ * @granule_shift: log2 of the dirty granule, 12..min(30, @iova_bits - 1);
  *                 0: 12
  * @hw_split: enum iodirty_hw_split; non-zero needs IODIRTY_IOAS_HW_MODEL
  * @out_ioas_id: ID of the new io-pagetable
@@ -252,8 +256,9 @@ enum iodirty_unmap_flags {
  * @page_size)), and no byte past the bitmap's length is written; @iova
  * and @length must then be multiples of @page_size. The bitmap's pages are
  * pinned before anything is unmapped, so writing it cannot fail afterwards
- * (EFAULT means nothing was unmapped). ENODATA if a bitmap is asked for
- * while tracking is off.
+ * (EFAULT from the bitmap means nothing was unmapped; EFAULT from writing
+ * @out_unmapped back, as with any reply, comes after the unmap). ENODATA
+ * if a bitmap is asked for while tracking is off.
  */
 struct iodirty_ioas_unmap {
 	__u32 size;
@@ -337,6 +342,7 @@ enum iodirty_iova_ranges_flags {
  *          0 when @num_ranges is 0
  * @out_entry_size: sizeof(struct iodirty_iova_range), so that a later
  *                  module can grow the entry
+ * @__reserved: must be 0
  *
  * Usable ranges are the IO address space minus the reserved regions, in
  * ascending order. When the array is too small, as many entries as fit
@@ -498,7 +504,8 @@ enum iodirty_dma_flags {
  * lacks the permission (nothing copied). A write marks what it copied
  * dirty, under the same read lock, so a concurrent GET_DIRTY_BITMAP sees
  * it either before or after, never in between. EFAULT from @data may come
- * after part of a write landed; that part is marked dirty.
+ * after part of a write landed; the whole range is then marked dirty
+ * (reporting too much is safe, missing a write is not).
  */
 struct iodirty_dma_rw {
 	__u32 size;

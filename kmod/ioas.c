@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * IOAS objects: creation and destruction, and the calls that read or edit
+ * an io-pagetable without touching its mappings (translate, range lists,
+ * reserved regions, statistics). Map and unmap are in ioas_map.c, dirty
+ * tracking and DMA in ioas_dirty.c.
+ *
+ * The core validates its own arguments and returns the uAPI's errnos, so
+ * these handlers check only what the core does not see: flags, reserved
+ * fields and the module's own limits.
+ */
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/overflow.h>
+#include <linux/sched/user.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "priv.h"
+
+#define IODIRTY_DEFAULT_IOVA_BITS 48
+/* Largest granule IOAS_ALLOC accepts (GET_INFO's out_granules). */
+#define IODIRTY_MAX_GRANULE_SHIFT 30
+
+/* The core's range and type values are the uAPI's. */
+static_assert(sizeof(struct iod_range) == sizeof(struct iodirty_iova_range));
+static_assert(offsetof(struct iod_range, start) ==
+	      offsetof(struct iodirty_iova_range, start));
+static_assert(offsetof(struct iod_range, last) ==
+	      offsetof(struct iodirty_iova_range, last));
+static_assert(offsetof(struct iod_range, type) ==
+	      offsetof(struct iodirty_iova_range, type));
+static_assert(offsetof(struct iod_range, reserved) ==
+	      offsetof(struct iodirty_iova_range, __reserved));
+static_assert(IOD_RESV_MSI == IODIRTY_RANGE_RESV_MSI);
+static_assert(IOD_RESV_DIRECT == IODIRTY_RANGE_RESV_DIRECT);
+
+void iodirty_ioas_destroy(struct iodirty_ioas *ioas)
+{
+	/* Unmaps everything; the unmap hook unpins and unaccounts. */
+	iod_iopt_fini(&ioas->iopt);
+	WARN_ON(!xa_empty(&ioas->pages));
+	xa_destroy(&ioas->pages);
+	free_uid(ioas->user);
+	mutex_destroy(&ioas->map_lock);
+	kfree(ioas);
+}
+
+struct iodirty_ioas *iodirty_ioas_get(struct iodirty_ucmd *ucmd, u32 id)
+{
+	struct iodirty_obj *obj;
+
+	obj = iodirty_obj_get(ucmd->ctx, id, IODIRTY_OBJ_IOAS);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct iodirty_ioas, obj);
+}
+
+void iodirty_ioas_put(struct iodirty_ioas *ioas)
+{
+	iodirty_obj_put(&ioas->obj);
+}
+
+int iodirty_ioas_alloc(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_ioas_alloc *cmd = ucmd->cmd;
+	struct iod_iopt_params p = {};
+	struct iodirty_ioas *ioas;
+	int ret;
+
+	if (cmd->flags & ~IODIRTY_IOAS_HW_MODEL)
+		return -EOPNOTSUPP;
+	if (cmd->granule_shift > IODIRTY_MAX_GRANULE_SHIFT ||
+	    cmd->hw_split > IODIRTY_HW_SPLIT_EAGER ||
+	    (cmd->hw_split && !(cmd->flags & IODIRTY_IOAS_HW_MODEL)))
+		return -EINVAL;
+
+	ioas = kzalloc(sizeof(*ioas), GFP_KERNEL_ACCOUNT);
+	if (!ioas)
+		return -ENOMEM;
+	p.iova_bits = cmd->iova_bits ?: IODIRTY_DEFAULT_IOVA_BITS;
+	p.granule_shift = cmd->granule_shift ?: PAGE_SHIFT;
+	p.hw_model = cmd->flags & IODIRTY_IOAS_HW_MODEL;
+	p.hw_split_eager = cmd->hw_split == IODIRTY_HW_SPLIT_EAGER;
+	p.unmap_hook = iodirty_unmap_hook;
+	p.hook_arg = ioas;
+	/* The core checks the widths (EINVAL). */
+	ret = iod_iopt_init(&ioas->iopt, &p);
+	if (ret) {
+		kfree(ioas);
+		return ret;
+	}
+	mutex_init(&ioas->map_lock);
+	xa_init_flags(&ioas->pages, XA_FLAGS_ACCOUNT);
+	/*
+	 * Pins are charged to whoever created the IOAS: the fd may be
+	 * passed on, the account stays.
+	 */
+	ioas->user = get_uid(current_user());
+
+	ret = iodirty_obj_reserve(ucmd->ctx, &ioas->obj, IODIRTY_OBJ_IOAS);
+	if (ret)
+		goto err_free;
+	cmd->out_ioas_id = ioas->obj.id;
+	ret = iodirty_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		goto err_abort;
+	iodirty_obj_publish(ucmd->ctx, &ioas->obj);
+	return 0;
+
+err_abort:
+	iodirty_obj_abort(ucmd->ctx, &ioas->obj);
+err_free:
+	iodirty_ioas_destroy(ioas);
+	return ret;
+}
+
+int iodirty_ioas_translate(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_ioas_translate *cmd = ucmd->cmd;
+	struct iodirty_ioas *ioas;
+	u64 uaddr, contig;
+	int ret;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	ret = iod_iopt_translate(&ioas->iopt, cmd->iova, &uaddr, &contig);
+	iodirty_ioas_put(ioas);
+	if (ret)
+		return ret;
+	cmd->out_user_va = uaddr;
+	cmd->out_contig = contig;
+	return iodirty_respond(ucmd, sizeof(*cmd));
+}
+
+/*
+ * Lists every range into a kernel buffer sized from what the core says
+ * exists. The whole list is fetched because iod_iopt_reserved() writes
+ * nothing when the array is short, and the uAPI wants the first entries
+ * then. The list can change between sizing and filling (RESERVE does not
+ * wait for readers), so both are retried until they agree. Returns 0 with
+ * *@count entries in *@out (free with kvfree()), or a negative errno.
+ */
+static int iodirty_list_ranges(struct iodirty_ioas *ioas, bool reserved,
+			       struct iod_range **out, size_t *count)
+{
+	struct iod_range *buf = NULL;
+	size_t want = 0;
+	int ret;
+
+	for (;;) {
+		if (want) {
+			buf = kvcalloc(want, sizeof(*buf),
+				       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+			if (!buf)
+				return -ENOMEM;
+		}
+		*count = want;
+		ret = reserved ? iod_iopt_reserved(&ioas->iopt, buf, count) :
+				 iod_iopt_iova_ranges(&ioas->iopt, buf, count);
+		if (ret != -EMSGSIZE)
+			break;
+		/* More exist than were sized for: size again. */
+		kvfree(buf);
+		buf = NULL;
+		want = *count;
+	}
+	if (ret) {
+		kvfree(buf);
+		return ret;
+	}
+	*out = buf;
+	return 0;
+}
+
+int iodirty_ioas_iova_ranges(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_ioas_iova_ranges *cmd = ucmd->cmd;
+	struct iodirty_ioas *ioas;
+	struct iod_range *buf = NULL;
+	size_t count, copy;
+	int ret;
+
+	if ((cmd->flags & ~IODIRTY_RANGES_RESERVED) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->num_ranges && !cmd->ranges)
+		return -EINVAL;
+	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	ret = iodirty_list_ranges(ioas, cmd->flags & IODIRTY_RANGES_RESERVED,
+				  &buf, &count);
+	iodirty_ioas_put(ioas);
+	if (ret)
+		return ret;
+
+	/* As many as fit; entries past them are not written. */
+	copy = min_t(size_t, count, cmd->num_ranges);
+	if (copy && copy_to_user(u64_to_user_ptr(cmd->ranges), buf,
+				 copy * sizeof(*buf)))
+		ret = -EFAULT;
+	kvfree(buf);
+	if (ret)
+		return ret;
+	/* A count beyond the u32 is beyond any array userspace can pass. */
+	cmd->num_ranges = min_t(size_t, count, U32_MAX);
+	cmd->out_entry_size = sizeof(struct iodirty_iova_range);
+	ret = iodirty_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		return ret;
+	/* Too small: userspace learns the count and calls again. */
+	return count > copy ? -EMSGSIZE : 0;
+}
+
+int iodirty_ioas_reserve(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_ioas_reserve *cmd = ucmd->cmd;
+	struct iodirty_ioas *ioas;
+	int ret;
+
+	if (cmd->flags & ~IODIRTY_RESERVE_REMOVE)
+		return -EOPNOTSUPP;
+	if ((cmd->flags & IODIRTY_RESERVE_REMOVE) && cmd->type)
+		return -EINVAL;
+	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	mutex_lock(&ioas->map_lock);
+	if (cmd->flags & IODIRTY_RESERVE_REMOVE)
+		ret = iod_iopt_unreserve(&ioas->iopt, cmd->iova, cmd->length);
+	else
+		ret = iod_iopt_reserve(&ioas->iopt, cmd->iova, cmd->length,
+				       cmd->type);
+	mutex_unlock(&ioas->map_lock);
+	iodirty_ioas_put(ioas);
+	return ret;
+}
+
+int iodirty_ioas_stats(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_ioas_stats *cmd = ucmd->cmd;
+	struct iodirty_ioas *ioas;
+	struct iod_iopt_stats st;
+
+	/* Here __reserved is an output ("written as 0"), not checked. */
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	iod_iopt_stats(&ioas->iopt, &st);
+	cmd->out_granule = 1ULL << ioas->iopt.p.granule_shift;
+	cmd->out_iova_bits = ioas->iopt.p.iova_bits;
+	cmd->__reserved = 0;
+	iodirty_ioas_put(ioas);
+
+	cmd->out_tracking = st.tracking;
+	cmd->out_mapped_bytes = st.mapped_bytes;
+	cmd->out_mappings = st.areas;
+	cmd->out_holes = st.holes;
+	cmd->out_dirty_pending = st.dirty_pending;
+	cmd->out_reads = st.reads;
+	cmd->out_clears = st.clears;
+	cmd->out_mem_bytes = st.mem_bytes;
+	cmd->out_hw_huge_leaves = st.hw_huge_leaves;
+	cmd->out_hw_splits = st.hw_splits;
+	cmd->out_hw_collapses = st.hw_collapses;
+	return iodirty_respond(ucmd, sizeof(*cmd));
+}

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Dirty tracking: SET_DIRTY_TRACKING, GET_DIRTY_BITMAP and the software
+ * DMA of DMA_RW, which is what makes pages dirty in the first place.
+ */
+#include <linux/err.h>
+#include <linux/highmem.h>
+#include <linux/log2.h>
+#include <linux/math.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
+#include <linux/uaccess.h>
+
+#include "priv.h"
+
+/*
+ * Largest piece of a caller's bitmap pinned at once: 512 pages of bitmap,
+ * 64 GiB of IOVA at a 4 KiB page size, as iommufd does. Each piece is one
+ * atomic read-and-clear.
+ */
+#define IODIRTY_PIECE_BYTES SZ_2M
+
+static_assert(IOD_READ_NO_CLEAR == IODIRTY_DIRTY_NO_CLEAR);
+
+int iodirty_set_dirty_tracking(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_set_dirty_tracking *cmd = ucmd->cmd;
+	struct iodirty_ioas *ioas;
+	int ret;
+
+	if ((cmd->flags & ~IODIRTY_TRACKING_ENABLE) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	/* Tracking start and stop serialise with map and unmap. */
+	mutex_lock(&ioas->map_lock);
+	ret = iod_iopt_set_tracking(&ioas->iopt,
+				    cmd->flags & IODIRTY_TRACKING_ENABLE);
+	mutex_unlock(&ioas->map_lock);
+	iodirty_ioas_put(ioas);
+	return ret;
+}
+
+/* The core's checks of a dirty read, in its order, plus the alignment. */
+static int iodirty_check_read(struct iodirty_ioas *ioas,
+			      const struct iodirty_get_dirty_bitmap *cmd)
+{
+	bool uaddr = cmd->flags & IODIRTY_DIRTY_UADDR;
+	u64 ps = cmd->page_size;
+	int ret;
+
+	if (!cmd->data || !is_power_of_2(ps) ||
+	    ps < (1ULL << ioas->iopt.p.granule_shift))
+		return -EINVAL;
+	ret = iod_check_range(cmd->iova, cmd->length, ps,
+				  uaddr ? 64 : ioas->iopt.p.iova_bits);
+	if (ret)
+		return ret;
+	/* The core writes the bitmap in 64-bit words. */
+	if (cmd->data & 7)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Reads the range piece by piece into the caller's bitmap, each piece
+ * pinned and mapped so that the core writes it directly, under its lock.
+ * A piece starts on a 64-bit word of the bitmap, so its first address is
+ * a multiple of page_size, and ends on a page of the bitmap (or with it).
+ */
+static int iodirty_read_pieces(struct iodirty_ioas *ioas,
+			       const struct iodirty_get_dirty_bitmap *cmd,
+			       u64 *nr_set)
+{
+	unsigned int shift = ilog2(cmd->page_size);
+	u64 nbits = cmd->length >> shift, done = 0;
+	u64 bytes = DIV_ROUND_UP_ULL(nbits, 64) * sizeof(u64);
+	u32 flags = cmd->flags & IODIRTY_DIRTY_NO_CLEAR;
+	u64 uptr = cmd->data, end;
+	struct iodirty_ubuf b;
+	s64 n;
+	int ret;
+
+	if (!access_ok(u64_to_user_ptr(uptr), bytes))
+		return -EFAULT;
+	end = uptr + bytes;
+	while (done < nbits) {
+		u64 piece_end = min(end, ALIGN_DOWN(uptr + IODIRTY_PIECE_BYTES,
+						    PAGE_SIZE));
+		u64 bits = min((piece_end - uptr) * 8, nbits - done);
+		u64 start = cmd->iova + (done << shift);
+
+		ret = iodirty_ubuf_map(&b, uptr, piece_end - uptr);
+		if (ret)
+			return ret;
+		if (cmd->flags & IODIRTY_DIRTY_UADDR)
+			n = iod_iopt_read_dirty_uaddr(&ioas->iopt, start,
+						      bits << shift,
+						      cmd->page_size, b.words,
+						      flags);
+		else
+			n = iod_iopt_read_dirty(&ioas->iopt, start,
+						bits << shift, cmd->page_size,
+						b.words, flags);
+		iodirty_ubuf_unmap(&b);
+		if (n < 0)
+			return n;
+		*nr_set += n;
+		done += bits;
+		uptr = piece_end;
+		if (done < nbits && fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
+int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd)
+{
+	const u32 known = IODIRTY_DIRTY_NO_CLEAR | IODIRTY_DIRTY_UADDR;
+	struct iodirty_get_dirty_bitmap *cmd = ucmd->cmd;
+	struct iodirty_ioas *ioas;
+	u64 nr_set = 0;
+	int ret;
+
+	if ((cmd->flags & ~known) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	ret = iodirty_check_read(ioas, cmd);
+	if (!ret)
+		ret = iodirty_read_pieces(ioas, cmd, &nr_set);
+	iodirty_ioas_put(ioas);
+	if (ret)
+		return ret;
+	cmd->out_nr_set = nr_set;
+	return iodirty_respond(ucmd, sizeof(*cmd));
+}
+
+struct iodirty_dma {
+	struct iodirty_ioas *ioas;
+	u8 __user *data;
+};
+
+/*
+ * The core's copy callback: moves @length bytes between the caller's
+ * buffer at @offset and the pages pinned for IOVA @iova on, one page at a
+ * time. Runs under the core's read lock, which keeps the pages pinned; a
+ * fault on the caller's buffer may sleep here.
+ */
+static int iodirty_dma_copy(void *arg, u64 iova, u64 uaddr, u64 offset,
+			    u64 length, bool write)
+{
+	struct iodirty_dma *dma = arg;
+
+	while (length) {
+		unsigned int in_page = offset_in_page(iova);
+		size_t n = min_t(u64, PAGE_SIZE - in_page, length);
+		struct page *page = iodirty_pages_lookup(dma->ioas, iova);
+		unsigned long left;
+		void *kaddr;
+
+		/* The core maps nothing that is not in the table. */
+		if (WARN_ON_ONCE(!page))
+			return -EFAULT;
+		kaddr = kmap_local_page(page);
+		if (write) {
+			left = copy_from_user(kaddr + in_page,
+					      dma->data + offset, n);
+			/* The owner reads the page through a user mapping. */
+			flush_dcache_page(page);
+		} else {
+			left = copy_to_user(dma->data + offset,
+					    kaddr + in_page, n);
+		}
+		kunmap_local(kaddr);
+		if (left)
+			return -EFAULT;
+		iova += n;
+		offset += n;
+		length -= n;
+		/* A transfer can be gigabytes long; let a dying caller go. */
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
+int iodirty_dma_rw(struct iodirty_ucmd *ucmd)
+{
+	const u32 known = IODIRTY_DMA_WRITE | IODIRTY_DMA_MARK_ONLY;
+	struct iodirty_dma_rw *cmd = ucmd->cmd;
+	bool write = cmd->flags & IODIRTY_DMA_WRITE;
+	struct iodirty_dma dma;
+	int ret;
+
+	if ((cmd->flags & ~known) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->flags & IODIRTY_DMA_MARK_ONLY) {
+		if (!write || cmd->data)
+			return -EINVAL;
+	} else if (!cmd->data) {
+		return -EINVAL;
+	}
+	dma.ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(dma.ioas))
+		return PTR_ERR(dma.ioas);
+	dma.data = u64_to_user_ptr(cmd->data);
+	if (cmd->flags & IODIRTY_DMA_MARK_ONLY)
+		ret = iod_iopt_mark_dirty(&dma.ioas->iopt, cmd->iova,
+					  cmd->length);
+	else
+		ret = iod_iopt_dma(&dma.ioas->iopt, cmd->iova, cmd->length,
+				   write, iodirty_dma_copy, &dma);
+	iodirty_ioas_put(dma.ioas);
+	return ret;
+}

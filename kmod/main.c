@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dev/iodirty: io-pagetables with dirty tracking, driven from userspace.
+ *
+ * This file holds the device, the per-file context and the ioctl
+ * dispatch; the commands live in ioas*.c, the object table in object.c.
+ * The io-pagetables themselves are the core of lib/core/, compiled here
+ * unchanged.
+ */
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "priv.h"
+
+/* The core's pages are the kernel's pages: one xarray slot per page. */
+static_assert(IOD_PAGE_SIZE == PAGE_SIZE);
+
+#define IODIRTY_UAPI_VERSION 1
+
+int iodirty_respond(struct iodirty_ucmd *ucmd, size_t size)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, size)))
+		return -EFAULT;
+	return 0;
+}
+
+static int iodirty_get_info(struct iodirty_ucmd *ucmd)
+{
+	struct iodirty_info *cmd = ucmd->cmd;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	cmd->out_uapi_version = IODIRTY_UAPI_VERSION;
+	cmd->out_max_iova_bits = 64;
+	/* The core implements every feature of the uAPI. */
+	cmd->out_capabilities = IODIRTY_INFO_CAP_DIRTY_TRACKING |
+				IODIRTY_INFO_CAP_UNMAP_DIRTY |
+				IODIRTY_INFO_CAP_PARTIAL_UNMAP |
+				IODIRTY_INFO_CAP_DMA_RW |
+				IODIRTY_INFO_CAP_UADDR_REPORT |
+				IODIRTY_INFO_CAP_RESERVE |
+				IODIRTY_INFO_CAP_HW_MODEL;
+	cmd->out_page_sizes = PAGE_SIZE;
+	/* Any power of two from a page up to 1 GiB (IOAS_ALLOC's limit). */
+	cmd->out_granules = GENMASK_ULL(30, PAGE_SHIFT);
+	cmd->out_default_iova_bits = 48;
+	/* Mappings cost memory, charged to the caller; no count limit. */
+	cmd->out_max_mappings = 0;
+	return iodirty_respond(ucmd, sizeof(*cmd));
+}
+
+/* Every argument struct, so that one stack buffer holds any of them. */
+union iodirty_ucmd_buffer {
+	struct iodirty_info info;
+	struct iodirty_destroy destroy;
+	struct iodirty_ioas_alloc ioas_alloc;
+	struct iodirty_ioas_map map;
+	struct iodirty_ioas_unmap unmap;
+	struct iodirty_ioas_translate translate;
+	struct iodirty_ioas_iova_ranges ranges;
+	struct iodirty_ioas_reserve reserve;
+	struct iodirty_set_dirty_tracking tracking;
+	struct iodirty_get_dirty_bitmap bitmap;
+	struct iodirty_dma_rw dma;
+	struct iodirty_ioas_stats stats;
+};
+
+struct iodirty_ioctl_op {
+	unsigned int ioctl_num;
+	/* Size of the struct as the command was introduced, fixed forever. */
+	unsigned int min_size;
+	/* Size of the struct this module knows. */
+	unsigned int size;
+	int (*execute)(struct iodirty_ucmd *ucmd);
+};
+
+/*
+ * @last is the last field of the struct as the command was introduced:
+ * fields added later go after it and must treat zero as "as before".
+ */
+#define IODIRTY_OP(_ioctl, _fn, _struct, _last)				\
+	[_IOC_NR(_ioctl) - IODIRTY_CMD_BASE] = {			\
+		.ioctl_num = _ioctl,					\
+		.min_size = offsetofend(_struct, _last),		\
+		.size = sizeof(_struct) +				\
+			BUILD_BUG_ON_ZERO(sizeof(union iodirty_ucmd_buffer) < \
+					  sizeof(_struct)),		\
+		.execute = _fn,						\
+	}
+
+static const struct iodirty_ioctl_op iodirty_ops[] = {
+	IODIRTY_OP(IODIRTY_GET_INFO, iodirty_get_info, struct iodirty_info,
+		   out_max_mappings),
+	IODIRTY_OP(IODIRTY_DESTROY, iodirty_destroy, struct iodirty_destroy,
+		   id),
+	IODIRTY_OP(IODIRTY_IOAS_ALLOC, iodirty_ioas_alloc,
+		   struct iodirty_ioas_alloc, out_ioas_id),
+	IODIRTY_OP(IODIRTY_IOAS_MAP, iodirty_ioas_map,
+		   struct iodirty_ioas_map, iova),
+	IODIRTY_OP(IODIRTY_IOAS_UNMAP, iodirty_ioas_unmap,
+		   struct iodirty_ioas_unmap, out_unmapped),
+	IODIRTY_OP(IODIRTY_IOAS_TRANSLATE, iodirty_ioas_translate,
+		   struct iodirty_ioas_translate, out_contig),
+	IODIRTY_OP(IODIRTY_IOAS_IOVA_RANGES, iodirty_ioas_iova_ranges,
+		   struct iodirty_ioas_iova_ranges, __reserved),
+	IODIRTY_OP(IODIRTY_IOAS_RESERVE, iodirty_ioas_reserve,
+		   struct iodirty_ioas_reserve, length),
+	IODIRTY_OP(IODIRTY_SET_DIRTY_TRACKING, iodirty_set_dirty_tracking,
+		   struct iodirty_set_dirty_tracking, __reserved),
+	IODIRTY_OP(IODIRTY_GET_DIRTY_BITMAP, iodirty_get_dirty_bitmap,
+		   struct iodirty_get_dirty_bitmap, out_nr_set),
+	IODIRTY_OP(IODIRTY_DMA_RW, iodirty_dma_rw, struct iodirty_dma_rw,
+		   data),
+	IODIRTY_OP(IODIRTY_IOAS_STATS, iodirty_ioas_stats,
+		   struct iodirty_ioas_stats, out_hw_collapses),
+};
+
+static long iodirty_fops_ioctl(struct file *file, unsigned int cmd,
+			       unsigned long arg)
+{
+	const struct iodirty_ioctl_op *op;
+	union iodirty_ucmd_buffer buf;
+	struct iodirty_ucmd ucmd = {
+		.ctx = file->private_data,
+		.ubuffer = (void __user *)arg,
+		.cmd = &buf,
+	};
+	unsigned int nr = _IOC_NR(cmd);
+	int ret;
+
+	if (nr < IODIRTY_CMD_BASE ||
+	    nr - IODIRTY_CMD_BASE >= ARRAY_SIZE(iodirty_ops))
+		return -ENOTTY;
+	op = &iodirty_ops[nr - IODIRTY_CMD_BASE];
+	/* The number alone is not enough: the type must be ours too. */
+	if (op->ioctl_num != cmd)
+		return -ENOTTY;
+
+	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer))
+		return -EFAULT;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+	/* Zero-extends a short struct, E2BIG for unknown non-zero tails. */
+	ret = copy_struct_from_user(&buf, op->size, ucmd.ubuffer,
+				    ucmd.user_size);
+	if (ret)
+		return ret;
+	return op->execute(&ucmd);
+}
+
+static int iodirty_fops_open(struct inode *inode, struct file *file)
+{
+	struct iodirty_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return -ENOMEM;
+	iodirty_ctx_init(ctx);
+	file->private_data = ctx;
+	return 0;
+}
+
+static int iodirty_fops_release(struct inode *inode, struct file *file)
+{
+	struct iodirty_ctx *ctx = file->private_data;
+
+	iodirty_ctx_fini(ctx);
+	kfree(ctx);
+	return 0;
+}
+
+static const struct file_operations iodirty_fops = {
+	.owner = THIS_MODULE,
+	.open = iodirty_fops_open,
+	.release = iodirty_fops_release,
+	.unlocked_ioctl = iodirty_fops_ioctl,
+	/* Every argument has the same layout for 32-bit callers. */
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+/*
+ * Root only by default: pins are charged to RLIMIT_MEMLOCK, but the
+ * kernel memory behind objects, reserved regions and dirty bitmaps is
+ * bounded only by the memory cgroup. An administrator who wants to hand
+ * the device to VMM users does so with a udev rule, as for VFIO.
+ */
+static struct miscdevice iodirty_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "iodirty",
+	.fops = &iodirty_fops,
+	.mode = 0600,
+};
+
+static int __init iodirty_init(void)
+{
+	return misc_register(&iodirty_misc);
+}
+
+static void __exit iodirty_exit(void)
+{
+	misc_deregister(&iodirty_misc);
+}
+
+module_init(iodirty_init);
+module_exit(iodirty_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("io-pagetables with dirty tracking for userspace");

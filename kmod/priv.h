@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * /dev/iodirty: types and functions shared by the module's files.
+ *
+ * Lock order, outermost first:
+ *   ioas->map_lock (mutex: map, unmap, reserve, tracking start/stop)
+ *   -> iopt->lock (the core's rw_semaphore)
+ *   -> mmap_lock (taken by page faults in copy_{from,to}_user, which the
+ *      DMA copy runs under the core's read lock)
+ *   -> ioas->pages' xa_lock (spinlock)
+ * pin_user_pages*() takes mmap_lock, so it is only called with map_lock
+ * or nothing held, never under the core's lock.
+ */
+#ifndef IODIRTY_KMOD_PRIV_H
+#define IODIRTY_KMOD_PRIV_H
+
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+#include <linux/iodirty.h>
+
+#include "iopt.h"
+
+struct user_struct;
+
+/* One open file of /dev/iodirty. */
+struct iodirty_ctx {
+	struct xarray objects;		/* ID -> struct iodirty_obj */
+	u32 next_id;			/* where the cyclic ID search starts */
+};
+
+enum iodirty_obj_type {
+	IODIRTY_OBJ_IOAS,
+};
+
+/*
+ * Object header. @users counts the table's reference (1) plus one per
+ * ioctl using the object; DESTROY succeeds only when the table's is the
+ * only one left (else EBUSY), so an object never goes away under a call.
+ */
+struct iodirty_obj {
+	refcount_t users;
+	u32 id;
+	enum iodirty_obj_type type;
+};
+
+/* An io-pagetable and the pages its mappings pinned. */
+struct iodirty_ioas {
+	struct iodirty_obj obj;
+	/* Serialises mapping changes; see the lock order above. */
+	struct mutex map_lock;
+	struct iod_iopt iopt;
+	/*
+	 * IOVA page number -> pinned struct page, tagged 1 when pinned for
+	 * write. Holds exactly the pages the core has mapped, except while
+	 * map_lock is held by a MAP that is adding or undoing its own.
+	 */
+	struct xarray pages;
+	/* Whose RLIMIT_MEMLOCK account the pins are charged to. */
+	struct user_struct *user;
+};
+
+/* One ioctl call. */
+struct iodirty_ucmd {
+	struct iodirty_ctx *ctx;
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;			/* the kernel copy of the argument */
+};
+
+/* Copies the reply back: min(user size, @size) bytes of ucmd->cmd. */
+int iodirty_respond(struct iodirty_ucmd *ucmd, size_t size);
+
+/* object.c: the per-file object table. */
+void iodirty_ctx_init(struct iodirty_ctx *ctx);
+void iodirty_ctx_fini(struct iodirty_ctx *ctx);
+int iodirty_obj_reserve(struct iodirty_ctx *ctx, struct iodirty_obj *obj,
+			enum iodirty_obj_type type);
+void iodirty_obj_publish(struct iodirty_ctx *ctx, struct iodirty_obj *obj);
+void iodirty_obj_abort(struct iodirty_ctx *ctx, struct iodirty_obj *obj);
+struct iodirty_obj *iodirty_obj_get(struct iodirty_ctx *ctx, u32 id,
+				    enum iodirty_obj_type type);
+void iodirty_obj_put(struct iodirty_obj *obj);
+int iodirty_destroy(struct iodirty_ucmd *ucmd);
+
+/* ioas.c: lifetime and the calls that do not change mappings. */
+void iodirty_ioas_destroy(struct iodirty_ioas *ioas);
+struct iodirty_ioas *iodirty_ioas_get(struct iodirty_ucmd *ucmd, u32 id);
+void iodirty_ioas_put(struct iodirty_ioas *ioas);
+int iodirty_ioas_alloc(struct iodirty_ucmd *ucmd);
+int iodirty_ioas_translate(struct iodirty_ucmd *ucmd);
+int iodirty_ioas_iova_ranges(struct iodirty_ucmd *ucmd);
+int iodirty_ioas_reserve(struct iodirty_ucmd *ucmd);
+int iodirty_ioas_stats(struct iodirty_ucmd *ucmd);
+
+/* ioas_map.c */
+int iodirty_ioas_map(struct iodirty_ucmd *ucmd);
+int iodirty_ioas_unmap(struct iodirty_ucmd *ucmd);
+
+/* ioas_dirty.c */
+int iodirty_set_dirty_tracking(struct iodirty_ucmd *ucmd);
+int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd);
+int iodirty_dma_rw(struct iodirty_ucmd *ucmd);
+
+/* pages.c: pinning, the page table of an IOAS, memlock accounting. */
+int iodirty_pages_pin(struct iodirty_ioas *ioas, u64 iova, u64 uaddr,
+		      u64 length, bool write);
+void iodirty_pages_release(struct iodirty_ioas *ioas, u64 iova, u64 length);
+void iodirty_unmap_hook(void *arg, u64 iova, u64 uaddr, u64 length);
+struct page *iodirty_pages_lookup(struct iodirty_ioas *ioas, u64 iova);
+
+/*
+ * A user buffer pinned for write and mapped into the kernel, so that the
+ * core can write a dirty bitmap into it under its locks, where a fault
+ * must not happen and an error would come too late.
+ */
+struct iodirty_ubuf {
+	struct page **pages;
+	unsigned int npages;
+	bool vmapped;
+	void *vaddr;			/* of the first page */
+	u64 *words;			/* the buffer itself */
+};
+
+int iodirty_ubuf_map(struct iodirty_ubuf *b, u64 uaddr, u64 bytes);
+void iodirty_ubuf_unmap(struct iodirty_ubuf *b);
+
+#endif /* IODIRTY_KMOD_PRIV_H */

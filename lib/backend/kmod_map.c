@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+/*
+ * The kmod backend's mappings and reserved regions: map, unmap (with its
+ * atomic dirty report), translate, reserve and the range lists.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmod.h"
+
+/* Passed through unchanged (the types are compared as ints: enumerators
+ * of two different enums). */
+_Static_assert(IODIRTY_MAP_READ == IODIRTY_UAPI_MAP_READ &&
+	       IODIRTY_MAP_WRITE == IODIRTY_UAPI_MAP_WRITE, "map flags");
+_Static_assert((int)IODIRTY_RESV_MSI == (int)IODIRTY_RANGE_RESV_MSI &&
+	       (int)IODIRTY_RESV_DIRECT == (int)IODIRTY_RANGE_RESV_DIRECT,
+	       "resv types");
+
+/* A module entry of this size is copied straight into the caller's array. */
+_Static_assert(sizeof(struct iodirty_iova_range) ==
+	       sizeof(struct iodirty_range) &&
+	       offsetof(struct iodirty_iova_range, start) ==
+	       offsetof(struct iodirty_range, start) &&
+	       offsetof(struct iodirty_iova_range, last) ==
+	       offsetof(struct iodirty_range, last) &&
+	       offsetof(struct iodirty_iova_range, type) ==
+	       offsetof(struct iodirty_range, type), "range layout");
+
+int kmod_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
+	     uint64_t length, uint32_t prot)
+{
+	struct iodirty_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = prot,
+		.ioas_id = kmod_id(dom),
+		.user_va = uaddr,
+		.length = length,
+		.iova = iova,
+	};
+
+	/* Only the public bits may reach the kernel, where a later uAPI may
+	 * give other bits a meaning. */
+	if (prot & ~(IODIRTY_MAP_READ | IODIRTY_MAP_WRITE))
+		return -EOPNOTSUPP;
+	return kmod_ioctl(kmod_fd(dom), IODIRTY_IOAS_MAP, &cmd);
+}
+
+int kmod_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
+	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped)
+{
+	struct iodirty_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = kmod_id(dom),
+		.iova = iova,
+		.length = length,
+	};
+	int ret;
+
+	/*
+	 * Never IODIRTY_UNMAP_EXACT: the public unmap takes any range with a
+	 * mapped page in it. page_size means nothing without a bitmap (the
+	 * public API ignores it), and the uAPI wants it 0 then.
+	 */
+	if (bitmap) {
+		cmd.flags = IODIRTY_UNMAP_DIRTY_BITMAP;
+		cmd.page_size = page_size;
+		cmd.dirty_bitmap = (uintptr_t)bitmap;
+	}
+	ret = kmod_ioctl(kmod_fd(dom), IODIRTY_IOAS_UNMAP, &cmd);
+	if (!ret)
+		*unmapped = cmd.out_unmapped;
+	return ret;
+}
+
+int kmod_translate(struct iodirty_domain *dom, uint64_t iova,
+		   uint64_t *uaddr, uint64_t *contig)
+{
+	struct iodirty_ioas_translate cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = kmod_id(dom),
+		.iova = iova,
+	};
+	int ret = kmod_ioctl(kmod_fd(dom), IODIRTY_IOAS_TRANSLATE, &cmd);
+
+	if (ret)
+		return ret;
+	*uaddr = cmd.out_user_va;
+	if (contig)
+		*contig = cmd.out_contig;
+	return 0;
+}
+
+static int ioas_reserve(struct iodirty_domain *dom, uint32_t flags,
+			uint64_t iova, uint64_t length, uint32_t type)
+{
+	struct iodirty_ioas_reserve cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = kmod_id(dom),
+		.type = type,
+		.iova = iova,
+		.length = length,
+	};
+
+	return kmod_ioctl(kmod_fd(dom), IODIRTY_IOAS_RESERVE, &cmd);
+}
+
+int kmod_reserve(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
+		 uint32_t type)
+{
+	/* Unknown types go to the kernel too, which refuses them with
+	 * EINVAL after its range checks, as the soft backend does. */
+	return ioas_reserve(dom, 0, iova, length, type);
+}
+
+int kmod_unreserve(struct iodirty_domain *dom, uint64_t iova,
+		   uint64_t length)
+{
+	return ioas_reserve(dom, IODIRTY_RESERVE_REMOVE, iova, length, 0);
+}
+
+/* Copies @n entries of @esz bytes each from @buf, keeping known fields. */
+static void unpack_ranges(struct iodirty_range *out, const unsigned char *buf,
+			  size_t esz, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct iodirty_iova_range e;
+
+		memcpy(&e, buf + i * esz, sizeof(e));
+		out[i] = (struct iodirty_range){ .start = e.start,
+						 .last = e.last,
+						 .type = e.type };
+	}
+}
+
+/*
+ * IOAS_IOVA_RANGES with @flags into @out (capacity *@count), with the
+ * contract of iodirty_iova_ranges(). Entries of the size this library
+ * knows go straight into @out; a newer module's larger entries go through
+ * a buffer and are cut down to the fields known here.
+ */
+static int ioas_ranges(struct iodirty_domain *dom, uint32_t flags,
+		       struct iodirty_range *out, size_t *count)
+{
+	const struct kmod_dom *kd = dom->priv;
+	size_t esz = kd->range_entry_size;
+	size_t cap = *count < UINT32_MAX ? *count : UINT32_MAX;
+	struct iodirty_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = kd->id,
+		.num_ranges = (uint32_t)cap,
+		.ranges = (uintptr_t)out,
+	};
+	bool bounce = cap && esz != sizeof(struct iodirty_iova_range);
+	unsigned char *buf = NULL;
+	int ret;
+
+	if (bounce) {
+		/* Smaller than uAPI version 1's entry: not a layout this
+		 * library can read. */
+		if (esz < sizeof(struct iodirty_iova_range))
+			return -EOPNOTSUPP;
+		buf = calloc(cap, esz);
+		if (!buf)
+			return -ENOMEM;
+		cmd.ranges = (uintptr_t)buf;
+	}
+	ret = kmod_ioctl(kmod_fd(dom), IODIRTY_IOAS_IOVA_RANGES, &cmd);
+	if (!ret || ret == -EMSGSIZE) {
+		/* On EMSGSIZE the module has written as many as fit. */
+		if (bounce)
+			unpack_ranges(out, buf, esz, cmd.num_ranges < cap ?
+				      cmd.num_ranges : cap);
+		*count = cmd.num_ranges;
+	}
+	free(buf);
+	return ret;
+}
+
+int kmod_reserved(struct iodirty_domain *dom, struct iodirty_range *out,
+		  size_t *count)
+{
+	return ioas_ranges(dom, IODIRTY_RANGES_RESERVED, out, count);
+}
+
+int kmod_iova_ranges(struct iodirty_domain *dom, struct iodirty_range *out,
+		     size_t *count)
+{
+	return ioas_ranges(dom, 0, out, count);
+}
