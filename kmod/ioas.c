@@ -12,8 +12,11 @@
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 #include <linux/slab.h>
+#include <linux/stddef.h>
 #include <linux/uaccess.h>
 
 #include "priv.h"
@@ -21,6 +24,12 @@
 #define IODIRTY_DEFAULT_IOVA_BITS 48
 /* Largest granule IOAS_ALLOC accepts (GET_INFO's out_granules). */
 #define IODIRTY_MAX_GRANULE_SHIFT 30
+/*
+ * A range entry as uAPI version 1 introduced it, fixed forever: the
+ * smallest entry_size IOAS_IOVA_RANGES takes, and what 0 stands for.
+ */
+#define IODIRTY_RANGE_ENTRY_V1 \
+	offsetofend(struct iodirty_iova_range, __reserved)
 
 /* The core's range and type values are the uAPI's. */
 static_assert(sizeof(struct iod_range) == sizeof(struct iodirty_iova_range));
@@ -34,6 +43,8 @@ static_assert(offsetof(struct iod_range, reserved) ==
 	      offsetof(struct iodirty_iova_range, __reserved));
 static_assert(IOD_RESV_MSI == IODIRTY_RANGE_RESV_MSI);
 static_assert(IOD_RESV_DIRECT == IODIRTY_RANGE_RESV_DIRECT);
+/* The header promises 24 for entry_size 0. */
+static_assert(IODIRTY_RANGE_ENTRY_V1 == 24);
 
 void iodirty_ioas_destroy(struct iodirty_ioas *ioas)
 {
@@ -71,7 +82,7 @@ int iodirty_ioas_alloc(struct iodirty_ucmd *ucmd)
 	if (cmd->flags & ~IODIRTY_IOAS_HW_MODEL)
 		return -EOPNOTSUPP;
 	if (cmd->granule_shift > IODIRTY_MAX_GRANULE_SHIFT ||
-	    cmd->hw_split > IODIRTY_HW_SPLIT_EAGER ||
+	    cmd->hw_split > IODIRTY_IOAS_HW_SPLIT_EAGER ||
 	    (cmd->hw_split && !(cmd->flags & IODIRTY_IOAS_HW_MODEL)))
 		return -EINVAL;
 
@@ -81,7 +92,7 @@ int iodirty_ioas_alloc(struct iodirty_ucmd *ucmd)
 	p.iova_bits = cmd->iova_bits ?: IODIRTY_DEFAULT_IOVA_BITS;
 	p.granule_shift = cmd->granule_shift ?: PAGE_SHIFT;
 	p.hw_model = cmd->flags & IODIRTY_IOAS_HW_MODEL;
-	p.hw_split_eager = cmd->hw_split == IODIRTY_HW_SPLIT_EAGER;
+	p.hw_split_eager = cmd->hw_split == IODIRTY_IOAS_HW_SPLIT_EAGER;
 	p.unmap_hook = iodirty_unmap_hook;
 	p.hook_arg = ioas;
 	/* The core checks the widths (EINVAL). */
@@ -138,11 +149,11 @@ int iodirty_ioas_translate(struct iodirty_ucmd *ucmd)
 
 /*
  * Lists every range into a kernel buffer sized from what the core says
- * exists. The whole list is fetched because iod_iopt_reserved() writes
- * nothing when the array is short, and the uAPI wants the first entries
- * then. The list can change between sizing and filling (RESERVE does not
- * wait for readers), so both are retried until they agree. Returns 0 with
- * *@count entries in *@out (free with kvfree()), or a negative errno.
+ * exists, not from the caller's num_ranges, which could ask for gigabytes
+ * of kernel memory. The list can change between sizing and filling
+ * (RESERVE does not wait for readers), so both are retried until they
+ * agree. Returns 0 with *@count entries in *@out (free with kvfree()), or
+ * a negative errno.
  */
 static int iodirty_list_ranges(struct iodirty_ioas *ioas, bool reserved,
 			       struct iod_range **out, size_t *count)
@@ -176,9 +187,44 @@ static int iodirty_list_ranges(struct iodirty_ioas *ioas, bool reserved,
 	return 0;
 }
 
+/*
+ * Writes @n entries into the caller's array of entries of @esz bytes: the
+ * first min(@esz, ours) bytes of each, and zeroes in the rest of a larger
+ * caller entry, so that fields a later uAPI adds read as 0 and an array
+ * sized for an older, smaller entry is never written past.
+ */
+static int iodirty_put_ranges(u64 uptr, u32 esz, const struct iod_range *buf,
+			      size_t n)
+{
+	const size_t ksz = sizeof(struct iodirty_iova_range);
+	size_t i, part = min_t(size_t, esz, ksz);
+	u64 bytes;
+
+	/* n and esz are both below 2^32: the product fits. */
+	bytes = (u64)n * esz;
+	if (!access_ok(u64_to_user_ptr(uptr), bytes))
+		return -EFAULT;
+	if (esz == ksz)
+		return copy_to_user(u64_to_user_ptr(uptr), buf, bytes) ?
+		       -EFAULT : 0;
+	for (i = 0; i < n; i++) {
+		void __user *e = u64_to_user_ptr(uptr + (u64)i * esz);
+
+		if (copy_to_user(e, &buf[i], part) ||
+		    (esz > part && clear_user(e + part, esz - part)))
+			return -EFAULT;
+		/* Entries may be large: let a dying caller go. */
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
 int iodirty_ioas_iova_ranges(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_ioas_iova_ranges *cmd = ucmd->cmd;
+	u32 esz = cmd->entry_size ?: IODIRTY_RANGE_ENTRY_V1;
 	struct iodirty_ioas *ioas;
 	struct iod_range *buf = NULL;
 	size_t count, copy;
@@ -186,28 +232,30 @@ int iodirty_ioas_iova_ranges(struct iodirty_ucmd *ucmd)
 
 	if ((cmd->flags & ~IODIRTY_RANGES_RESERVED) || cmd->__reserved)
 		return -EOPNOTSUPP;
-	if (cmd->num_ranges && !cmd->ranges)
-		return -EINVAL;
 	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-	ret = iodirty_list_ranges(ioas, cmd->flags & IODIRTY_RANGES_RESERVED,
-				  &buf, &count);
+	/* Values after the ID, in the uAPI's order of checks. */
+	if ((cmd->num_ranges && !cmd->ranges) || esz < IODIRTY_RANGE_ENTRY_V1)
+		ret = -EINVAL;
+	else
+		ret = iodirty_list_ranges(ioas,
+					  cmd->flags & IODIRTY_RANGES_RESERVED,
+					  &buf, &count);
 	iodirty_ioas_put(ioas);
 	if (ret)
 		return ret;
 
 	/* As many as fit; entries past them are not written. */
 	copy = min_t(size_t, count, cmd->num_ranges);
-	if (copy && copy_to_user(u64_to_user_ptr(cmd->ranges), buf,
-				 copy * sizeof(*buf)))
-		ret = -EFAULT;
+	if (copy)
+		ret = iodirty_put_ranges(cmd->ranges, esz, buf, copy);
 	kvfree(buf);
 	if (ret)
 		return ret;
 	/* A count beyond the u32 is beyond any array userspace can pass. */
 	cmd->num_ranges = min_t(size_t, count, U32_MAX);
-	cmd->out_entry_size = sizeof(struct iodirty_iova_range);
+	cmd->entry_size = sizeof(struct iodirty_iova_range);
 	ret = iodirty_respond(ucmd, sizeof(*cmd));
 	if (ret)
 		return ret;

@@ -200,12 +200,12 @@ int iodirty_dma_rw(struct iodirty_ucmd *ucmd)
 
 	if ((cmd->flags & ~known) || cmd->__reserved)
 		return -EOPNOTSUPP;
-	if (cmd->flags & IODIRTY_DMA_MARK_ONLY) {
-		if (!write || cmd->data)
-			return -EINVAL;
-	} else if (!cmd->data) {
+	/*
+	 * In the uAPI's order of checks: what MARK_ONLY rules out (a mode's
+	 * fields) before the ID, a missing buffer (a value) after it.
+	 */
+	if ((cmd->flags & IODIRTY_DMA_MARK_ONLY) && (!write || cmd->data))
 		return -EINVAL;
-	}
 	dma.ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
 	if (IS_ERR(dma.ioas))
 		return PTR_ERR(dma.ioas);
@@ -213,6 +213,8 @@ int iodirty_dma_rw(struct iodirty_ucmd *ucmd)
 	if (cmd->flags & IODIRTY_DMA_MARK_ONLY)
 		ret = iod_iopt_mark_dirty(&dma.ioas->iopt, cmd->iova,
 					  cmd->length);
+	else if (!cmd->data)
+		ret = -EINVAL;
 	else
 		ret = iod_iopt_dma(&dma.ioas->iopt, cmd->iova, cmd->length,
 				   write, iodirty_dma_copy, &dma);

@@ -10,13 +10,13 @@
 
 #include "priv.h"
 
-static_assert(IOD_PROT_READ == IODIRTY_MAP_READ);
-static_assert(IOD_PROT_WRITE == IODIRTY_MAP_WRITE);
+static_assert(IOD_PROT_READ == IODIRTY_IOAS_MAP_READ);
+static_assert(IOD_PROT_WRITE == IODIRTY_IOAS_MAP_WRITE);
 
 static int iodirty_map_locked(struct iodirty_ioas *ioas,
 			      const struct iodirty_ioas_map *cmd)
 {
-	bool write = cmd->flags & IODIRTY_MAP_WRITE;
+	bool write = cmd->flags & IODIRTY_IOAS_MAP_WRITE;
 	int ret;
 
 	/*
@@ -42,7 +42,7 @@ static int iodirty_map_locked(struct iodirty_ioas *ioas,
 
 int iodirty_ioas_map(struct iodirty_ucmd *ucmd)
 {
-	const u32 known = IODIRTY_MAP_READ | IODIRTY_MAP_WRITE;
+	const u32 known = IODIRTY_IOAS_MAP_READ | IODIRTY_IOAS_MAP_WRITE;
 	struct iodirty_ioas_map *cmd = ucmd->cmd;
 	struct iodirty_ioas *ioas;
 	int ret;

@@ -19,9 +19,9 @@
 
 /* Passed through unchanged (compared as ints: enumerators of two enums). */
 _Static_assert((int)IODIRTY_HW_SPLIT_NONE ==
-	       (int)IODIRTY_UAPI_HW_SPLIT_NONE &&
+	       (int)IODIRTY_IOAS_HW_SPLIT_NONE &&
 	       (int)IODIRTY_HW_SPLIT_EAGER ==
-	       (int)IODIRTY_UAPI_HW_SPLIT_EAGER, "hw_split");
+	       (int)IODIRTY_IOAS_HW_SPLIT_EAGER, "hw_split");
 
 /* How long domain_destroy waits out a transient EBUSY: 1000 x 100 us. */
 #define KMOD_DESTROY_TRIES	1000
@@ -148,7 +148,6 @@ static int kmod_domain_create(struct iodirty_domain *dom,
 		.granule_shift = p->granule_shift,
 		.hw_split = p->hw_split,
 	};
-	struct iodirty_ioas_iova_ranges probe = { .size = sizeof(probe) };
 	int fd = kmod_fd(dom);		/* needs only dom->ctx */
 	struct kmod_dom *kd;
 	int ret;
@@ -161,20 +160,7 @@ static int kmod_domain_create(struct iodirty_domain *dom,
 		free(kd);
 		return ret;
 	}
-	/*
-	 * The module writes entries of its own size into a range list, so
-	 * learn that size before handing it an array: an empty list call
-	 * reports it (and fails with EMSGSIZE when there are ranges).
-	 */
-	probe.ioas_id = alloc.out_ioas_id;
-	ret = kmod_ioctl(fd, IODIRTY_IOAS_IOVA_RANGES, &probe);
-	if (ret && ret != -EMSGSIZE) {
-		ioas_destroy(fd, alloc.out_ioas_id);
-		free(kd);
-		return ret;
-	}
 	kd->id = alloc.out_ioas_id;
-	kd->range_entry_size = probe.out_entry_size;
 	dom->priv = kd;
 	return 0;
 }

@@ -8,33 +8,16 @@
 #ifndef IODIRTY_BACKEND_KMOD_H
 #define IODIRTY_BACKEND_KMOD_H
 
-#include "internal.h"
-
 /*
- * The uAPI header and the public header both name the map permission bits
- * (IODIRTY_MAP_READ/WRITE: macros in one, enumerators in the other) and
- * the hardware-model split policy (enum iodirty_hw_split), so they cannot
- * be included together as they are. The uAPI's copies are renamed
- * IODIRTY_UAPI_* while it is included; everything else keeps its name.
- * kmod.c and kmod_map.c assert that the values agree.
+ * The public header (through internal.h) and the uAPI header together:
+ * neither declares an identifier the other does (a struct tag of one may
+ * equal a function name of the other, which C keeps apart), and every
+ * file of the backend compiles both, which keeps it so. Where the two
+ * name the same value (map permissions, split policy, range types and
+ * layout), kmod.c and kmod_map.c assert that they agree.
  */
-#pragma push_macro("IODIRTY_MAP_READ")
-#pragma push_macro("IODIRTY_MAP_WRITE")
-#undef IODIRTY_MAP_READ
-#undef IODIRTY_MAP_WRITE
-#define IODIRTY_MAP_READ	IODIRTY_UAPI_MAP_READ
-#define IODIRTY_MAP_WRITE	IODIRTY_UAPI_MAP_WRITE
-#define iodirty_hw_split	iodirty_uapi_hw_split
-#define IODIRTY_HW_SPLIT_NONE	IODIRTY_UAPI_HW_SPLIT_NONE
-#define IODIRTY_HW_SPLIT_EAGER	IODIRTY_UAPI_HW_SPLIT_EAGER
+#include "internal.h"
 #include <linux/iodirty.h>
-#undef IODIRTY_HW_SPLIT_EAGER
-#undef IODIRTY_HW_SPLIT_NONE
-#undef iodirty_hw_split
-#undef IODIRTY_MAP_WRITE
-#undef IODIRTY_MAP_READ
-#pragma pop_macro("IODIRTY_MAP_WRITE")
-#pragma pop_macro("IODIRTY_MAP_READ")
 
 /* ctx->priv */
 struct kmod_ctx {
@@ -45,9 +28,6 @@ struct kmod_ctx {
 /* dom->priv */
 struct kmod_dom {
 	uint32_t id;		/* the io-pagetable's object ID */
-	/* sizeof(struct iodirty_iova_range) of the module, learnt when the
-	 * domain is created (a newer module may have grown the entry) */
-	uint32_t range_entry_size;
 };
 
 static inline int kmod_fd(const struct iodirty_domain *dom)

@@ -3,20 +3,22 @@
  * The kmod backend's mappings and reserved regions: map, unmap (with its
  * atomic dirty report), translate, reserve and the range lists.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include "kmod.h"
 
-/* Passed through unchanged (the types are compared as ints: enumerators
- * of two different enums). */
-_Static_assert(IODIRTY_MAP_READ == IODIRTY_UAPI_MAP_READ &&
-	       IODIRTY_MAP_WRITE == IODIRTY_UAPI_MAP_WRITE, "map flags");
+/* Passed through unchanged. */
+_Static_assert(IODIRTY_MAP_READ == (unsigned int)IODIRTY_IOAS_MAP_READ &&
+	       IODIRTY_MAP_WRITE == (unsigned int)IODIRTY_IOAS_MAP_WRITE,
+	       "map flags");
+/* Compared as ints: enumerators of two different enums. */
 _Static_assert((int)IODIRTY_RESV_MSI == (int)IODIRTY_RANGE_RESV_MSI &&
 	       (int)IODIRTY_RESV_DIRECT == (int)IODIRTY_RANGE_RESV_DIRECT,
 	       "resv types");
 
-/* A module entry of this size is copied straight into the caller's array. */
+/*
+ * The caller's array of struct iodirty_range is handed to the module as an
+ * array of struct iodirty_iova_range: entry_size tells the module the
+ * entries' size, and the module fills exactly that much of each.
+ */
 _Static_assert(sizeof(struct iodirty_iova_range) ==
 	       sizeof(struct iodirty_range) &&
 	       offsetof(struct iodirty_iova_range, start) ==
@@ -24,7 +26,9 @@ _Static_assert(sizeof(struct iodirty_iova_range) ==
 	       offsetof(struct iodirty_iova_range, last) ==
 	       offsetof(struct iodirty_range, last) &&
 	       offsetof(struct iodirty_iova_range, type) ==
-	       offsetof(struct iodirty_range, type), "range layout");
+	       offsetof(struct iodirty_range, type) &&
+	       offsetof(struct iodirty_iova_range, __reserved) ==
+	       offsetof(struct iodirty_range, __reserved), "range layout");
 
 int kmod_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
 	     uint64_t length, uint32_t prot)
@@ -119,62 +123,30 @@ int kmod_unreserve(struct iodirty_domain *dom, uint64_t iova,
 	return ioas_reserve(dom, IODIRTY_RESERVE_REMOVE, iova, length, 0);
 }
 
-/* Copies @n entries of @esz bytes each from @buf, keeping known fields. */
-static void unpack_ranges(struct iodirty_range *out, const unsigned char *buf,
-			  size_t esz, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct iodirty_iova_range e;
-
-		memcpy(&e, buf + i * esz, sizeof(e));
-		out[i] = (struct iodirty_range){ .start = e.start,
-						 .last = e.last,
-						 .type = e.type };
-	}
-}
-
 /*
  * IOAS_IOVA_RANGES with @flags into @out (capacity *@count), with the
- * contract of iodirty_iova_ranges(). Entries of the size this library
- * knows go straight into @out; a newer module's larger entries go through
- * a buffer and are cut down to the fields known here.
+ * contract of iodirty_iova_ranges(). The module writes the entries
+ * straight into @out, each cut to the entry_size given (a newer module's
+ * larger entries lose only fields this library does not know).
  */
 static int ioas_ranges(struct iodirty_domain *dom, uint32_t flags,
 		       struct iodirty_range *out, size_t *count)
 {
-	const struct kmod_dom *kd = dom->priv;
-	size_t esz = kd->range_entry_size;
 	size_t cap = *count < UINT32_MAX ? *count : UINT32_MAX;
 	struct iodirty_ioas_iova_ranges cmd = {
 		.size = sizeof(cmd),
 		.flags = flags,
-		.ioas_id = kd->id,
+		.ioas_id = kmod_id(dom),
 		.num_ranges = (uint32_t)cap,
 		.ranges = (uintptr_t)out,
+		.entry_size = sizeof(struct iodirty_iova_range),
 	};
-	bool bounce = cap && esz != sizeof(struct iodirty_iova_range);
-	unsigned char *buf = NULL;
 	int ret;
 
-	if (bounce) {
-		/* Smaller than uAPI version 1's entry: not a layout this
-		 * library can read. */
-		if (esz < sizeof(struct iodirty_iova_range))
-			return -EOPNOTSUPP;
-		buf = calloc(cap, esz);
-		if (!buf)
-			return -ENOMEM;
-		cmd.ranges = (uintptr_t)buf;
-	}
 	ret = kmod_ioctl(kmod_fd(dom), IODIRTY_IOAS_IOVA_RANGES, &cmd);
-	if (!ret || ret == -EMSGSIZE) {
-		/* On EMSGSIZE the module has written as many as fit. */
-		if (bounce)
-			unpack_ranges(out, buf, esz, cmd.num_ranges < cap ?
-				      cmd.num_ranges : cap);
+	/* On EMSGSIZE the module has written as many as fit. */
+	if (!ret || ret == -EMSGSIZE)
 		*count = cmd.num_ranges;
-	}
-	free(buf);
 	return ret;
 }
 

@@ -301,8 +301,11 @@ static void test_unmap_dirty_errors(void **state)
 	     -EINVAL);
 	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, 3 * P, 0, 2 * P, bm, NULL),
 	     -EINVAL);
-	/* No bitmap. */
+	/* No bitmap, or one not 8-byte aligned. */
 	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, 16 * P, 0, P, NULL, NULL),
+	     -EINVAL);
+	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, 16 * P, 0, P,
+			   (uint64_t *)(void *)((char *)bm + 4), NULL),
 	     -EINVAL);
 	/* A bitmap the kernel cannot write: EFAULT, nothing unmapped. */
 	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, 16 * P, 0, P, ro, NULL),
@@ -513,7 +516,7 @@ static void test_uaddr_aliases(void **state)
 	/* A 32-bit IO space; the user addresses lie far above it. */
 	ioas = u_ioas_ok(g_fd, 32, 0);
 	u_map_ok(g_fd, ioas, a, ram, n * P, U_RW);
-	u_map_ok(g_fd, ioas, b, ram, n * P, IODIRTY_MAP_WRITE);
+	u_map_ok(g_fd, ioas, b, ram, n * P, IODIRTY_IOAS_MAP_WRITE);
 	u_tracking_ok(g_fd, ioas, true);
 	dirty_pages(g_fd, ioas, a, (const uint64_t[]){ 3, 9 }, 2);
 	dirty_pages(g_fd, ioas, b, (const uint64_t[]){ 7, 9 }, 2);
@@ -573,6 +576,93 @@ static void test_mark_only(void **state)
 	u_ram_free(ram, 8 * P);
 }
 
+/*
+ * MARK_ONLY on a mapping without WRITE: accepted, since it records a
+ * write the device made through its own mapping, while a DMA_RW write
+ * through that mapping is EACCES.
+ */
+static void test_mark_only_read_only_mapping(void **state)
+{
+	uint8_t *ram, b = 0x3c;
+	uint64_t bm = 0;
+	uint32_t ioas;
+
+	(void)state;
+	need_caps();
+	ram = u_ram(4 * P);
+	ioas = u_ioas_ok(g_fd, 40, 0);
+	u_map_ok(g_fd, ioas, BASE, ram, 4 * P, IODIRTY_IOAS_MAP_READ);
+	u_tracking_ok(g_fd, ioas, true);
+	U_EQ(u_dma(g_fd, ioas, BASE + P, &b, 1, IODIRTY_DMA_WRITE), -EACCES);
+	U_EQ(u_dirty(g_fd, ioas, BASE, 4 * P, P, &bm, 0), 0);
+	u_dma_ok(g_fd, ioas, BASE + 2 * P, NULL, 1,
+		 IODIRTY_DMA_WRITE | IODIRTY_DMA_MARK_ONLY);
+	U_EQ(u_dirty(g_fd, ioas, BASE, 4 * P, P, &bm, 0), 1);
+	U_EQ(bm, 1ULL << 2);
+	U_EQ(ram[2 * P], 0);
+	U_EQ(u_destroy(g_fd, ioas), 0);
+	u_ram_free(ram, 4 * P);
+}
+
+/*
+ * User-address mode with a granule of two pages mapped one page off: the
+ * granule's memory straddles two 8 KiB blocks of the caller's memory. A
+ * read of either block alone reports the granule's page inside it and
+ * leaves the granule dirty; a read of both reports both and clears it.
+ */
+static void test_uaddr_partial_granule(void **state)
+{
+	uint8_t *raw, *mem, b = 0x5a;
+	uint64_t bm, g = 2 * P;
+	uint32_t ioas;
+
+	(void)state;
+	need_caps();
+	U_REQUIRE(IODIRTY_INFO_CAP_UADDR_REPORT);
+	if (!(u_info.out_granules & g))
+		skip();
+	/* mem: 8 KiB-aligned, with 8 pages of it usable. */
+	raw = u_ram(10 * P);
+	mem = raw + ((g - ((uintptr_t)raw & (g - 1))) & (g - 1));
+	ioas = u_ioas_ok(g_fd, 40, 13);
+	/* IOVA page k maps to user page k + 1 of mem. */
+	u_map_ok(g_fd, ioas, BASE, mem + P, 6 * P, U_RW);
+	u_tracking_ok(g_fd, ioas, true);
+	/* Granule 1 (IOVA pages 2, 3) holds user pages 3 and 4. */
+	u_dma_ok(g_fd, ioas, BASE + 2 * P, &b, 1, IODIRTY_DMA_WRITE);
+
+	/* Block [0, 4): page 3 is its bit 1; the granule stays dirty. */
+	bm = 0;
+	U_EQ(u_dirty(g_fd, ioas, (uintptr_t)mem, 4 * P, g, &bm,
+		     IODIRTY_DIRTY_UADDR), 1);
+	U_EQ(bm, 1ULL << 1);
+	bm = 0;
+	U_EQ(u_dirty(g_fd, ioas, (uintptr_t)mem, 4 * P, g, &bm,
+		     IODIRTY_DIRTY_UADDR), 1);
+	U_EQ(bm, 1ULL << 1);
+	/* Block [4, 8): page 4 is its bit 0; still not cleared. */
+	bm = 0;
+	U_EQ(u_dirty(g_fd, ioas, (uintptr_t)mem + 4 * P, 4 * P, g, &bm,
+		     IODIRTY_DIRTY_UADDR), 1);
+	U_EQ(bm, 1ULL << 0);
+	bm = 0;
+	U_EQ(u_dirty(g_fd, ioas, BASE, 6 * P, g, &bm, IODIRTY_DIRTY_NO_CLEAR),
+	     1);
+	U_EQ(bm, 1ULL << 1);
+	/* Both: pages 3 and 4 are bits 1 and 2, and the granule is clear. */
+	bm = 0;
+	U_EQ(u_dirty(g_fd, ioas, (uintptr_t)mem, 8 * P, g, &bm,
+		     IODIRTY_DIRTY_UADDR), 2);
+	U_EQ(bm, (1ULL << 1) | (1ULL << 2));
+	bm = 0;
+	U_EQ(u_dirty(g_fd, ioas, (uintptr_t)mem, 8 * P, g, &bm,
+		     IODIRTY_DIRTY_UADDR), 0);
+	U_EQ(u_dirty(g_fd, ioas, BASE, 6 * P, g, &bm, 0), 0);
+	U_EQ(bm, 0);
+	U_EQ(u_destroy(g_fd, ioas), 0);
+	u_ram_free(raw, 10 * P);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -603,6 +693,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_large_bitmap_pieces),
 		cmocka_unit_test(test_uaddr_aliases),
 		cmocka_unit_test(test_mark_only),
+		cmocka_unit_test(test_mark_only_read_only_mapping),
+		cmocka_unit_test(test_uaddr_partial_granule),
 	};
 
 	(void)argc;

@@ -130,8 +130,10 @@ static void test_unmapped_and_permissions(void **state)
 	u_map_ok(g_fd, ioas, BASE, ram, 4 * P, U_RW);
 	/* Contiguous in IOVA, other memory: one DMA crosses both. */
 	u_map_ok(g_fd, ioas, BASE + 4 * P, other, 2 * P, U_RW);
-	u_map_ok(g_fd, ioas, BASE + 6 * P, ram + 6 * P, P, IODIRTY_MAP_READ);
-	u_map_ok(g_fd, ioas, BASE + 7 * P, ram + 7 * P, P, IODIRTY_MAP_WRITE);
+	u_map_ok(g_fd, ioas, BASE + 6 * P, ram + 6 * P, P,
+		 IODIRTY_IOAS_MAP_READ);
+	u_map_ok(g_fd, ioas, BASE + 7 * P, ram + 7 * P, P,
+		 IODIRTY_IOAS_MAP_WRITE);
 	memset(buf, 0xab, sizeof(buf));
 
 	/* Crossing mappings. */
@@ -188,6 +190,14 @@ static void test_dma_errors(void **state)
 	U_EQ(u_dma(g_fd, ioas, BASE, (void *)(uintptr_t)8, 8,
 		   IODIRTY_DMA_WRITE), -EFAULT);
 	U_EQ(u_dma(g_fd, ioas, BASE, ro, 8, 0), -EFAULT);
+	/*
+	 * The order of checks: what MARK_ONLY rules out comes before the
+	 * object ID, a missing buffer (a value) after it.
+	 */
+	U_EQ(u_dma(g_fd, 0x7fffffffu, BASE, buf, 8,
+		   IODIRTY_DMA_WRITE | IODIRTY_DMA_MARK_ONLY), -EINVAL);
+	U_EQ(u_dma(g_fd, 0x7fffffffu, BASE, NULL, 8, IODIRTY_DMA_WRITE),
+	     -ENOENT);
 	U_EQ(u_destroy(g_fd, ioas), 0);
 	munmap(ro, P);
 	u_ram_free(ram, 4 * P);

@@ -89,16 +89,21 @@ static void test_alloc_params(void **state)
 		U_EQ(u_destroy(g_fd, id), 0);
 	}
 
-	/* hw_split needs the hardware model. */
+	/* hw_split needs the hardware model, and a known value. */
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
-	a.hw_split = IODIRTY_HW_SPLIT_EAGER;
+	a.hw_split = IODIRTY_IOAS_HW_SPLIT_EAGER;
 	U_EQ(u_ioctl(g_fd, IODIRTY_IOAS_ALLOC, &a), -EINVAL);
+	a.hw_split = 2;
+	U_EQ(u_ioctl(g_fd, IODIRTY_IOAS_ALLOC, &a), -EINVAL);
+	a.hw_split = IODIRTY_IOAS_HW_SPLIT_EAGER;
 	a.flags = IODIRTY_IOAS_HW_MODEL;
 	if (u_has(IODIRTY_INFO_CAP_HW_MODEL)) {
 		U_EQ(u_ioctl(g_fd, IODIRTY_IOAS_ALLOC, &a), 0);
 		U_EQ(u_destroy(g_fd, a.out_ioas_id), 0);
 		a.hw_split = 2;
+		U_EQ(u_ioctl(g_fd, IODIRTY_IOAS_ALLOC, &a), -EINVAL);
+		a.hw_split = 0xffffffffu;
 		U_EQ(u_ioctl(g_fd, IODIRTY_IOAS_ALLOC, &a), -EINVAL);
 	} else {
 		/* A known flag the module cannot honour. */
@@ -176,7 +181,7 @@ static void test_unmap_across_gaps(void **state)
 	(void)state;
 	u_map_ok(g_fd, ioas, BASE, ram, 8 * P, U_RW);
 	u_map_ok(g_fd, ioas, BASE + 16 * P, ram + 16 * P, 8 * P,
-		 IODIRTY_MAP_READ);
+		 IODIRTY_IOAS_MAP_READ);
 	u_expect_stats(g_fd, ioas, 16 * P, 2, 0);
 	/* The gap alone: nothing mapped there. */
 	U_EQ(u_unmap(g_fd, ioas, BASE + 8 * P, 8 * P, 0, NULL), -ENOENT);
@@ -257,14 +262,14 @@ static void test_map_errors(void **state)
 	assert_true(ro != MAP_FAILED && none != MAP_FAILED);
 	U_EQ(u_map(g_fd, ioas, BASE + 16 * P, ro, 2 * P, U_RW), -EFAULT);
 	U_EQ(u_map(g_fd, ioas, BASE + 16 * P, none, 2 * P,
-		   IODIRTY_MAP_READ), -EFAULT);
+		   IODIRTY_IOAS_MAP_READ), -EFAULT);
 	/* Half pinnable (the second page is PROT_NONE): all or nothing. */
 	assert_int_equal(mprotect(ram + 15 * P, P, PROT_NONE), 0);
 	U_EQ(u_map(g_fd, ioas, BASE + 16 * P, ram + 14 * P, 2 * P, U_RW),
 	     -EFAULT);
 	u_expect_stats(g_fd, ioas, 4 * P, 1, 0);
 	/* Read-only memory may be mapped for device reads. */
-	u_map_ok(g_fd, ioas, BASE + 16 * P, ro, 2 * P, IODIRTY_MAP_READ);
+	u_map_ok(g_fd, ioas, BASE + 16 * P, ro, 2 * P, IODIRTY_IOAS_MAP_READ);
 	u_expect_stats(g_fd, ioas, 6 * P, 2, 0);
 
 	/* Unmap argument errors. */
@@ -395,17 +400,129 @@ static void test_iova_ranges(void **state)
 	for (int i = 0; i < 3; i++)
 		U_EQ(r[i].__reserved, 0);
 
-	/* out_entry_size tells the entry layout. */
+	/* A non-empty array at a bad address. */
 	memset(&q, 0, sizeof(q));
 	q.size = sizeof(q);
 	q.ioas_id = ioas;
 	q.num_ranges = 5;
-	q.ranges = (uintptr_t)r;
-	U_EQ(u_ioctl(g_fd, IODIRTY_IOAS_IOVA_RANGES, &q), 0);
-	U_EQ(q.out_entry_size, sizeof(struct iodirty_iova_range));
-	/* A non-empty array at a bad address. */
 	q.ranges = 8;
 	U_EQ(u_ioctl(g_fd, IODIRTY_IOAS_IOVA_RANGES, &q), -EFAULT);
+	/* None: EINVAL, but the object ID is checked first. */
+	q.ranges = 0;
+	U_EQ(u_ioctl(g_fd, IODIRTY_IOAS_IOVA_RANGES, &q), -EINVAL);
+	q.ioas_id = 0;
+	U_EQ(u_ioctl(g_fd, IODIRTY_IOAS_IOVA_RANGES, &q), -ENOENT);
+	U_EQ(u_destroy(g_fd, ioas), 0);
+}
+
+/* IOAS_IOVA_RANGES of @ioas into @buf with @entry_size; see below. */
+static int ranges_esz(uint32_t ioas, uint32_t flags, void *buf,
+		      uint32_t *num, uint32_t *entry_size)
+{
+	struct iodirty_ioas_iova_ranges q;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.flags = flags;
+	q.ioas_id = ioas;
+	q.num_ranges = *num;
+	q.ranges = (uintptr_t)buf;
+	q.entry_size = *entry_size;
+	rc = u_ioctl(g_fd, IODIRTY_IOAS_IOVA_RANGES, &q);
+	*num = q.num_ranges;
+	*entry_size = q.entry_size;
+	return rc;
+}
+
+/*
+ * entry_size: the caller's entry, 0 for the v1 one (24 bytes); a larger
+ * entry gets the module's fields and zeroes after them, a smaller one is
+ * refused. The reply says the module's entry size.
+ */
+static void test_iova_ranges_entry_size(void **state)
+{
+	const size_t v1 = sizeof(struct iodirty_iova_range);
+	struct iodirty_iova_range r[3];
+	_Alignas(8) uint8_t big[3][32];
+	uint8_t zero[8] = { 0 };
+	uint32_t ioas, num, esz;
+
+	(void)state;
+	U_EQ(v1, 24);
+	U_REQUIRE(IODIRTY_INFO_CAP_RESERVE);
+	ioas = u_ioas_ok(g_fd, 40, 0);
+	U_EQ(u_reserve(g_fd, ioas, BASE, P, IODIRTY_RANGE_RESV_MSI, 0), 0);
+	U_EQ(u_reserve(g_fd, ioas, BASE + 8 * P, P, IODIRTY_RANGE_RESV_DIRECT,
+		       0), 0);
+
+	/* 0 and 24: the same v1 entries; the reply is 24 either way. */
+	for (uint32_t in = 0; in <= v1; in += v1) {
+		memset(r, 0xff, sizeof(r));
+		num = 3;
+		esz = in;
+		U_EQ(ranges_esz(ioas, IODIRTY_RANGES_RESERVED, r, &num, &esz),
+		     0);
+		U_EQ(num, 2);
+		U_EQ(esz, v1);
+		U_EQ(r[0].start, BASE);
+		U_EQ(r[0].last, BASE + P - 1);
+		U_EQ(r[0].type, IODIRTY_RANGE_RESV_MSI);
+		U_EQ(r[0].__reserved, 0);
+		U_EQ(r[1].start, BASE + 8 * P);
+		U_EQ(r[1].type, IODIRTY_RANGE_RESV_DIRECT);
+		U_EQ(r[2].start, ~0ULL);
+	}
+
+	/* 32: v1 fields where v1 has them, the 8 bytes after them zeroed. */
+	memset(big, 0xff, sizeof(big));
+	num = 3;
+	esz = 32;
+	U_EQ(ranges_esz(ioas, 0, big, &num, &esz), 0);
+	U_EQ(num, 3);
+	U_EQ(esz, v1);
+	for (int i = 0; i < 3; i++) {
+		struct iodirty_iova_range e;
+
+		memcpy(&e, big[i], sizeof(e));
+		U_EQ(e.type, IODIRTY_RANGE_USABLE);
+		U_EQ(e.__reserved, 0);
+		assert_memory_equal(big[i] + v1, zero, sizeof(zero));
+		if (i == 0) {
+			U_EQ(e.start, 0);
+			U_EQ(e.last, BASE - 1);
+		} else if (i == 1) {
+			U_EQ(e.start, BASE + P);
+			U_EQ(e.last, BASE + 8 * P - 1);
+		} else {
+			U_EQ(e.start, BASE + 9 * P);
+			U_EQ(e.last, (1ULL << 40) - 1);
+		}
+	}
+	/* Too small an array of 32-byte entries: the rest is untouched. */
+	memset(big, 0xff, sizeof(big));
+	num = 1;
+	esz = 32;
+	U_EQ(ranges_esz(ioas, 0, big, &num, &esz), -EMSGSIZE);
+	U_EQ(num, 3);
+	U_EQ(esz, v1);
+	assert_memory_equal(big[0] + v1, zero, sizeof(zero));
+	for (size_t b = 0; b < sizeof(big[1]); b++) {
+		U_EQ(big[1][b], 0xff);
+		U_EQ(big[2][b], 0xff);
+	}
+
+	/* Below the v1 entry: EINVAL, nothing written, even with no array. */
+	memset(r, 0xff, sizeof(r));
+	num = 3;
+	esz = 16;
+	U_EQ(ranges_esz(ioas, 0, r, &num, &esz), -EINVAL);
+	U_EQ(num, 3);
+	U_EQ(esz, 16);
+	U_EQ(r[0].start, ~0ULL);
+	num = 0;
+	esz = v1 - 1;
+	U_EQ(ranges_esz(ioas, 0, NULL, &num, &esz), -EINVAL);
 	U_EQ(u_destroy(g_fd, ioas), 0);
 }
 
@@ -613,6 +730,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_unmap_bitmap_fields_without_flag),
 		cmocka_unit_test(test_translate),
 		cmocka_unit_test(test_iova_ranges),
+		cmocka_unit_test(test_iova_ranges_entry_size),
 		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_destroy_then_use),
 		cmocka_unit_test(test_ids_per_fd),

@@ -158,7 +158,7 @@ static void body_limit(struct child *c)
 	/* Exactly up to the limit is allowed, a page more is not. */
 	CHECK_EQ(u_map(fd, ioas, BASE, c->ram, LIMIT - 600 * U_KiB, U_RW), 0);
 	CHECK_EQ(u_map(fd, ioas, BASE + 2 * U_GiB, c->ram + 3 * U_MiB, P,
-		       IODIRTY_MAP_READ), -ENOMEM);
+		       IODIRTY_IOAS_MAP_READ), -ENOMEM);
 	CHECK_EQ(mapped_bytes(fd, ioas), LIMIT);
 }
 

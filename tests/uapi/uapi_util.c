@@ -227,6 +227,7 @@ int u_ranges(int fd, uint32_t ioas, uint32_t flags,
 		.ioas_id = ioas,
 		.num_ranges = *num,
 		.ranges = (uintptr_t)out,
+		.entry_size = sizeof(*out),
 	};
 	int rc = u_ioctl(fd, IODIRTY_IOAS_IOVA_RANGES, &r);
 

@@ -30,7 +30,7 @@
 #define U_KiB (1ULL << 10)
 #define U_MiB (1ULL << 20)
 #define U_GiB (1ULL << 30)
-#define U_RW (IODIRTY_MAP_READ | IODIRTY_MAP_WRITE)
+#define U_RW (IODIRTY_IOAS_MAP_READ | IODIRTY_IOAS_MAP_WRITE)
 
 #define U_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

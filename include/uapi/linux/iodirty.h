@@ -17,8 +17,9 @@
  *
  * Every ioctl takes a pointer to a struct whose first field is ``__u32
  * size``, the number of bytes userspace passes; the second is ``__u32
- * flags`` (except for DESTROY). The kernel reads ``size`` bytes and replies
- * in place, writing ``min(size, sizeof(struct))`` bytes back.
+ * flags`` (except for DESTROY). The kernel reads ``size`` bytes; a command
+ * with output fields replies in place, writing ``min(size, sizeof(struct))``
+ * bytes back, and one without writes nothing back.
  *
  * Size rules (the same for every ioctl):
  *
@@ -33,12 +34,17 @@
  *
  * Error codes with one meaning across the whole uAPI:
  *
- * - ENOTTY: unknown ioctl number;
- * - EOPNOTSUPP: unknown bit in ``flags``, or a non-zero ``__reserved``
+ * - ENOTTY: unknown ioctl number. The whole 32-bit number must be one of
+ *   the IODIRTY_* below: type IODIRTY_TYPE, a known command number, and
+ *   the direction and size bits zero (as _IO() makes them), so that a
+ *   known number with another type, _IOR(), _IOW() or _IOWR() is ENOTTY;
+ * - EOPNOTSUPP: unknown bit in ``flags``, a non-zero ``__reserved``
  *   input field (reserved fields may gain a meaning later; reserved
- *   fields of the reply are written as 0 and ignored on input);
- * - EINVAL: a value the command cannot take (alignment, zero length,
- *   page size, NULL user pointer where one is needed);
+ *   fields of the reply are written as 0 and ignored on input), or a
+ *   known flag whose capability bit (enum iodirty_info_caps) is clear;
+ * - EINVAL: ``size`` below the minimum, or a value the command cannot
+ *   take (alignment, zero length, page size, NULL user pointer where one
+ *   is needed, a field that must be 0 in the mode the flags chose);
  * - EOVERFLOW: ``start + length`` wraps around 2^64;
  * - ERANGE: an address beyond the IO address space of the io-pagetable;
  * - ENOENT: an unknown object ID, or an IOVA that is not mapped;
@@ -48,7 +54,11 @@
  *   process is exiting; the command's state is as after a failure).
  *
  * Each command lists the other errors it returns. A failing command
- * changes nothing, unless its description says otherwise.
+ * changes nothing, unless its description says otherwise. One exception
+ * holds for every command with a reply: if the reply cannot be written
+ * back (the argument's memory became unwritable during the call), the
+ * call fails with EFAULT after its work is done, except IOAS_ALLOC, which
+ * then destroys the new io-pagetable.
  */
 enum {
 	IODIRTY_CMD_BASE = 0x80,
@@ -65,6 +75,14 @@ enum {
 	IODIRTY_CMD_DMA_RW,
 	IODIRTY_CMD_IOAS_STATS,
 };
+
+/*
+ * A new command goes at the end of the enum above and needs a row in the
+ * command table of tests/uapi/test_uapi_sizes.c, which checks the size,
+ * flag and reserved-field rules of every command. That test fails to
+ * compile while its table does not reach the last command, which it names
+ * in one place (its LAST_CMD): move LAST_CMD to the new command too.
+ */
 
 /**
  * enum iodirty_info_caps - what the module can do
@@ -122,7 +140,8 @@ struct iodirty_info {
  * @id: object to destroy
  *
  * Destroys an object of this fd: for an io-pagetable, unmaps everything,
- * unpins the pages and undoes their RLIMIT_MEMLOCK accounting. EBUSY if
+ * unpins the pages and undoes their locked_vm charge (see IOAS_MAP);
+ * unread dirty state is dropped. ENOENT if there is no such object; EBUSY if
  * another call is using the object right now (try again). Closing the fd
  * destroys every object left. IDs are handed out cyclically, so a
  * destroyed ID is not reused until the 31-bit ID space wraps.
@@ -135,37 +154,52 @@ struct iodirty_destroy {
 
 /**
  * enum iodirty_ioas_alloc_flags - flags for IOAS_ALLOC
- * @IODIRTY_IOAS_HW_MODEL: model IOMMU leaves: writes dirty whole 4 KiB,
- *                         2 MiB or 1 GiB leaves (see @hw_split)
+ * @IODIRTY_IOAS_HW_MODEL: model IOMMU page-table leaves: writes dirty whole
+ *                         4 KiB, 2 MiB or 1 GiB leaves (see IOAS_ALLOC);
+ *                         needs IODIRTY_INFO_CAP_HW_MODEL
  */
 enum iodirty_ioas_alloc_flags {
 	IODIRTY_IOAS_HW_MODEL = 1 << 0,
 };
 
 /**
- * enum iodirty_hw_split - huge leaf policy of a HW_MODEL io-pagetable
- * @IODIRTY_HW_SPLIT_NONE: huge leaves stay huge while tracking
- * @IODIRTY_HW_SPLIT_EAGER: tracking start splits them to 4 KiB, stop
- *                          collapses them
+ * enum iodirty_ioas_hw_split - huge leaf policy of a HW_MODEL io-pagetable
+ * @IODIRTY_IOAS_HW_SPLIT_NONE: huge leaves stay huge while tracking
+ * @IODIRTY_IOAS_HW_SPLIT_EAGER: tracking start splits them to 4 KiB, stop
+ *                               collapses them
  */
-enum iodirty_hw_split {
-	IODIRTY_HW_SPLIT_NONE = 0,
-	IODIRTY_HW_SPLIT_EAGER = 1,
+enum iodirty_ioas_hw_split {
+	IODIRTY_IOAS_HW_SPLIT_NONE = 0,
+	IODIRTY_IOAS_HW_SPLIT_EAGER = 1,
 };
 
 /**
  * struct iodirty_ioas_alloc - ioctl(IODIRTY_IOAS_ALLOC)
  * @size: sizeof(struct iodirty_ioas_alloc)
  * @flags: enum iodirty_ioas_alloc_flags
- * @iova_bits: width of the IO address space, 20..64; 0: the default
- * @granule_shift: log2 of the dirty granule, 12..min(30, @iova_bits - 1);
- *                 0: 12
- * @hw_split: enum iodirty_hw_split; non-zero needs IODIRTY_IOAS_HW_MODEL
+ * @iova_bits: width of the IO address space, 20..out_max_iova_bits of
+ *             GET_INFO; 0: out_default_iova_bits
+ * @granule_shift: log2 of the dirty granule, 12..min(30, @iova_bits - 1)
+ *                 (the bits of out_granules); 0: 12
+ * @hw_split: enum iodirty_ioas_hw_split; non-zero needs
+ *            IODIRTY_IOAS_HW_MODEL
  * @out_ioas_id: ID of the new io-pagetable
  *
- * Creates an empty io-pagetable with dirty tracking off. EINVAL for an
- * out-of-range @iova_bits or @granule_shift, or @hw_split without the
- * hardware model.
+ * Creates an empty io-pagetable with dirty tracking off.
+ *
+ * With IODIRTY_IOAS_HW_MODEL the io-pagetable behaves like an IOMMU page
+ * table: each mapped run is covered by leaves of 4 KiB, 2 MiB or 1 GiB,
+ * the largest whose IOVA block is fully mapped (no holes) and whose IOVA
+ * and user address are both aligned to the leaf size, and while tracking,
+ * a DMA_RW write (or MARK_ONLY) dirties every granule of its whole leaf.
+ * @hw_split
+ * chooses whether huge leaves are split while tracking. Reads still report
+ * only the range asked for: the part of a dirty leaf outside it stays
+ * dirty. IOAS_STATS counts the leaves (out_hw_*). A module without
+ * IODIRTY_INFO_CAP_HW_MODEL refuses the flag with EOPNOTSUPP.
+ *
+ * Errors: EINVAL for an out-of-range @iova_bits or @granule_shift, an
+ * unknown @hw_split, or a non-zero @hw_split without the hardware model.
  */
 struct iodirty_ioas_alloc {
 	__u32 size;
@@ -178,19 +212,19 @@ struct iodirty_ioas_alloc {
 #define IODIRTY_IOAS_ALLOC _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_ALLOC)
 
 /**
- * enum iodirty_map_flags - device access of a mapping
- * @IODIRTY_MAP_READ: the device may read
- * @IODIRTY_MAP_WRITE: the device may write (pins the pages for write)
+ * enum iodirty_ioas_map_flags - device access of a mapping
+ * @IODIRTY_IOAS_MAP_READ: the device may read
+ * @IODIRTY_IOAS_MAP_WRITE: the device may write (pins the pages for write)
  */
-enum iodirty_map_flags {
-	IODIRTY_MAP_READ = 1 << 0,
-	IODIRTY_MAP_WRITE = 1 << 1,
+enum iodirty_ioas_map_flags {
+	IODIRTY_IOAS_MAP_READ = 1 << 0,
+	IODIRTY_IOAS_MAP_WRITE = 1 << 1,
 };
 
 /**
  * struct iodirty_ioas_map - ioctl(IODIRTY_IOAS_MAP)
  * @size: sizeof(struct iodirty_ioas_map)
- * @flags: enum iodirty_map_flags, at least one of them
+ * @flags: enum iodirty_ioas_map_flags, at least one of them (else EINVAL)
  * @ioas_id: io-pagetable
  * @__reserved: must be 0
  * @user_va: page-aligned start of the memory in the caller's address space
@@ -198,15 +232,19 @@ enum iodirty_map_flags {
  * @iova: page-aligned IOVA; the caller always chooses it
  *
  * Pins the pages of [@user_va, @user_va + @length) (for write when
- * IODIRTY_MAP_WRITE, so copy-on-write is broken now, not on DMA) and
- * maps them at @iova. Pinned pages count against the caller's
- * RLIMIT_MEMLOCK, like iommufd and VFIO do, unless it has CAP_IPC_LOCK;
- * going over gives ENOMEM and nothing is pinned. Two mappings of the same
- * memory pin and count it twice.
+ * IODIRTY_IOAS_MAP_WRITE, so copy-on-write is broken now, not on DMA) and
+ * maps them at @iova. Pinned pages are charged, like iommufd and VFIO
+ * charge them, to the locked_vm of the user that created the io-pagetable
+ * (the charge stays there when the fd is passed on), against the
+ * RLIMIT_MEMLOCK of the task calling IOAS_MAP: going over gives ENOMEM
+ * and nothing is pinned or charged. A mapping task with CAP_IPC_LOCK is
+ * not held to the limit, but its pins are still charged, so the account
+ * always matches what is pinned. Two mappings of the same memory pin and
+ * charge it twice. The charge is undone as pages stop being mapped.
  *
  * Errors: EEXIST if a page of the range is already mapped; EADDRNOTAVAIL
  * if it overlaps a reserved region; EFAULT if the memory cannot be pinned
- * (not mapped, PROT_NONE, or read-only with IODIRTY_MAP_WRITE).
+ * (not mapped, PROT_NONE, or read-only with IODIRTY_IOAS_MAP_WRITE).
  */
 struct iodirty_ioas_map {
 	__u32 size;
@@ -241,22 +279,27 @@ enum iodirty_unmap_flags {
  * @length: page-aligned, non-zero length
  * @page_size: with IODIRTY_UNMAP_DIRTY_BITMAP: bytes per bitmap bit, a
  *             power of two not smaller than the granule; else must be 0
- * @dirty_bitmap: with IODIRTY_UNMAP_DIRTY_BITMAP: user pointer to
- *                ceil(@length / @page_size) bits in little-endian 64-bit
- *                words; else must be 0
+ *             (EINVAL)
+ * @dirty_bitmap: with IODIRTY_UNMAP_DIRTY_BITMAP: 8-byte aligned user
+ *                pointer (else EINVAL) to @length / @page_size bits in
+ *                little-endian 64-bit words; else must be 0 (EINVAL)
  * @out_unmapped: bytes that were mapped and are now unmapped
  *
  * Unmaps every mapped page of [@iova, @iova + @length) and unpins it.
  * Without IODIRTY_UNMAP_EXACT the range may cut mappings (the cut pages
  * become holes) and contain unmapped pages, but must hold at least one
- * mapped page (else ENOENT). With IODIRTY_UNMAP_DIRTY_BITMAP, the dirty
+ * mapped page (else ENOENT). Without IODIRTY_UNMAP_DIRTY_BITMAP, dirty
+ * state is dropped with the pages (a granule larger than a page keeps it
+ * while some of its pages stay mapped). With it, the dirty
  * state of the range is harvested under the same lock that unmaps it, so
- * no device write between the last read and the unmap is lost: bits are
- * only set, never cleared (bit n covers [@iova + n * @page_size, +
- * @page_size)), and no byte past the bitmap's length is written; @iova
- * and @length must then be multiples of @page_size. The bitmap's pages are
- * pinned before anything is unmapped, so writing it cannot fail afterwards
- * (EFAULT from the bitmap means nothing was unmapped; EFAULT from writing
+ * no device write between the last read and the unmap is lost; @iova and
+ * @length must then be multiples of @page_size. The bitmap is written as
+ * by GET_DIRTY_BITMAP: bit n covers [@iova + n * @page_size, +
+ * @page_size), bits are only set, never cleared, nothing past the last
+ * 64-bit word of the bitmap is written, and the bits of that word past
+ * the range keep their value. The bitmap's pages are pinned before
+ * anything is unmapped, so writing it cannot fail afterwards (EFAULT from
+ * the bitmap means nothing was unmapped; EFAULT from writing
  * @out_unmapped back, as with any reply, comes after the unmap). ENODATA
  * if a bitmap is asked for while tracking is off.
  */
@@ -282,9 +325,11 @@ struct iodirty_ioas_unmap {
  * @iova: any IOVA (need not be aligned)
  * @out_user_va: user address @iova maps to
  * @out_contig: bytes from @iova that map linearly, up to a hole or the
- *              end of the mapping
+ *              end of the run (adjacent mappings that continue linearly
+ *              in user address with equal permissions form one run)
  *
- * ENOENT if @iova is not mapped.
+ * ENOENT if @iova is not mapped; ERANGE if it lies beyond the IO address
+ * space.
  */
 struct iodirty_ioas_translate {
 	__u32 size;
@@ -338,16 +383,29 @@ enum iodirty_iova_ranges_flags {
  * @flags: enum iodirty_iova_ranges_flags
  * @ioas_id: io-pagetable
  * @num_ranges: in: entries @ranges can hold; out: entries that exist
- * @ranges: user pointer to an array of struct iodirty_iova_range; may be
- *          0 when @num_ranges is 0
- * @out_entry_size: sizeof(struct iodirty_iova_range), so that a later
- *                  module can grow the entry
+ * @ranges: user pointer to an array of @num_ranges entries of
+ *          @entry_size bytes; may be 0 only when @num_ranges is 0 (else
+ *          EINVAL)
+ * @entry_size: in: bytes of one entry of the caller's array, normally
+ *              sizeof(struct iodirty_iova_range); 0 means 24, the entry
+ *              of uAPI version 1, and a non-zero value below 24 is
+ *              EINVAL. Out: sizeof(struct iodirty_iova_range) of the
+ *              module.
  * @__reserved: must be 0
  *
- * Usable ranges are the IO address space minus the reserved regions, in
- * ascending order. When the array is too small, as many entries as fit
- * are written, @num_ranges says how many exist and the call fails with
- * EMSGSIZE, like iommufd: call again with a larger array.
+ * Usable ranges (type IODIRTY_RANGE_USABLE) are the IO address space minus
+ * the reserved regions; IODIRTY_RANGES_RESERVED lists the regions
+ * themselves, with their types. Both come in ascending order.
+ *
+ * The entry may grow in a later uAPI version. The module writes the first
+ * min(@entry_size, its own entry size) bytes of each entry and zero-fills
+ * the rest of a larger caller entry, so an array sized for any version is
+ * filled within its bounds, and fields the module does not know read as 0.
+ *
+ * When the array is too small, as many entries as fit are written (the
+ * others are untouched), @num_ranges says how many exist and the call
+ * fails with EMSGSIZE, like iommufd, still writing the reply: call again
+ * with a larger array.
  */
 struct iodirty_ioas_iova_ranges {
 	__u32 size;
@@ -355,14 +413,15 @@ struct iodirty_ioas_iova_ranges {
 	__u32 ioas_id;
 	__u32 num_ranges;
 	__aligned_u64 ranges;
-	__u32 out_entry_size;
+	__u32 entry_size;
 	__u32 __reserved;
 };
 #define IODIRTY_IOAS_IOVA_RANGES _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_IOVA_RANGES)
 
 /**
  * enum iodirty_reserve_flags - flags for IOAS_RESERVE
- * @IODIRTY_RESERVE_REMOVE: remove reserved regions in the range instead
+ * @IODIRTY_RESERVE_REMOVE: remove the reserved region that is exactly the
+ *                          range instead
  */
 enum iodirty_reserve_flags {
 	IODIRTY_RESERVE_REMOVE = 1 << 0,
@@ -373,15 +432,16 @@ enum iodirty_reserve_flags {
  * @size: sizeof(struct iodirty_ioas_reserve)
  * @flags: enum iodirty_reserve_flags
  * @ioas_id: io-pagetable
- * @type: IODIRTY_RANGE_RESV_MSI or IODIRTY_RANGE_RESV_DIRECT; 0 with
- *        IODIRTY_RESERVE_REMOVE
+ * @type: IODIRTY_RANGE_RESV_MSI or IODIRTY_RANGE_RESV_DIRECT (else
+ *        EINVAL); must be 0 with IODIRTY_RESERVE_REMOVE (else EINVAL)
  * @iova: page-aligned start
  * @length: page-aligned, non-zero length
  *
  * Reserves [@iova, @iova + @length) so that nothing can be mapped there:
- * EBUSY if the range holds a mapped page, EEXIST if it overlaps another
- * reserved region. With IODIRTY_RESERVE_REMOVE, removes the reserved
- * region that is exactly this range (ENOENT if there is none).
+ * EEXIST if it overlaps another reserved region, else EBUSY if the range
+ * holds a mapped page. With IODIRTY_RESERVE_REMOVE, removes the reserved
+ * region that is exactly this range (ENOENT if there is none). Needs
+ * IODIRTY_INFO_CAP_RESERVE.
  */
 struct iodirty_ioas_reserve {
 	__u32 size;
@@ -425,7 +485,8 @@ struct iodirty_set_dirty_tracking {
  * enum iodirty_dirty_flags - flags for GET_DIRTY_BITMAP
  * @IODIRTY_DIRTY_NO_CLEAR: report without clearing
  * @IODIRTY_DIRTY_UADDR: @iova is a user address: report the dirty state
- *                       of the caller's memory, whatever IOVAs map it
+ *                       of the caller's memory, whatever IOVAs map it;
+ *                       needs IODIRTY_INFO_CAP_UADDR_REPORT
  */
 enum iodirty_dirty_flags {
 	IODIRTY_DIRTY_NO_CLEAR = 1 << 0,
@@ -441,24 +502,42 @@ enum iodirty_dirty_flags {
  * @iova: start, aligned to @page_size (a user address with
  *        IODIRTY_DIRTY_UADDR)
  * @length: non-zero multiple of @page_size
- * @page_size: bytes per bit: a power of two, at least the granule
- * @data: user pointer to @length / @page_size bits, little-endian 64-bit
- *        words
+ * @page_size: bytes per bit: a power of two, at least the granule (so a
+ *             granule never spans two bits of an IOVA report)
+ * @data: 8-byte aligned user pointer to @length / @page_size bits,
+ *        little-endian 64-bit words (bit n is bit n % 64 of word n / 64)
  * @out_nr_set: bits this call changed from 0 to 1
  *
  * Reads (and, without NO_CLEAR, clears) the dirty state of any range:
  * it may start and end anywhere, span several mappings and holes; unmapped
- * pages read clean. Bits are only set, never cleared, so bitmaps of
- * several calls can be OR-ed; no byte past @length / @page_size bits is
- * written (the last word's other bits are kept). A granule larger than
- * @page_size sets every bit it covers.
+ * pages read clean. Bit n covers [@iova + n * @page_size, + @page_size)
+ * and is set if a granule in it is dirty. Bits are only set, never
+ * cleared, so bitmaps of several calls can be OR-ed. Nothing past the last
+ * 64-bit word of the bitmap is written, and the bits of that word past
+ * the range keep their value.
  *
- * Errors: ENODATA if tracking is off; ERANGE past the IO address space;
- * EINVAL if @data is not 8-byte aligned. The bitmap's pages are pinned
- * before anything is cleared, so a bit is never cleared without being
- * reported (EFAULT: nothing was cleared in the piece that failed). Large
- * bitmaps are handled in pieces of up to 2 MiB of bitmap; each piece is
- * read and cleared atomically, and the pieces go in ascending order.
+ * With IODIRTY_DIRTY_UADDR, bit n covers the user pages [@iova + n *
+ * @page_size, + @page_size) instead, and is set when a dirty granule has a
+ * mapped page whose memory lies there, through whichever IOVA maps it
+ * (aliases merge). A granule larger than a page may map to memory partly
+ * inside and partly outside the range (its IOVA and user address need not
+ * be aligned alike): such a dirty granule sets the bits of its pages
+ * inside the range and is not cleared, so that a read of the neighbouring
+ * memory still sees it: a granule is cleared only when the memory of all
+ * its mapped pages lies inside the range. User addresses have no width
+ * limit, so this mode has no ERANGE.
+ *
+ * Errors: ENODATA if tracking is off; ERANGE past the IO address space
+ * (IOVA mode); EINVAL if @data is 0 or not 8-byte aligned. The bitmap's
+ * pages are pinned before anything is cleared, so a bit is never cleared
+ * without being reported (EFAULT: nothing was cleared in the piece that
+ * failed). Large bitmaps are handled in pieces of up to 2 MiB of bitmap,
+ * in ascending order, each read and cleared in one pass under the
+ * io-pagetable's lock; when a piece fails, the earlier ones stay reported
+ * in the bitmap and cleared.
+ * With IODIRTY_DIRTY_UADDR, the edges between pieces count as edges of
+ * the range: a granule whose memory straddles one is reported in both
+ * pieces and not cleared.
  */
 struct iodirty_get_dirty_bitmap {
 	__u32 size;
@@ -480,7 +559,8 @@ struct iodirty_get_dirty_bitmap {
  *                     from the pages to @data)
  * @IODIRTY_DMA_MARK_ONLY: copy nothing, mark [@iova, +@length) dirty as if
  *                         written (a device that wrote through its own
- *                         mapping); needs IODIRTY_DMA_WRITE, @data 0
+ *                         mapping); needs IODIRTY_DMA_WRITE and @data 0
+ *                         (else EINVAL)
  */
 enum iodirty_dma_flags {
 	IODIRTY_DMA_WRITE = 1 << 0,
@@ -495,17 +575,28 @@ enum iodirty_dma_flags {
  * @__reserved: must be 0
  * @iova: any start (byte granular)
  * @length: non-zero byte count
- * @data: user pointer to the buffer
+ * @data: user pointer to the buffer; must be 0 with MARK_ONLY and
+ *        non-zero without (else EINVAL)
  *
  * A software device's DMA: the kernel walks the io-pagetable and copies
  * to or from the pinned pages, so the bytes land in the pages pinned at
- * map time even if the caller remapped its memory since. The whole range
- * is checked first: ENOENT if a byte is not mapped, EACCES if the mapping
- * lacks the permission (nothing copied). A write marks what it copied
- * dirty, under the same read lock, so a concurrent GET_DIRTY_BITMAP sees
- * it either before or after, never in between. EFAULT from @data may come
- * after part of a write landed; the whole range is then marked dirty
- * (reporting too much is safe, missing a write is not).
+ * map time even if the caller remapped its memory since. The range may
+ * cross mappings that are contiguous in IOVA. The whole range is checked
+ * first: ENOENT if a byte is not mapped, EACCES if a mapping lacks the
+ * permission (nothing copied). A write marks what it copied dirty, under
+ * the same read lock, so a concurrent GET_DIRTY_BITMAP sees it either
+ * before or after, never in between. The dirty state's memory is
+ * allocated before anything is copied, so ENOMEM means nothing was
+ * written. EFAULT from @data, or EINTR, may come after part of a write
+ * landed; the whole range is then marked dirty (reporting too much is
+ * safe, missing a write is not). While tracking is off, writes are copied
+ * and nothing is marked.
+ *
+ * MARK_ONLY is accepted on a mapping without IODIRTY_IOAS_MAP_WRITE (the
+ * range must be mapped, writable or not): marking is bookkeeping for a
+ * write the device made through its own mapping of the memory, and the
+ * io-pagetable's permissions govern only the copies DMA_RW makes itself.
+ * Its ENOMEM means nothing was marked.
  */
 struct iodirty_dma_rw {
 	__u32 size;
@@ -528,7 +619,8 @@ struct iodirty_dma_rw {
  * @out_mappings: linear IOVA->address runs
  * @out_holes: pages unmapped inside mappings
  * @out_dirty_pending: dirty granules not yet read-and-cleared
- * @out_reads: dirty reads, unmap reports included
+ * @out_reads: dirty reads (one per piece of a GET_DIRTY_BITMAP), unmap
+ *             reports included
  * @out_clears: reads that cleared something
  * @out_mem_bytes: kernel memory held by the io-pagetable's core
  * @out_granule: dirty granule in bytes
