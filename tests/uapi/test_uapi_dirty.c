@@ -23,7 +23,6 @@
 #define GUARD 0xdeadbeefcafef00dULL
 #define NGUARD 4
 
-static int g_fd = -1;
 
 /* A bitmap of @words words with NGUARD guard words on each side. */
 struct gbm {
@@ -87,11 +86,11 @@ static void dirty_pages(int fd, uint32_t ioas, uint64_t iova,
 /* An io-pagetable with @npages of fresh RAM mapped at BASE, tracking on. */
 static uint32_t tracked(uint64_t npages, uint8_t **ram)
 {
-	uint32_t ioas = u_ioas_ok(g_fd, 40, 0);
+	uint32_t ioas = u_ioas_ok(u_fd, 40, 0);
 
 	*ram = u_ram(npages * P);
-	u_map_ok(g_fd, ioas, BASE, *ram, npages * P, U_RW);
-	u_tracking_ok(g_fd, ioas, true);
+	u_map_ok(u_fd, ioas, BASE, *ram, npages * P, U_RW);
+	u_tracking_ok(u_fd, ioas, true);
 	return ioas;
 }
 
@@ -109,27 +108,27 @@ static void test_tracking_off(void **state)
 
 	(void)state;
 	need_caps();
-	ioas = u_ioas_ok(g_fd, 40, 0);
+	ioas = u_ioas_ok(u_fd, 40, 0);
 	ram = u_ram(8 * P);
-	u_map_ok(g_fd, ioas, BASE, ram, 8 * P, U_RW);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 8 * P, P, &bm, 0), -ENODATA);
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, 8 * P, 0, P, &bm, NULL),
+	u_map_ok(u_fd, ioas, BASE, ram, 8 * P, U_RW);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 8 * P, P, &bm, 0), -ENODATA);
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE, 8 * P, 0, P, &bm, NULL),
 	     -ENODATA);
-	u_expect_stats(g_fd, ioas, 8 * P, 1, 0);
+	u_expect_stats(u_fd, ioas, 8 * P, 1, 0);
 	/* Writes while tracking is off are not reported later. */
-	u_dma_ok(g_fd, ioas, BASE, &b, 1, IODIRTY_DMA_WRITE);
-	u_tracking_ok(g_fd, ioas, true);
-	u_stats_ok(g_fd, ioas, &st);
+	u_dma_ok(u_fd, ioas, BASE, &b, 1, IODIRTY_DMA_WRITE);
+	u_tracking_ok(u_fd, ioas, true);
+	u_stats_ok(u_fd, ioas, &st);
 	U_EQ(st.out_tracking, 1);
 	U_EQ(st.out_dirty_pending, 0);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 8 * P, P, &bm, 0), 0);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 8 * P, P, &bm, 0), 0);
 	U_EQ(bm, 0);
 	/* Disabling twice is fine too. */
-	u_tracking_ok(g_fd, ioas, false);
-	u_tracking_ok(g_fd, ioas, false);
-	u_stats_ok(g_fd, ioas, &st);
+	u_tracking_ok(u_fd, ioas, false);
+	u_tracking_ok(u_fd, ioas, false);
+	u_stats_ok(u_fd, ioas, &st);
 	U_EQ(st.out_tracking, 0);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	u_ram_free(ram, 8 * P);
 }
 
@@ -143,19 +142,19 @@ static void test_reenable_keeps_bits(void **state)
 	(void)state;
 	need_caps();
 	ioas = tracked(8, &ram);
-	dirty_pages(g_fd, ioas, BASE, pages, 2);
+	dirty_pages(u_fd, ioas, BASE, pages, 2);
 	/* iommufd clears here; /dev/iodirty keeps what was not read. */
-	u_tracking_ok(g_fd, ioas, true);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 8 * P, P, &bm, 0), 2);
+	u_tracking_ok(u_fd, ioas, true);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 8 * P, P, &bm, 0), 2);
 	U_EQ(bm, (1ULL << 2) | (1ULL << 5));
 	/* Disable drops unread state; a new start is clean. */
-	dirty_pages(g_fd, ioas, BASE, pages, 1);
-	u_tracking_ok(g_fd, ioas, false);
-	u_tracking_ok(g_fd, ioas, true);
+	dirty_pages(u_fd, ioas, BASE, pages, 1);
+	u_tracking_ok(u_fd, ioas, false);
+	u_tracking_ok(u_fd, ioas, true);
 	bm = 0;
-	U_EQ(u_dirty(g_fd, ioas, BASE, 8 * P, P, &bm, 0), 0);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 8 * P, P, &bm, 0), 0);
 	U_EQ(bm, 0);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	u_ram_free(ram, 8 * P);
 }
 
@@ -170,26 +169,26 @@ static void test_counters(void **state)
 	(void)state;
 	need_caps();
 	ioas = tracked(8, &ram);
-	dirty_pages(g_fd, ioas, BASE, pages, 3);
-	u_stats_ok(g_fd, ioas, &a);
+	dirty_pages(u_fd, ioas, BASE, pages, 3);
+	u_stats_ok(u_fd, ioas, &a);
 	U_EQ(a.out_dirty_pending, 3);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 8 * P, P, &bm, IODIRTY_DIRTY_NO_CLEAR),
+	U_EQ(u_dirty(u_fd, ioas, BASE, 8 * P, P, &bm, IODIRTY_DIRTY_NO_CLEAR),
 	     3);
-	u_stats_ok(g_fd, ioas, &b);
+	u_stats_ok(u_fd, ioas, &b);
 	U_EQ(b.out_reads, a.out_reads + 1);
 	U_EQ(b.out_clears, a.out_clears);
 	U_EQ(b.out_dirty_pending, 3);
 	bm = 0;
-	U_EQ(u_dirty(g_fd, ioas, BASE, 8 * P, P, &bm, 0), 3);
-	u_stats_ok(g_fd, ioas, &b);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 8 * P, P, &bm, 0), 3);
+	u_stats_ok(u_fd, ioas, &b);
 	U_EQ(b.out_reads, a.out_reads + 2);
 	U_EQ(b.out_clears, a.out_clears + 1);
 	U_EQ(b.out_dirty_pending, 0);
 	/* A clearing read that found nothing clears nothing. */
-	U_EQ(u_dirty(g_fd, ioas, BASE, 8 * P, P, &bm, 0), 0);
-	u_stats_ok(g_fd, ioas, &b);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 8 * P, P, &bm, 0), 0);
+	u_stats_ok(u_fd, ioas, &b);
 	U_EQ(b.out_clears, a.out_clears + 1);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	u_ram_free(ram, 8 * P);
 }
 
@@ -207,13 +206,13 @@ static void test_unmap_dirty_bitmap(void **state)
 	need_caps();
 	U_REQUIRE(IODIRTY_INFO_CAP_UNMAP_DIRTY);
 	ioas = tracked(n + 28, &ram);
-	dirty_pages(g_fd, ioas, BASE, pages, U_ARRAY_SIZE(pages));
+	dirty_pages(u_fd, ioas, BASE, pages, U_ARRAY_SIZE(pages));
 	/* A two-byte write across pages 30/31 dirties both. */
-	u_dma_ok(g_fd, ioas, BASE + 31 * P - 1, buf, 2, IODIRTY_DMA_WRITE);
+	u_dma_ok(u_fd, ioas, BASE + 31 * P - 1, buf, 2, IODIRTY_DMA_WRITE);
 	gbm_init(&g, n);
 	/* A bit already set stays set, and is not counted as new. */
 	g.bm[0] |= 1ULL << 40;
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, n * P, 0, P, g.bm, &unmapped), 0);
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE, n * P, 0, P, g.bm, &unmapped), 0);
 	U_EQ(unmapped, n * P);
 	gbm_check(&g, n);
 	U_EQ(gbm_count(&g, n), U_ARRAY_SIZE(pages) + 2 + 1);
@@ -222,20 +221,20 @@ static void test_unmap_dirty_bitmap(void **state)
 	assert_true(u_bit(g.bm, 30) && u_bit(g.bm, 31) && u_bit(g.bm, 40));
 	gbm_free(&g);
 	/* The unmapped pages are gone, their dirt with them. */
-	U_EQ(u_dma(g_fd, ioas, BASE, buf, 1, IODIRTY_DMA_WRITE), -ENOENT);
-	u_stats_ok(g_fd, ioas, &st);
+	U_EQ(u_dma(u_fd, ioas, BASE, buf, 1, IODIRTY_DMA_WRITE), -ENOENT);
+	u_stats_ok(u_fd, ioas, &st);
 	U_EQ(st.out_mapped_bytes, 28 * P);
 	U_EQ(st.out_dirty_pending, 0);
 	U_EQ(st.out_reads, 1);
 
 	/* page_size 2 pages: a bit covers two pages. */
-	dirty_pages(g_fd, ioas, BASE + n * P, (const uint64_t[]){ 1, 2, 9 }, 3);
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE + n * P, 16 * P, 0, 2 * P, b8,
+	dirty_pages(u_fd, ioas, BASE + n * P, (const uint64_t[]){ 1, 2, 9 }, 3);
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE + n * P, 16 * P, 0, 2 * P, b8,
 			   &unmapped), 0);
 	U_EQ(unmapped, 16 * P);
 	U_EQ(b8[0], (1ULL << 0) | (1ULL << 1) | (1ULL << 4));
 	U_EQ(b8[1], 0);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	u_ram_free(ram, (n + 28) * P);
 }
 
@@ -251,25 +250,25 @@ static void test_unmap_dirty_punch(void **state)
 	need_caps();
 	U_REQUIRE(IODIRTY_INFO_CAP_UNMAP_DIRTY | IODIRTY_INFO_CAP_PARTIAL_UNMAP);
 	ioas = tracked(16, &ram);
-	dirty_pages(g_fd, ioas, BASE, pages, 3);
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE + 4 * P, P, 0, P, bm, &unmapped),
+	dirty_pages(u_fd, ioas, BASE, pages, 3);
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE + 4 * P, P, 0, P, bm, &unmapped),
 	     0);
 	U_EQ(unmapped, P);
 	U_EQ(bm[0], 1);
-	u_expect_stats(g_fd, ioas, 15 * P, 1, 1);
+	u_expect_stats(u_fd, ioas, 15 * P, 1, 1);
 	/* The neighbours are still dirty; the hole reads clean. */
 	bm[0] = 0;
-	U_EQ(u_dirty(g_fd, ioas, BASE, 16 * P, P, bm, 0), 2);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 16 * P, P, bm, 0), 2);
 	U_EQ(bm[0], (1ULL << 3) | (1ULL << 5));
 	/* EXACT over the hole with a bitmap: ENOENT, nothing harvested. */
-	dirty_pages(g_fd, ioas, BASE, pages, 1);
+	dirty_pages(u_fd, ioas, BASE, pages, 1);
 	bm[0] = 0;
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE + 3 * P, 2 * P,
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE + 3 * P, 2 * P,
 			   IODIRTY_UNMAP_EXACT, P, bm, NULL), -ENOENT);
 	U_EQ(bm[0], 0);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 16 * P, P, bm, IODIRTY_DIRTY_NO_CLEAR),
+	U_EQ(u_dirty(u_fd, ioas, BASE, 16 * P, P, bm, IODIRTY_DIRTY_NO_CLEAR),
 	     1);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	u_ram_free(ram, 16 * P);
 }
 
@@ -285,37 +284,37 @@ static void test_unmap_dirty_errors(void **state)
 	need_caps();
 	U_REQUIRE(IODIRTY_INFO_CAP_UNMAP_DIRTY);
 	ioas = tracked(16, &ram);
-	dirty_pages(g_fd, ioas, BASE, (const uint64_t[]){ 1 }, 1);
+	dirty_pages(u_fd, ioas, BASE, (const uint64_t[]){ 1 }, 1);
 	ro = mmap(NULL, P, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(ro != MAP_FAILED);
-	u_snap(g_fd, ioas, BASE + P, BASE, &before);
+	u_snap(u_fd, ioas, BASE + P, BASE, &before);
 	/* page_size: a power of two, at least the granule. */
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, 12 * P, 0, 3 * P, bm, NULL),
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE, 12 * P, 0, 3 * P, bm, NULL),
 	     -EINVAL);
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, 16 * P, 0, P / 2, bm, NULL),
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE, 16 * P, 0, P / 2, bm, NULL),
 	     -EINVAL);
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, 16 * P, 0, 0, bm, NULL),
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE, 16 * P, 0, 0, bm, NULL),
 	     -EINVAL);
 	/* iova and length multiples of page_size. */
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE + P, 2 * P, 0, 2 * P, bm, NULL),
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE + P, 2 * P, 0, 2 * P, bm, NULL),
 	     -EINVAL);
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, 3 * P, 0, 2 * P, bm, NULL),
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE, 3 * P, 0, 2 * P, bm, NULL),
 	     -EINVAL);
 	/* No bitmap, or one not 8-byte aligned. */
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, 16 * P, 0, P, NULL, NULL),
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE, 16 * P, 0, P, NULL, NULL),
 	     -EINVAL);
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, 16 * P, 0, P,
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE, 16 * P, 0, P,
 			   (uint64_t *)(void *)((char *)bm + 4), NULL),
 	     -EINVAL);
 	/* A bitmap the kernel cannot write: EFAULT, nothing unmapped. */
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, 16 * P, 0, P, ro, NULL),
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE, 16 * P, 0, P, ro, NULL),
 	     -EFAULT);
-	U_EQ(u_unmap_dirty(g_fd, ioas, BASE, 16 * P, 0, P,
+	U_EQ(u_unmap_dirty(u_fd, ioas, BASE, 16 * P, 0, P,
 			   (uint64_t *)(uintptr_t)8, NULL), -EFAULT);
-	u_snap(g_fd, ioas, BASE + P, BASE, &after);
+	u_snap(u_fd, ioas, BASE + P, BASE, &after);
 	u_snap_equal(&before, &after);
 	U_EQ(bm[0], 0);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	munmap(ro, P);
 	u_ram_free(ram, 16 * P);
 }
@@ -328,40 +327,40 @@ static void test_read_over_holes(void **state)
 
 	(void)state;
 	need_caps();
-	ioas = u_ioas_ok(g_fd, 40, 0);
+	ioas = u_ioas_ok(u_fd, 40, 0);
 	ram = u_ram(64 * P);
 	/* [0, 16) and [32, 48) mapped, with a hole punched at 40. */
-	u_map_ok(g_fd, ioas, BASE, ram, 16 * P, U_RW);
-	u_map_ok(g_fd, ioas, BASE + 32 * P, ram + 32 * P, 16 * P, U_RW);
-	u_tracking_ok(g_fd, ioas, true);
-	dirty_pages(g_fd, ioas, BASE, (const uint64_t[]){ 15, 33, 39, 41 }, 4);
+	u_map_ok(u_fd, ioas, BASE, ram, 16 * P, U_RW);
+	u_map_ok(u_fd, ioas, BASE + 32 * P, ram + 32 * P, 16 * P, U_RW);
+	u_tracking_ok(u_fd, ioas, true);
+	dirty_pages(u_fd, ioas, BASE, (const uint64_t[]){ 15, 33, 39, 41 }, 4);
 	if (u_has(IODIRTY_INFO_CAP_PARTIAL_UNMAP))
-		U_EQ(u_unmap(g_fd, ioas, BASE + 40 * P, P, 0, NULL), 0);
+		U_EQ(u_unmap(u_fd, ioas, BASE + 40 * P, P, 0, NULL), 0);
 
 	/* Starting in the gap between the mappings: the rest is reported. */
 	memset(bm, 0, sizeof(bm));
-	U_EQ(u_dirty(g_fd, ioas, BASE + 20 * P, 64 * P, P, bm,
+	U_EQ(u_dirty(u_fd, ioas, BASE + 20 * P, 64 * P, P, bm,
 		     IODIRTY_DIRTY_NO_CLEAR), 3);
 	U_EQ(bm[0], (1ULL << 13) | (1ULL << 19) | (1ULL << 21));
 	/* Starting in the punched hole. */
 	memset(bm, 0, sizeof(bm));
-	U_EQ(u_dirty(g_fd, ioas, BASE + 40 * P, 8 * P, P, bm,
+	U_EQ(u_dirty(u_fd, ioas, BASE + 40 * P, 8 * P, P, bm,
 		     IODIRTY_DIRTY_NO_CLEAR), 1);
 	U_EQ(bm[0], 1ULL << 1);
 	/* Entirely unmapped space reads clean, without error. */
 	memset(bm, 0, sizeof(bm));
-	U_EQ(u_dirty(g_fd, ioas, BASE + 64 * P, 64 * P, P, bm, 0), 0);
+	U_EQ(u_dirty(u_fd, ioas, BASE + 64 * P, 64 * P, P, bm, 0), 0);
 	U_EQ(bm[0], 0);
 	/* NO_CLEAR kept everything: a clearing read sees it all. */
 	memset(bm, 0, sizeof(bm));
-	U_EQ(u_dirty(g_fd, ioas, BASE, 64 * P, P, bm, 0), 4);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 64 * P, P, bm, 0), 4);
 	U_EQ(bm[0], (1ULL << 15) | (1ULL << 33) | (1ULL << 39) |
 		    (1ULL << 41));
 	/* And then it is clean. */
 	memset(bm, 0, sizeof(bm));
-	U_EQ(u_dirty(g_fd, ioas, BASE, 64 * P, P, bm, 0), 0);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 64 * P, P, bm, 0), 0);
 	U_EQ(bm[0], 0);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	u_ram_free(ram, 64 * P);
 }
 
@@ -375,10 +374,10 @@ static void test_read_bounds_and_folding(void **state)
 	(void)state;
 	need_caps();
 	ioas = tracked(72, &ram);
-	dirty_pages(g_fd, ioas, BASE, pages, U_ARRAY_SIZE(pages));
+	dirty_pages(u_fd, ioas, BASE, pages, U_ARRAY_SIZE(pages));
 	/* 70 bits: the last word's bits 6..63 are pre-set and kept. */
 	gbm_init(&g, 70);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 70 * P, P, g.bm,
+	U_EQ(u_dirty(u_fd, ioas, BASE, 70 * P, P, g.bm,
 		     IODIRTY_DIRTY_NO_CLEAR), 6);
 	gbm_check(&g, 70);
 	U_EQ(g.bm[0], (1ULL << 0) | (1ULL << 1) | (1ULL << 6) | (1ULL << 63));
@@ -386,7 +385,7 @@ static void test_read_bounds_and_folding(void **state)
 	gbm_free(&g);
 	/* 4 pages a bit, 18 bits. */
 	gbm_init(&g, 18);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 72 * P, 4 * P, g.bm,
+	U_EQ(u_dirty(u_fd, ioas, BASE, 72 * P, 4 * P, g.bm,
 		     IODIRTY_DIRTY_NO_CLEAR), 5);
 	gbm_check(&g, 18);
 	U_EQ(g.bm[0] & 0x3ffff,
@@ -395,11 +394,11 @@ static void test_read_bounds_and_folding(void **state)
 	gbm_free(&g);
 	/* One bit only: a single word, 63 bits kept. */
 	gbm_init(&g, 1);
-	U_EQ(u_dirty(g_fd, ioas, BASE + 69 * P, P, P, g.bm, 0), 1);
+	U_EQ(u_dirty(u_fd, ioas, BASE + 69 * P, P, P, g.bm, 0), 1);
 	gbm_check(&g, 1);
 	U_EQ(g.bm[0] & 1, 1);
 	gbm_free(&g);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	u_ram_free(ram, 72 * P);
 }
 
@@ -414,31 +413,31 @@ static void test_read_errors(void **state)
 	(void)state;
 	need_caps();
 	ioas = tracked(16, &ram);
-	dirty_pages(g_fd, ioas, BASE, (const uint64_t[]){ 2 }, 1);
+	dirty_pages(u_fd, ioas, BASE, (const uint64_t[]){ 2 }, 1);
 	ro = mmap(NULL, P, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(ro != MAP_FAILED);
-	u_snap(g_fd, ioas, BASE, BASE, &before);
+	u_snap(u_fd, ioas, BASE, BASE, &before);
 	/* page_size: not a power of two (iommufd takes 6144 as 2048). */
-	U_EQ(u_dirty(g_fd, ioas, BASE, 12 * P, 3 * P, bm, 0), -EINVAL);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 3 * 2048, 6144, bm, 0), -EINVAL);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 16 * P, P / 2, bm, 0), -EINVAL);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 16 * P, 0, bm, 0), -EINVAL);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 12 * P, 3 * P, bm, 0), -EINVAL);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 3 * 2048, 6144, bm, 0), -EINVAL);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 16 * P, P / 2, bm, 0), -EINVAL);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 16 * P, 0, bm, 0), -EINVAL);
 	/* Alignment to page_size, zero length. */
-	U_EQ(u_dirty(g_fd, ioas, BASE + P, 4 * P, 2 * P, bm, 0), -EINVAL);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 3 * P, 2 * P, bm, 0), -EINVAL);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 0, P, bm, 0), -EINVAL);
+	U_EQ(u_dirty(u_fd, ioas, BASE + P, 4 * P, 2 * P, bm, 0), -EINVAL);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 3 * P, 2 * P, bm, 0), -EINVAL);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 0, P, bm, 0), -EINVAL);
 	/* data: NULL, not 8-byte aligned, not writable. */
-	U_EQ(u_dirty(g_fd, ioas, BASE, 16 * P, P, NULL, 0), -EINVAL);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 16 * P, P,
+	U_EQ(u_dirty(u_fd, ioas, BASE, 16 * P, P, NULL, 0), -EINVAL);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 16 * P, P,
 		     (uint64_t *)(void *)((char *)bm + 4), 0), -EINVAL);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 16 * P, P, ro, 0), -EFAULT);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 16 * P, P, (uint64_t *)(uintptr_t)8,
+	U_EQ(u_dirty(u_fd, ioas, BASE, 16 * P, P, ro, 0), -EFAULT);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 16 * P, P, (uint64_t *)(uintptr_t)8,
 		     0), -EFAULT);
 	/* Nothing was cleared by any of them. */
-	u_snap(g_fd, ioas, BASE, BASE, &after);
+	u_snap(u_fd, ioas, BASE, BASE, &after);
 	u_snap_equal(&before, &after);
 	U_EQ(bm[0] | bm[1] | bm[2] | bm[3], 0);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	munmap(ro, P);
 	u_ram_free(ram, 16 * P);
 }
@@ -455,16 +454,16 @@ static void test_big_granule(void **state)
 	if (!(u_info.out_granules & (2 * P)))
 		skip();
 	ram = u_ram(16 * P);
-	ioas = u_ioas_ok(g_fd, 40, 13);
-	u_map_ok(g_fd, ioas, BASE, ram, 16 * P, U_RW);
-	u_tracking_ok(g_fd, ioas, true);
-	dirty_pages(g_fd, ioas, BASE, (const uint64_t[]){ 5 }, 1);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 16 * P, P, &bm, 0), -EINVAL);
-	U_EQ(u_dirty(g_fd, ioas, BASE + 2 * P, 2 * P, 2 * P, &bm, 0), 0);
+	ioas = u_ioas_ok(u_fd, 40, 13);
+	u_map_ok(u_fd, ioas, BASE, ram, 16 * P, U_RW);
+	u_tracking_ok(u_fd, ioas, true);
+	dirty_pages(u_fd, ioas, BASE, (const uint64_t[]){ 5 }, 1);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 16 * P, P, &bm, 0), -EINVAL);
+	U_EQ(u_dirty(u_fd, ioas, BASE + 2 * P, 2 * P, 2 * P, &bm, 0), 0);
 	/* Page 5 is in granule 2. */
-	U_EQ(u_dirty(g_fd, ioas, BASE, 16 * P, 2 * P, &bm, 0), 1);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 16 * P, 2 * P, &bm, 0), 1);
 	U_EQ(bm, 1ULL << 2);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	u_ram_free(ram, 16 * P);
 }
 
@@ -482,22 +481,22 @@ static void test_large_bitmap_pieces(void **state)
 	(void)state;
 	need_caps();
 	ram = u_ram(4 * P);
-	ioas = u_ioas_ok(g_fd, 40, 0);
+	ioas = u_ioas_ok(u_fd, 40, 0);
 	/* Pages edge - 2 .. edge + 1, at the boundary of the pieces. */
-	u_map_ok(g_fd, ioas, (edge - 2) * P, ram, 4 * P, U_RW);
+	u_map_ok(u_fd, ioas, (edge - 2) * P, ram, 4 * P, U_RW);
 	/* And one page near the end of the range. */
-	u_map_ok(g_fd, ioas, (bits - 1) * P, ram, P, U_RW);
-	u_tracking_ok(g_fd, ioas, true);
-	dirty_pages(g_fd, ioas, 0, (const uint64_t[]){ edge - 1, edge,
+	u_map_ok(u_fd, ioas, (bits - 1) * P, ram, P, U_RW);
+	u_tracking_ok(u_fd, ioas, true);
+	dirty_pages(u_fd, ioas, 0, (const uint64_t[]){ edge - 1, edge,
 						       bits - 1 }, 3);
 	gbm_init(&g, bits);
-	U_EQ(u_dirty(g_fd, ioas, 0, bits * P, P, g.bm, 0), 3);
+	U_EQ(u_dirty(u_fd, ioas, 0, bits * P, P, g.bm, 0), 3);
 	gbm_check(&g, bits);
 	U_EQ(u_popcount(g.bm, g.words), 3);
 	assert_true(u_bit(g.bm, edge - 1) && u_bit(g.bm, edge) &&
 		    u_bit(g.bm, bits - 1));
 	gbm_free(&g);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	u_ram_free(ram, 4 * P);
 }
 
@@ -514,33 +513,33 @@ static void test_uaddr_aliases(void **state)
 	U_REQUIRE(IODIRTY_INFO_CAP_UADDR_REPORT);
 	ram = u_ram(n * P);
 	/* A 32-bit IO space; the user addresses lie far above it. */
-	ioas = u_ioas_ok(g_fd, 32, 0);
-	u_map_ok(g_fd, ioas, a, ram, n * P, U_RW);
-	u_map_ok(g_fd, ioas, b, ram, n * P, IODIRTY_IOAS_MAP_WRITE);
-	u_tracking_ok(g_fd, ioas, true);
-	dirty_pages(g_fd, ioas, a, (const uint64_t[]){ 3, 9 }, 2);
-	dirty_pages(g_fd, ioas, b, (const uint64_t[]){ 7, 9 }, 2);
+	ioas = u_ioas_ok(u_fd, 32, 0);
+	u_map_ok(u_fd, ioas, a, ram, n * P, U_RW);
+	u_map_ok(u_fd, ioas, b, ram, n * P, IODIRTY_IOAS_MAP_WRITE);
+	u_tracking_ok(u_fd, ioas, true);
+	dirty_pages(u_fd, ioas, a, (const uint64_t[]){ 3, 9 }, 2);
+	dirty_pages(u_fd, ioas, b, (const uint64_t[]){ 7, 9 }, 2);
 
 	/* Starting four pages below the memory: bits shifted by four. */
 	memset(bm, 0, sizeof(bm));
-	U_EQ(u_dirty(g_fd, ioas, (uintptr_t)ram - 4 * P, (n + 8) * P, P, bm,
+	U_EQ(u_dirty(u_fd, ioas, (uintptr_t)ram - 4 * P, (n + 8) * P, P, bm,
 		     IODIRTY_DIRTY_UADDR | IODIRTY_DIRTY_NO_CLEAR), 3);
 	U_EQ(bm[0], (1ULL << 7) | (1ULL << 11) | (1ULL << 13));
 	/* A clearing read over the memory clears every alias. */
 	memset(bm, 0, sizeof(bm));
-	U_EQ(u_dirty(g_fd, ioas, (uintptr_t)ram, n * P, P, bm,
+	U_EQ(u_dirty(u_fd, ioas, (uintptr_t)ram, n * P, P, bm,
 		     IODIRTY_DIRTY_UADDR), 3);
 	U_EQ(bm[0], (1ULL << 3) | (1ULL << 7) | (1ULL << 9));
 	memset(bm, 0, sizeof(bm));
-	U_EQ(u_dirty(g_fd, ioas, a, n * P, P, bm, 0), 0);
-	U_EQ(u_dirty(g_fd, ioas, b, n * P, P, bm, 0), 0);
+	U_EQ(u_dirty(u_fd, ioas, a, n * P, P, bm, 0), 0);
+	U_EQ(u_dirty(u_fd, ioas, b, n * P, P, bm, 0), 0);
 	U_EQ(bm[0], 0);
 	/* Alignment still applies. */
-	U_EQ(u_dirty(g_fd, ioas, (uintptr_t)ram + 1, P, P, bm,
+	U_EQ(u_dirty(u_fd, ioas, (uintptr_t)ram + 1, P, P, bm,
 		     IODIRTY_DIRTY_UADDR), -EINVAL);
-	U_EQ(u_dirty(g_fd, ioas, ~0ULL - P + 1, 2 * P, P, bm,
+	U_EQ(u_dirty(u_fd, ioas, ~0ULL - P + 1, 2 * P, P, bm,
 		     IODIRTY_DIRTY_UADDR), -EOVERFLOW);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	u_ram_free(ram, n * P);
 }
 
@@ -555,24 +554,24 @@ static void test_mark_only(void **state)
 	ioas = tracked(8, &ram);
 	memset(ram, 0x77, 8 * P);
 	/* Bytes 100 of page 1 to page 3: three pages, nothing copied. */
-	u_dma_ok(g_fd, ioas, BASE + P + 100, NULL, 2 * P,
+	u_dma_ok(u_fd, ioas, BASE + P + 100, NULL, 2 * P,
 		 IODIRTY_DMA_WRITE | IODIRTY_DMA_MARK_ONLY);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 8 * P, P, &bm, 0), 3);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 8 * P, P, &bm, 0), 3);
 	U_EQ(bm, 0xe);
 	for (uint64_t i = 0; i < 8 * P; i++)
 		if (ram[i] != 0x77)
 			fail_msg("byte %" PRIu64 " changed", i);
 	/* MARK_ONLY needs WRITE and no data. */
-	U_EQ(u_dma(g_fd, ioas, BASE, NULL, P, IODIRTY_DMA_MARK_ONLY),
+	U_EQ(u_dma(u_fd, ioas, BASE, NULL, P, IODIRTY_DMA_MARK_ONLY),
 	     -EINVAL);
-	U_EQ(u_dma(g_fd, ioas, BASE, ram, P,
+	U_EQ(u_dma(u_fd, ioas, BASE, ram, P,
 		   IODIRTY_DMA_WRITE | IODIRTY_DMA_MARK_ONLY), -EINVAL);
 	/* Unmapped: ENOENT, nothing marked. */
-	U_EQ(u_dma(g_fd, ioas, BASE + 7 * P, NULL, 2 * P,
+	U_EQ(u_dma(u_fd, ioas, BASE + 7 * P, NULL, 2 * P,
 		   IODIRTY_DMA_WRITE | IODIRTY_DMA_MARK_ONLY), -ENOENT);
 	bm = 0;
-	U_EQ(u_dirty(g_fd, ioas, BASE, 8 * P, P, &bm, 0), 0);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 8 * P, P, &bm, 0), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	u_ram_free(ram, 8 * P);
 }
 
@@ -590,17 +589,17 @@ static void test_mark_only_read_only_mapping(void **state)
 	(void)state;
 	need_caps();
 	ram = u_ram(4 * P);
-	ioas = u_ioas_ok(g_fd, 40, 0);
-	u_map_ok(g_fd, ioas, BASE, ram, 4 * P, IODIRTY_IOAS_MAP_READ);
-	u_tracking_ok(g_fd, ioas, true);
-	U_EQ(u_dma(g_fd, ioas, BASE + P, &b, 1, IODIRTY_DMA_WRITE), -EACCES);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 4 * P, P, &bm, 0), 0);
-	u_dma_ok(g_fd, ioas, BASE + 2 * P, NULL, 1,
+	ioas = u_ioas_ok(u_fd, 40, 0);
+	u_map_ok(u_fd, ioas, BASE, ram, 4 * P, IODIRTY_IOAS_MAP_READ);
+	u_tracking_ok(u_fd, ioas, true);
+	U_EQ(u_dma(u_fd, ioas, BASE + P, &b, 1, IODIRTY_DMA_WRITE), -EACCES);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 4 * P, P, &bm, 0), 0);
+	u_dma_ok(u_fd, ioas, BASE + 2 * P, NULL, 1,
 		 IODIRTY_DMA_WRITE | IODIRTY_DMA_MARK_ONLY);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 4 * P, P, &bm, 0), 1);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 4 * P, P, &bm, 0), 1);
 	U_EQ(bm, 1ULL << 2);
 	U_EQ(ram[2 * P], 0);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	u_ram_free(ram, 4 * P);
 }
 
@@ -624,57 +623,43 @@ static void test_uaddr_partial_granule(void **state)
 	/* mem: 8 KiB-aligned, with 8 pages of it usable. */
 	raw = u_ram(10 * P);
 	mem = raw + ((g - ((uintptr_t)raw & (g - 1))) & (g - 1));
-	ioas = u_ioas_ok(g_fd, 40, 13);
+	ioas = u_ioas_ok(u_fd, 40, 13);
 	/* IOVA page k maps to user page k + 1 of mem. */
-	u_map_ok(g_fd, ioas, BASE, mem + P, 6 * P, U_RW);
-	u_tracking_ok(g_fd, ioas, true);
+	u_map_ok(u_fd, ioas, BASE, mem + P, 6 * P, U_RW);
+	u_tracking_ok(u_fd, ioas, true);
 	/* Granule 1 (IOVA pages 2, 3) holds user pages 3 and 4. */
-	u_dma_ok(g_fd, ioas, BASE + 2 * P, &b, 1, IODIRTY_DMA_WRITE);
+	u_dma_ok(u_fd, ioas, BASE + 2 * P, &b, 1, IODIRTY_DMA_WRITE);
 
 	/* Block [0, 4): page 3 is its bit 1; the granule stays dirty. */
 	bm = 0;
-	U_EQ(u_dirty(g_fd, ioas, (uintptr_t)mem, 4 * P, g, &bm,
+	U_EQ(u_dirty(u_fd, ioas, (uintptr_t)mem, 4 * P, g, &bm,
 		     IODIRTY_DIRTY_UADDR), 1);
 	U_EQ(bm, 1ULL << 1);
 	bm = 0;
-	U_EQ(u_dirty(g_fd, ioas, (uintptr_t)mem, 4 * P, g, &bm,
+	U_EQ(u_dirty(u_fd, ioas, (uintptr_t)mem, 4 * P, g, &bm,
 		     IODIRTY_DIRTY_UADDR), 1);
 	U_EQ(bm, 1ULL << 1);
 	/* Block [4, 8): page 4 is its bit 0; still not cleared. */
 	bm = 0;
-	U_EQ(u_dirty(g_fd, ioas, (uintptr_t)mem + 4 * P, 4 * P, g, &bm,
+	U_EQ(u_dirty(u_fd, ioas, (uintptr_t)mem + 4 * P, 4 * P, g, &bm,
 		     IODIRTY_DIRTY_UADDR), 1);
 	U_EQ(bm, 1ULL << 0);
 	bm = 0;
-	U_EQ(u_dirty(g_fd, ioas, BASE, 6 * P, g, &bm, IODIRTY_DIRTY_NO_CLEAR),
+	U_EQ(u_dirty(u_fd, ioas, BASE, 6 * P, g, &bm, IODIRTY_DIRTY_NO_CLEAR),
 	     1);
 	U_EQ(bm, 1ULL << 1);
 	/* Both: pages 3 and 4 are bits 1 and 2, and the granule is clear. */
 	bm = 0;
-	U_EQ(u_dirty(g_fd, ioas, (uintptr_t)mem, 8 * P, g, &bm,
+	U_EQ(u_dirty(u_fd, ioas, (uintptr_t)mem, 8 * P, g, &bm,
 		     IODIRTY_DIRTY_UADDR), 2);
 	U_EQ(bm, (1ULL << 1) | (1ULL << 2));
 	bm = 0;
-	U_EQ(u_dirty(g_fd, ioas, (uintptr_t)mem, 8 * P, g, &bm,
+	U_EQ(u_dirty(u_fd, ioas, (uintptr_t)mem, 8 * P, g, &bm,
 		     IODIRTY_DIRTY_UADDR), 0);
-	U_EQ(u_dirty(g_fd, ioas, BASE, 6 * P, g, &bm, 0), 0);
+	U_EQ(u_dirty(u_fd, ioas, BASE, 6 * P, g, &bm, 0), 0);
 	U_EQ(bm, 0);
-	U_EQ(u_destroy(g_fd, ioas), 0);
+	U_EQ(u_destroy(u_fd, ioas), 0);
 	u_ram_free(raw, 10 * P);
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	g_fd = u_open();
-	return g_fd < 0 ? -1 : 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	close(g_fd);
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -699,6 +684,6 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	u_init(argv[0]);
-	return cmocka_run_group_tests_name("uapi_dirty", tests, group_setup,
-					   group_teardown);
+	return cmocka_run_group_tests_name("uapi_dirty", tests, u_group_open,
+					   u_group_close);
 }

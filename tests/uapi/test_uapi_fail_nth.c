@@ -34,7 +34,6 @@
 #define DEBUGFS "/sys/kernel/debug"
 #define FAILSLAB DEBUGFS "/failslab/"
 
-static int g_fd = -1;
 static int nth_fd = -1;
 static uint64_t injected;	/* calls that met an injected failure */
 
@@ -156,7 +155,7 @@ struct op {
 
 static void setup_empty(struct fcase *c)
 {
-	c->ioas = u_ioas_ok(g_fd, 48, 0);
+	c->ioas = u_ioas_ok(u_fd, 48, 0);
 	c->probe = BASE + 3 * P;
 	c->win = BASE;
 	c->watch = c->ram + 900 * P - 16;
@@ -166,10 +165,10 @@ static void setup_empty(struct fcase *c)
 static void setup_mapped(struct fcase *c)
 {
 	setup_empty(c);
-	u_map_ok(g_fd, c->ioas, BASE, c->ram, NPAGES * P, U_RW);
-	u_tracking_ok(g_fd, c->ioas, true);
+	u_map_ok(u_fd, c->ioas, BASE, c->ram, NPAGES * P, U_RW);
+	u_tracking_ok(u_fd, c->ioas, true);
 	for (uint64_t p = 1; p < 64; p += 7)
-		u_dma_ok(g_fd, c->ioas, BASE + p * P, c->data, 8,
+		u_dma_ok(u_fd, c->ioas, BASE + p * P, c->data, 8,
 			 IODIRTY_DMA_WRITE);
 	c->probe = BASE + 500 * P;
 	c->win = BASE + 448 * P;
@@ -177,64 +176,64 @@ static void setup_mapped(struct fcase *c)
 
 static int call_alloc(struct fcase *c)
 {
-	return u_ioas_alloc(g_fd, 0, 0, &c->new_id);
+	return u_ioas_alloc(u_fd, 0, 0, &c->new_id);
 }
 
 static int call_map(struct fcase *c)
 {
-	return u_map(g_fd, c->ioas, BASE, c->ram, NPAGES * P, U_RW);
+	return u_map(u_fd, c->ioas, BASE, c->ram, NPAGES * P, U_RW);
 }
 
 static int call_map_refill(struct fcase *c)
 {
-	return u_map(g_fd, c->ioas, BASE + 500 * P, c->ram + 500 * P, P, U_RW);
+	return u_map(u_fd, c->ioas, BASE + 500 * P, c->ram + 500 * P, P, U_RW);
 }
 
 static void setup_holed(struct fcase *c)
 {
 	setup_mapped(c);
-	U_EQ(u_unmap(g_fd, c->ioas, BASE + 500 * P, P, 0, NULL), 0);
+	U_EQ(u_unmap(u_fd, c->ioas, BASE + 500 * P, P, 0, NULL), 0);
 }
 
 static int call_unmap_punch(struct fcase *c)
 {
-	return u_unmap(g_fd, c->ioas, BASE + 7 * P, P, 0, NULL);
+	return u_unmap(u_fd, c->ioas, BASE + 7 * P, P, 0, NULL);
 }
 
 static int call_unmap_split(struct fcase *c)
 {
 	/* More than 512 pages from the middle: the core splits the area. */
-	return u_unmap(g_fd, c->ioas, BASE + 100 * P, 600 * P, 0, NULL);
+	return u_unmap(u_fd, c->ioas, BASE + 100 * P, 600 * P, 0, NULL);
 }
 
 static int call_unmap_dirty(struct fcase *c)
 {
 	memset(c->bm, 0, sizeof(c->bm));
-	return u_unmap_dirty(g_fd, c->ioas, BASE + 8 * P, 64 * P, 0, P, c->bm,
+	return u_unmap_dirty(u_fd, c->ioas, BASE + 8 * P, 64 * P, 0, P, c->bm,
 			     NULL);
 }
 
 static int call_reserve(struct fcase *c)
 {
-	return u_reserve(g_fd, c->ioas, BASE + 2 * NPAGES * P, 4 * P,
+	return u_reserve(u_fd, c->ioas, BASE + 2 * NPAGES * P, 4 * P,
 			 IODIRTY_RANGE_RESV_MSI, 0);
 }
 
 static void setup_untracked(struct fcase *c)
 {
 	setup_empty(c);
-	u_map_ok(g_fd, c->ioas, BASE, c->ram, NPAGES * P, U_RW);
+	u_map_ok(u_fd, c->ioas, BASE, c->ram, NPAGES * P, U_RW);
 }
 
 static int call_tracking(struct fcase *c)
 {
-	return u_tracking(g_fd, c->ioas, true);
+	return u_tracking(u_fd, c->ioas, true);
 }
 
 static int call_dma_write(struct fcase *c)
 {
 	memset(c->data, 0x3c, sizeof(c->data));
-	return u_dma(g_fd, c->ioas, BASE + 900 * P - 16, c->data,
+	return u_dma(u_fd, c->ioas, BASE + 900 * P - 16, c->data,
 		     sizeof(c->data), IODIRTY_DMA_WRITE);
 }
 
@@ -244,7 +243,7 @@ static int call_dma_write(struct fcase *c)
 static void setup_far(struct fcase *c)
 {
 	setup_mapped(c);
-	u_map_ok(g_fd, c->ioas, FAR, c->ram + NPAGES * P, 64 * P, U_RW);
+	u_map_ok(u_fd, c->ioas, FAR, c->ram + NPAGES * P, 64 * P, U_RW);
 	c->probe = FAR + 3 * P;
 	c->win = FAR;
 	c->watch = c->ram + NPAGES * P + 8 * P - 16;
@@ -253,19 +252,19 @@ static void setup_far(struct fcase *c)
 static int call_dma_write_far(struct fcase *c)
 {
 	memset(c->data, 0x3c, sizeof(c->data));
-	return u_dma(g_fd, c->ioas, FAR + 8 * P - 16, c->data,
+	return u_dma(u_fd, c->ioas, FAR + 8 * P - 16, c->data,
 		     sizeof(c->data), IODIRTY_DMA_WRITE);
 }
 
 static int call_mark_far(struct fcase *c)
 {
-	return u_dma(g_fd, c->ioas, FAR + 20 * P, NULL, 3 * P,
+	return u_dma(u_fd, c->ioas, FAR + 20 * P, NULL, 3 * P,
 		     IODIRTY_DMA_WRITE | IODIRTY_DMA_MARK_ONLY);
 }
 
 static int call_dma_read(struct fcase *c)
 {
-	return u_dma(g_fd, c->ioas, BASE + 3 * P, c->data, sizeof(c->data), 0);
+	return u_dma(u_fd, c->ioas, BASE + 3 * P, c->data, sizeof(c->data), 0);
 }
 
 static int call_dirty(struct fcase *c)
@@ -273,7 +272,7 @@ static int call_dirty(struct fcase *c)
 	int64_t rc;
 
 	memset(c->bm, 0, sizeof(c->bm));
-	rc = u_dirty(g_fd, c->ioas, BASE, NPAGES * P, P, c->bm, 0);
+	rc = u_dirty(u_fd, c->ioas, BASE, NPAGES * P, P, c->bm, 0);
 	return rc < 0 ? (int)rc : 0;
 }
 
@@ -282,7 +281,7 @@ static int call_dirty_uaddr(struct fcase *c)
 	int64_t rc;
 
 	memset(c->bm, 0, sizeof(c->bm));
-	rc = u_dirty(g_fd, c->ioas, (uintptr_t)c->ram, NPAGES * P, P, c->bm,
+	rc = u_dirty(u_fd, c->ioas, (uintptr_t)c->ram, NPAGES * P, P, c->bm,
 		     IODIRTY_DIRTY_UADDR);
 	return rc < 0 ? (int)rc : 0;
 }
@@ -329,7 +328,7 @@ static void sweep(const struct op *op, struct fcase *c)
 
 		c->new_id = 0;
 		op->setup(c);
-		u_snap(g_fd, c->ioas, c->probe, c->win, &before);
+		u_snap(u_fd, c->ioas, c->probe, c->win, &before);
 		memcpy(page, c->watch, sizeof(page));
 		nth_arm(n);
 		rc = op->call(c);
@@ -339,9 +338,9 @@ static void sweep(const struct op *op, struct fcase *c)
 			if (rc)
 				fail_msg("%s: %s without an injected failure",
 					 op->name, strerror(-rc));
-			U_EQ(u_destroy(g_fd, c->ioas), 0);
+			U_EQ(u_destroy(u_fd, c->ioas), 0);
 			if (c->new_id)
-				U_EQ(u_destroy(g_fd, c->new_id), 0);
+				U_EQ(u_destroy(u_fd, c->new_id), 0);
 			break;
 		}
 		hits++;
@@ -349,14 +348,14 @@ static void sweep(const struct op *op, struct fcase *c)
 			fail_msg("%s, fail-nth %u: %s, expected success or "
 				 "ENOMEM", op->name, n, strerror(-rc));
 		if (rc) {
-			u_snap(g_fd, c->ioas, c->probe, c->win, &after);
+			u_snap(u_fd, c->ioas, c->probe, c->win, &after);
 			u_snap_equal(&before, &after);
 			/* A failed DMA write wrote nothing. */
 			assert_memory_equal(page, c->watch, sizeof(page));
 		}
-		U_EQ(u_destroy(g_fd, c->ioas), 0);
+		U_EQ(u_destroy(u_fd, c->ioas), 0);
 		if (c->new_id)
-			U_EQ(u_destroy(g_fd, c->new_id), 0);
+			U_EQ(u_destroy(u_fd, c->new_id), 0);
 		memset(c->ram, 0, (NPAGES + 64) * P);
 	}
 	assert_true(n < MAX_N);
@@ -387,20 +386,6 @@ static void test_fail_nth(void **state)
 	}
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	g_fd = u_open();
-	return g_fd < 0 ? -1 : 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	close(g_fd);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,8 +402,8 @@ int main(int argc, char **argv)
 		return U_SKIP;
 	}
 	knobs_set();
-	rc = cmocka_run_group_tests_name("uapi_fail_nth", tests, group_setup,
-					 group_teardown);
+	rc = cmocka_run_group_tests_name("uapi_fail_nth", tests, u_group_open,
+					 u_group_close);
 	knobs_restore();
 	close(nth_fd);
 	return rc;

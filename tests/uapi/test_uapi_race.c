@@ -50,7 +50,6 @@ struct race {
 	pthread_mutex_t id_lock;
 };
 
-static int g_fd = -1;
 
 static uint32_t take(struct race *r)
 {
@@ -208,11 +207,11 @@ static void run(bool with_unmap)
 
 	assert_non_null(r);
 	assert_non_null(bm);
-	r->fd = g_fd;
+	r->fd = u_fd;
 	ram = u_ram(NPAGES * P);
-	r->ioas = u_ioas_ok(g_fd, 40, 0);
-	u_map_ok(g_fd, r->ioas, BASE, ram, NPAGES * P, U_RW);
-	u_tracking_ok(g_fd, r->ioas, true);
+	r->ioas = u_ioas_ok(u_fd, 40, 0);
+	u_map_ok(u_fd, r->ioas, BASE, ram, NPAGES * P, U_RW);
+	u_tracking_ok(u_fd, r->ioas, true);
 	pthread_mutex_init(&r->id_lock, NULL);
 	assert_int_equal(pthread_barrier_init(&r->go, NULL, NW + 1), 0);
 	for (int i = 0; i < NW; i++)
@@ -237,10 +236,10 @@ static void run(bool with_unmap)
 	if (!unmapped)
 		harvest(r, bm, false);
 	else
-		U_EQ(u_dirty(g_fd, r->ioas, BASE, NPAGES * P, P, bm, 0), 0);
+		U_EQ(u_dirty(u_fd, r->ioas, BASE, NPAGES * P, P, bm, 0), 0);
 	U_EQ(atomic_load(&r->errors), 0);
 	verify(r, unmapped);
-	U_EQ(u_destroy(g_fd, r->ioas), 0);
+	U_EQ(u_destroy(u_fd, r->ioas), 0);
 	pthread_barrier_destroy(&r->go);
 	pthread_mutex_destroy(&r->id_lock);
 	u_ram_free(ram, NPAGES * P);
@@ -265,20 +264,6 @@ static void test_dma_vs_unmap(void **state)
 		run(true);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	g_fd = u_open();
-	return g_fd < 0 ? -1 : 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	close(g_fd);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +273,6 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	u_init(argv[0]);
-	return cmocka_run_group_tests_name("uapi_race", tests, group_setup,
-					   group_teardown);
+	return cmocka_run_group_tests_name("uapi_race", tests, u_group_open,
+					   u_group_close);
 }

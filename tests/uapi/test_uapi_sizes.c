@@ -331,7 +331,6 @@ _Static_assert(U_ARRAY_SIZE(cmds) == LAST_CMD - IODIRTY_CMD_BASE + 1,
 /* Largest struct plus the tail, so one buffer serves every row. */
 #define ARGBUF 256
 
-static int g_fd = -1;
 
 static bool row_runs(const struct cmd_row *r)
 {
@@ -346,7 +345,7 @@ static bool row_runs(const struct cmd_row *r)
 static void fx_setup(struct fx *fx)
 {
 	memset(fx, 0, sizeof(*fx));
-	fx->fd = g_fd;
+	fx->fd = u_fd;
 	fx->ioas = u_ioas_ok(fx->fd, FX_IOVA_BITS, 0);
 	fx->ram = u_ram(FX_RAM_PAGES * U_PAGE);
 	memset(fx->ram, 0x11, FX_RAM_PAGES * U_PAGE);
@@ -459,11 +458,11 @@ static void test_table_complete(void **state)
 	 */
 	memset(buf, 0, sizeof(buf));
 	put_u32(buf, 0, 64);
-	U_EQ(u_ioctl(g_fd, _IO(IODIRTY_TYPE, IODIRTY_CMD_BASE + NCMDS), buf),
+	U_EQ(u_ioctl(u_fd, _IO(IODIRTY_TYPE, IODIRTY_CMD_BASE + NCMDS), buf),
 	     -ENOTTY);
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
-	U_EQ(u_ioctl(g_fd, IODIRTY_GET_INFO, &info), 0);
+	U_EQ(u_ioctl(u_fd, IODIRTY_GET_INFO, &info), 0);
 	U_EQ(info.out_uapi_version, 1);
 }
 
@@ -601,8 +600,8 @@ static void test_info_zero_tail(void **state)
 	a.info.size = sizeof(a);
 	memset(&b, 0, sizeof(b));
 	b.info.size = sizeof(b.info);
-	U_EQ(u_ioctl(g_fd, IODIRTY_GET_INFO, &a), 0);
-	U_EQ(u_ioctl(g_fd, IODIRTY_GET_INFO, &b.info), 0);
+	U_EQ(u_ioctl(u_fd, IODIRTY_GET_INFO, &a), 0);
+	U_EQ(u_ioctl(u_fd, IODIRTY_GET_INFO, &b.info), 0);
 	U_EQ(a.info.size, sizeof(a));
 	for (size_t k = 0; k < TAIL; k++)
 		U_EQ(a.tail[k], 0);
@@ -692,8 +691,8 @@ static void test_unknown_id(void **state)
 			continue;
 		fx_setup(&fx);
 		/* An ID that existed once (IDs are not reused at once). */
-		gone = u_ioas_ok(g_fd, 0, 0);
-		U_EQ(u_destroy(g_fd, gone), 0);
+		gone = u_ioas_ok(u_fd, 0, 0);
+		U_EQ(u_destroy(u_fd, gone), 0);
 		ids[1] = gone;
 		for (size_t k = 0; k < U_ARRAY_SIZE(ids); k++) {
 			char what[32];
@@ -786,9 +785,9 @@ static void test_unknown_ioctl(void **state)
 		memset(&st, 0, sizeof(st));
 		st.size = sizeof(st);
 		st.ioas_id = 1;
-		if (u_ioctl(g_fd, bad[k], &st) != -ENOTTY)
+		if (u_ioctl(u_fd, bad[k], &st) != -ENOTTY)
 			print_error("ioctl 0x%lx: not ENOTTY\n", bad[k]);
-		U_EQ(u_ioctl(g_fd, bad[k], &st), -ENOTTY);
+		U_EQ(u_ioctl(u_fd, bad[k], &st), -ENOTTY);
 	}
 }
 
@@ -823,20 +822,6 @@ static void test_rejected_map_maps_nothing(void **state)
 	fx_teardown(&fx);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	g_fd = u_open();
-	return g_fd < 0 ? -1 : 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	close(g_fd);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -856,6 +841,6 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	u_init(argv[0]);
-	return cmocka_run_group_tests_name("uapi_sizes", tests, group_setup,
-					   group_teardown);
+	return cmocka_run_group_tests_name("uapi_sizes", tests, u_group_open,
+					   u_group_close);
 }

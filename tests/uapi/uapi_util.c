@@ -17,6 +17,22 @@
 #include <unistd.h>
 
 struct iodirty_info u_info;
+int u_fd = -1;
+
+int u_group_open(void **state)
+{
+	(void)state;
+	u_fd = u_open();
+	return u_fd < 0 ? -1 : 0;
+}
+
+int u_group_close(void **state)
+{
+	(void)state;
+	close(u_fd);
+	u_fd = -1;
+	return 0;
+}
 
 void u_init(const char *prog)
 {

@@ -38,6 +38,14 @@
 extern struct iodirty_info u_info;
 
 /*
+ * The fd most tests of a program share: opened by u_group_open() and
+ * closed by u_group_close(), the cmocka group setup and teardown.
+ */
+extern int u_fd;
+int u_group_open(void **state);
+int u_group_close(void **state);
+
+/*
  * Exits with 77 when /dev/iodirty does not exist, with 1 when it cannot
  * be opened or GET_INFO fails; fills u_info otherwise.
  */
