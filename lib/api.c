@@ -13,7 +13,7 @@ static const struct {
 } backends[] = {
 	{ "soft", &iodirty_soft_ops },
 	{ "kmod", &iodirty_kmod_ops },
-	{ "iommufd", NULL },
+	{ "iommufd", &iodirty_iommufd_ops },
 };
 
 /*
@@ -48,8 +48,11 @@ IODIRTY_EXPORT int iodirty_ctx_open(const char *backend,
 	ret = iodirty_opts_copy_in(&o, sizeof(o), opts);
 	if (ret)
 		return ret;
-	if (o.flags || o.__reserved)
+	if ((o.flags & ~IODIRTY_CTX_ADOPT_FD) || o.__reserved ||
+	    o.__reserved2)
 		return -EOPNOTSUPP;
+	if ((o.flags & IODIRTY_CTX_ADOPT_FD) && o.fd < 0)
+		return -EINVAL;
 	if (!backend)
 		backend = default_backend();
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
@@ -60,12 +63,13 @@ IODIRTY_EXPORT int iodirty_ctx_open(const char *backend,
 	}
 	if (!known)
 		return -EINVAL;
-	if (!ops)
+	if (!ops || ((o.flags & IODIRTY_CTX_ADOPT_FD) && !ops->adopts_fd))
 		return -EOPNOTSUPP;
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
 	ctx->ops = ops;
+	ctx->adopt_fd = (o.flags & IODIRTY_CTX_ADOPT_FD) ? o.fd : -1;
 	ret = ops->open(ctx);
 	if (ret) {
 		free(ctx);

@@ -169,3 +169,48 @@ IODIRTY_EXPORT int iodirty_domain_stats(struct iodirty_domain *dom,
 	dom->ops->stats(dom, &full);
 	return iodirty_opts_copy_out(st, &full, sizeof(full));
 }
+
+IODIRTY_EXPORT int iodirty_domain_id(struct iodirty_domain *dom, uint32_t *id)
+{
+	if (!dom || !id)
+		return -EINVAL;
+	if (!dom->ops->domain_id)
+		return -EOPNOTSUPP;
+	return dom->ops->domain_id(dom, id);
+}
+
+IODIRTY_EXPORT int iodirty_domain_attach(struct iodirty_domain *dom,
+					 uint32_t dev_id,
+					 struct iodirty_attach_opts *opts)
+{
+	struct iodirty_attach_opts o;
+	uint32_t hwpt_id = 0;
+	int ret;
+
+	if (!dom)
+		return -EINVAL;
+	ret = iodirty_opts_copy_in(&o, sizeof(o), opts);
+	if (ret)
+		return ret;
+	/* out_hwpt_id is output only: whatever the caller left there. */
+	if (o.flags || o.__reserved || o.__reserved2)
+		return -EOPNOTSUPP;
+	if (!dom->ops->attach)
+		return -EOPNOTSUPP;
+	ret = dom->ops->attach(dom, dev_id, &hwpt_id);
+	if (!ret && opts && opts->sz >= offsetof(struct iodirty_attach_opts,
+						  out_hwpt_id) +
+					 sizeof(uint32_t))
+		opts->out_hwpt_id = hwpt_id;
+	return ret;
+}
+
+IODIRTY_EXPORT int iodirty_domain_detach(struct iodirty_domain *dom,
+					 uint32_t dev_id)
+{
+	if (!dom)
+		return -EINVAL;
+	if (!dom->ops->detach)
+		return -EOPNOTSUPP;
+	return dom->ops->detach(dom, dev_id);
+}

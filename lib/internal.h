@@ -76,11 +76,22 @@ struct iodirty_backend_ops {
 
 	/* Fills a full-size stats struct (sz already set). */
 	void (*stats)(struct iodirty_domain *dom, struct iodirty_stats *st);
+
+	/* Optional (NULL: -EOPNOTSUPP). */
+	int (*domain_id)(struct iodirty_domain *dom, uint32_t *id);
+	int (*attach)(struct iodirty_domain *dom, uint32_t dev_id,
+		      uint32_t *hwpt_id);
+	int (*detach)(struct iodirty_domain *dom, uint32_t dev_id);
+
+	/* open() accepts IODIRTY_CTX_ADOPT_FD (ctx->adopt_fd). */
+	bool adopts_fd;
 };
 
 struct iodirty_ctx {
 	const struct iodirty_backend_ops *ops;
 	void *priv;
+	/* The caller's fd to duplicate, or -1: open the device. */
+	int adopt_fd;
 };
 
 struct iodirty_domain {
@@ -92,6 +103,7 @@ struct iodirty_domain {
 
 extern const struct iodirty_backend_ops iodirty_soft_ops;
 extern const struct iodirty_backend_ops iodirty_kmod_ops;
+extern const struct iodirty_backend_ops iodirty_iommufd_ops;
 
 /* The kernel module's device, driven by the kmod backend. */
 #define IODIRTY_KMOD_DEVICE "/dev/iodirty"

@@ -105,7 +105,7 @@ extern "C" {
 #endif
 
 #define IODIRTY_VERSION_MAJOR 0
-#define IODIRTY_VERSION_MINOR 1
+#define IODIRTY_VERSION_MINOR 2
 
 /*
  * Initialiser for an options struct: sets sz, zero-fills the rest, then
@@ -131,10 +131,21 @@ struct iodirty_domain;
 /* Environment variable read by iodirty_ctx_open() when @backend is NULL. */
 #define IODIRTY_BACKEND_ENV "IODIRTY_BACKEND"
 
+/*
+ * Use the open /dev/iommu file @fd of struct iodirty_ctx_opts instead of
+ * opening one: the context works on a duplicate of it (F_DUPFD_CLOEXEC),
+ * so the caller keeps owning @fd, and devices the caller bound to that
+ * iommufd (VFIO cdev bind) can be attached to the context's domains with
+ * iodirty_domain_attach(). Only the "iommufd" backend accepts it.
+ */
+#define IODIRTY_CTX_ADOPT_FD	(1u << 0)
+
 struct iodirty_ctx_opts {
 	size_t sz;
-	uint32_t flags;		/* none defined yet: must be 0 */
+	uint32_t flags;		/* IODIRTY_CTX_ADOPT_FD or 0 */
 	uint32_t __reserved;	/* must be 0 */
+	int32_t fd;		/* with IODIRTY_CTX_ADOPT_FD: a /dev/iommu fd */
+	uint32_t __reserved2;	/* must be 0 */
 };
 
 /**
@@ -145,8 +156,11 @@ struct iodirty_ctx_opts {
  * @opts:    options, or NULL.
  * @out:     receives the context.
  *
- * Return: 0, -EINVAL (@out NULL, unknown backend name), -EOPNOTSUPP (the
- * backend is not built into this library, or unknown opts flags), -E2BIG,
+ * Return: 0, -EINVAL (@out NULL, unknown backend name, a negative fd with
+ * IODIRTY_CTX_ADOPT_FD), -EOPNOTSUPP (the backend is not built into this
+ * library, unknown opts flags, a non-zero reserved field, or
+ * IODIRTY_CTX_ADOPT_FD for a backend other than "iommufd"), -E2BIG,
+ * -EBADF (the fd to adopt is not open),
  * -ENODEV (its device is missing, or is not one the backend can drive),
  * -EACCES (no permission to open the device), -ENOMEM, or another error of
  * open(2) on the device.
@@ -181,6 +195,16 @@ const char *iodirty_ctx_backend(const struct iodirty_ctx *ctx);
 #define IODIRTY_CAP_USER_RESERVE	(1ULL << 5)
 /* Domains can emulate IOMMU leaves (IODIRTY_DOMAIN_HW_MODEL). */
 #define IODIRTY_CAP_HW_MODEL		(1ULL << 6)
+/*
+ * The backend has devices: iodirty_domain_attach()/iodirty_domain_detach()
+ * are available ("iommufd"). Dirty reads then combine what the devices'
+ * IOMMU page tables record with software DMA and mark-dirty. Such a
+ * backend lacks IODIRTY_CAP_UNMAP_DIRTY_ATOMIC: the kernel cannot unmap
+ * and report in one step, so unmap with a dirty report first reads the
+ * devices' dirty bits and then unmaps, and a device write between the two
+ * is lost; quiesce the devices for the range first.
+ */
+#define IODIRTY_CAP_ATTACH		(1ULL << 7)
 
 struct iodirty_caps {
 	size_t sz;
@@ -245,9 +269,66 @@ int iodirty_domain_create(struct iodirty_ctx *ctx,
 
 /**
  * iodirty_domain_destroy() - unmap everything and free the domain.
- * Unread dirty state is discarded. A NULL @dom is ignored.
+ * Unread dirty state is discarded. A NULL @dom is ignored. Devices
+ * attached with iodirty_domain_attach() must have been moved off the
+ * domain's page tables first; a page table still in use is left to the
+ * kernel, which frees it when the context's file is closed.
  */
 void iodirty_domain_destroy(struct iodirty_domain *dom);
+
+/**
+ * iodirty_domain_id() - the backend's ID of the domain: on "iommufd" the
+ * IOAS ID in the context's iommufd (a caller that adopted its fd may use
+ * it with other iommufd calls, but must not map or unmap through it), on
+ * "kmod" the io-pagetable ID of /dev/iodirty.
+ * Return: 0, -EINVAL (NULL), -EOPNOTSUPP (the backend has no IDs: "soft").
+ * Thread safety: may be called concurrently with any call on the domain.
+ */
+int iodirty_domain_id(struct iodirty_domain *dom, uint32_t *id);
+
+struct iodirty_attach_opts {
+	size_t sz;
+	uint32_t flags;		/* none defined yet: must be 0 */
+	uint32_t __reserved;	/* must be 0 */
+	uint32_t out_hwpt_id;	/* out, on success: the page table's ID */
+	uint32_t __reserved2;	/* must be 0 */
+};
+
+/**
+ * iodirty_domain_attach() - give a device an IOMMU page table of @dom.
+ * @dev_id: on "iommufd", the ID of a device bound to the context's iommufd
+ *          (see IODIRTY_CTX_ADOPT_FD).
+ * @opts:   options, or NULL; receives the page table's ID in out_hwpt_id
+ *          when its sz covers that field.
+ *
+ * Checks that the device's IOMMU can track dirty pages, creates a page
+ * table with dirty tracking for it that follows the domain's mappings, and
+ * starts tracking on it if the domain is tracking. The device is not moved:
+ * the caller then attaches it to the page table out_hwpt_id (for VFIO,
+ * VFIO_DEVICE_ATTACH_IOMMUFD_PT). From then on the dirty reads and unmap
+ * reports of @dom include the pages the device writes.
+ * Return: 0, -EINVAL, -EOPNOTSUPP (unknown flag, non-zero reserved field,
+ * a backend without IODIRTY_CAP_ATTACH, or the device's IOMMU cannot track
+ * dirty pages: nothing was created), -E2BIG, -ENOENT (no such device),
+ * -EEXIST (the device is already attached to @dom), -ENOMEM, or another
+ * error of the kernel (say a mapping outside the device's aperture).
+ * Thread safety: serialises with map, unmap and every other call on @dom,
+ * as map does.
+ */
+int iodirty_domain_attach(struct iodirty_domain *dom, uint32_t dev_id,
+			  struct iodirty_attach_opts *opts);
+
+/**
+ * iodirty_domain_detach() - destroy the page table iodirty_domain_attach()
+ * made for device @dev_id. The caller must have moved the device to
+ * another page table first. Dirty bits the page table still holds are kept
+ * in the domain, so the next read reports them.
+ * Return: 0, -EINVAL, -EOPNOTSUPP (no IODIRTY_CAP_ATTACH), -ENOENT (the
+ * device is not attached to @dom), -EBUSY (the device still uses the page
+ * table: nothing was changed), -ENOMEM.
+ * Thread safety: as iodirty_domain_attach().
+ */
+int iodirty_domain_detach(struct iodirty_domain *dom, uint32_t dev_id);
 
 /* ------------------------------------------------------------------ */
 /* Mapping                                                            */

@@ -200,6 +200,12 @@ static void kmod_stats(struct iodirty_domain *dom, struct iodirty_stats *st)
 	st->hw_collapses = cmd.out_hw_collapses;
 }
 
+static int kmod_domain_id(struct iodirty_domain *dom, uint32_t *id)
+{
+	*id = kmod_id(dom);
+	return 0;
+}
+
 const struct iodirty_backend_ops iodirty_kmod_ops = {
 	.name = "kmod",
 	.open = kmod_open,
@@ -220,5 +226,6 @@ const struct iodirty_backend_ops iodirty_kmod_ops = {
 	.dma = kmod_dma,
 	.mark_dirty = kmod_mark_dirty,
 	.stats = kmod_stats,
+	.domain_id = kmod_domain_id,
 };
 

@@ -31,6 +31,23 @@ void iopt_uaug(struct iod_avl_node *n)
 	a->umax_end = m;
 }
 
+/*
+ * keep_areas: the number of neighbour pairs that would have been merged,
+ * so that the area count can still report linear runs. A new area sits
+ * where nothing was, so its neighbours were not a pair before, and are
+ * not one after it goes.
+ */
+static uint64_t joins_of(struct iod_iopt *iopt, struct iod_area *a)
+{
+	struct iod_area *prev = area_of(iod_avl_prev(&a->node));
+	struct iod_area *next = area_next(a);
+
+	if (!iopt->p.keep_areas)
+		return 0;
+	return (uint64_t)(prev && iopt_areas_linear(prev, a)) +
+	       (uint64_t)(next && iopt_areas_linear(a, next));
+}
+
 void iopt_area_link(struct iod_iopt *iopt, struct iod_area *a)
 {
 	struct iod_avl_node **link = &iopt->areas.node, *parent = NULL;
@@ -52,10 +69,12 @@ void iopt_area_link(struct iod_iopt *iopt, struct iod_area *a)
 	a->umax_end = area_uend(a);
 	iod_avl_insert(&iopt->uareas, &a->unode, parent, link, iopt_uaug);
 	iopt->nr_areas++;
+	iopt->nr_joins += joins_of(iopt, a);
 }
 
 void iopt_area_unlink(struct iod_iopt *iopt, struct iod_area *a)
 {
+	iopt->nr_joins -= joins_of(iopt, a);
 	iod_avl_erase(&iopt->areas, &a->node, NULL);
 	iod_avl_erase(&iopt->uareas, &a->unode, iopt_uaug);
 	iopt->nr_areas--;
@@ -118,6 +137,25 @@ uint64_t iopt_present_pages(struct iod_iopt *iopt, uint64_t first,
 		n += (e - s) - iod_holeset_count(&iopt->holes, s, e);
 	}
 	return n;
+}
+
+int iod_iopt_next_area(struct iod_iopt *iopt, uint64_t iova, uint64_t *start,
+		       uint64_t *uaddr, uint64_t *length)
+{
+	struct iod_area *a;
+	int ret = 0;
+
+	iod_read_lock(&iopt->lock);
+	a = iopt_area_from(iopt, iova >> IOD_PAGE_SHIFT);
+	if (a) {
+		*start = a->first << IOD_PAGE_SHIFT;
+		*uaddr = a->ufirst << IOD_PAGE_SHIFT;
+		*length = a->npages << IOD_PAGE_SHIFT;
+	} else {
+		ret = -ENOENT;
+	}
+	iod_read_unlock(&iopt->lock);
+	return ret;
 }
 
 /* Leftmost area in @n's subtree overlapping user pages [q0, q1). */
@@ -234,7 +272,7 @@ void iod_iopt_stats(struct iod_iopt *iopt, struct iod_iopt_stats *st)
 {
 	iod_read_lock(&iopt->lock);
 	st->mapped_bytes = iopt->mapped_pages << IOD_PAGE_SHIFT;
-	st->areas = iopt->nr_areas;
+	st->areas = iopt->nr_areas - iopt->nr_joins;
 	st->holes = iopt->holes.count;
 	st->dirty_pending = 0;
 	st->mem_bytes = sizeof(*iopt) +
@@ -282,7 +320,7 @@ static int check_utree(struct iod_iopt *iopt, uint64_t *count)
 int iod_iopt_check(struct iod_iopt *iopt)
 {
 	struct iod_area *a, *prev = NULL;
-	uint64_t nr = 0, pages = 0, holes = 0, ucount;
+	uint64_t nr = 0, pages = 0, holes = 0, joins = 0, ucount;
 	int ret = 0;
 
 	iod_read_lock(&iopt->lock);
@@ -297,9 +335,11 @@ int iod_iopt_check(struct iod_iopt *iopt)
 		if (prev && area_end(prev) > a->first)
 			ret = -EUCLEAN;
 		/* Mergeable neighbours must have been merged. */
-		if (prev && area_end(prev) == a->first &&
-		    area_uend(prev) == a->ufirst && prev->prot == a->prot)
-			ret = -EUCLEAN;
+		if (prev && iopt_areas_linear(prev, a)) {
+			if (!iopt->p.keep_areas)
+				ret = -EUCLEAN;
+			joins++;
+		}
 		if (iopt->p.iova_bits < 64 &&
 		    (area_end(a) - 1) >> (iopt->p.iova_bits - IOD_PAGE_SHIFT))
 			ret = -EUCLEAN;
@@ -308,7 +348,9 @@ int iod_iopt_check(struct iod_iopt *iopt)
 		nr++;
 		prev = a;
 	}
-	if (nr != iopt->nr_areas || pages != iopt->mapped_pages ||
+	if (iopt->p.keep_areas && holes)
+		ret = -EUCLEAN;
+	if (nr != iopt->nr_areas || joins != iopt->nr_joins || pages != iopt->mapped_pages ||
 	    holes != iopt->holes.count)
 		ret = -EUCLEAN;
 	if (check_utree(iopt, &ucount) || ucount != nr)

@@ -14,7 +14,7 @@
  * - the hole set holds only pages inside some area;
  * - dirty bits are only set on granules that contain a mapped page;
  * - two areas adjacent in IOVA, linear in address and equal in
- *   permissions are merged into one.
+ *   permissions are merged into one (unless keep_areas is set).
  */
 #ifndef IODIRTY_CORE_IOPT_H
 #define IODIRTY_CORE_IOPT_H
@@ -69,11 +69,19 @@ struct iod_iopt_params {
 	 */
 	bool hw_model;
 	bool hw_split_eager;
+	/*
+	 * Every map stays an area of its own: neighbours are not merged, and
+	 * an unmap that would leave part of an area mapped (a hole or a trim)
+	 * fails with -EOPNOTSUPP. For mirroring a page table that cannot
+	 * split its mappings (iommufd), whose areas must stay the same as the
+	 * mirror's. Such an io-pagetable never has holes.
+	 */
+	bool keep_areas;
 };
 
 struct iod_iopt_stats {
 	uint64_t mapped_bytes;
-	uint64_t areas;
+	uint64_t areas;		/* linear runs: kept areas count as merged */
 	uint64_t holes;
 	uint64_t dirty_pending;
 	uint64_t reads;
@@ -101,6 +109,7 @@ struct iod_iopt {
 	struct iod_resv_array resv;	/* sorted, disjoint */
 	struct iod_iopt_params p;
 	uint64_t nr_areas;
+	uint64_t nr_joins;		/* keep_areas: linear neighbour pairs */
 	uint64_t mapped_pages;
 	iod_atomic64_t reads;
 	iod_atomic64_t clears;
@@ -142,6 +151,23 @@ int iod_iopt_map_check(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
  */
 int iod_iopt_unmap(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		   uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped);
+
+/*
+ * Returns what iod_iopt_unmap() would return with the same arguments now,
+ * short of running out of memory, and changes nothing. With keep_areas an
+ * unmap that passes this check cannot fail: it only removes whole areas.
+ */
+int iod_iopt_unmap_check(struct iod_iopt *iopt, uint64_t iova,
+			 uint64_t length, uint64_t page_size,
+			 const uint64_t *bitmap);
+
+/*
+ * The first area that ends after @iova (it contains @iova or lies above
+ * it): its extent, holes included, in *@start, *@uaddr and *@length.
+ * Returns 0, or -ENOENT when there is none. Lets a mirror walk its areas.
+ */
+int iod_iopt_next_area(struct iod_iopt *iopt, uint64_t iova, uint64_t *start,
+		       uint64_t *uaddr, uint64_t *length);
 
 int iod_iopt_reserve(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		     uint32_t type);

@@ -145,6 +145,16 @@ int iod_iopt_translate(struct iod_iopt *iopt, uint64_t iova, uint64_t *uaddr,
 	if (contig) {
 		/* Areas are maximal: the run ends at a hole or the area end. */
 		run_end = iod_holeset_next_hole(&iopt->holes, page, area_end(a));
+		/* Unless kept apart (and then without holes): walk on. */
+		while (iopt->p.keep_areas && run_end == area_end(a)) {
+			struct iod_area *n = area_next(a);
+
+			if (!n || n->first != area_end(a) ||
+			    n->ufirst != area_uend(a) || n->prot != a->prot)
+				break;
+			a = n;
+			run_end = area_end(a);
+		}
 		*contig = ((run_end - page) << IOD_PAGE_SHIFT) - in_page;
 	}
 out:

@@ -17,8 +17,7 @@
 
 static bool can_merge(const struct iod_area *l, const struct iod_area *r)
 {
-	return area_end(l) == r->first && area_uend(l) == r->ufirst &&
-	       l->prot == r->prot;
+	return iopt_areas_linear(l, r);
 }
 
 /*
@@ -129,6 +128,8 @@ static void merge_neighbours(struct iod_iopt *iopt, struct iod_area *a)
 	struct iod_area *prev = area_of(iod_avl_prev(&a->node));
 	struct iod_area *next = area_next(a);
 
+	if (iopt->p.keep_areas)
+		return;
 	if (next && can_merge(a, next)) {
 		a->npages += next->npages;
 		iopt_area_unlink(iopt, next);
@@ -238,12 +239,21 @@ out:
 	return ret;
 }
 
-int iod_iopt_unmap(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
-		   uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped)
+/* True if unmapping pages [first, end) would leave part of an area mapped. */
+static bool cuts_area(struct iod_iopt *iopt, uint64_t first, uint64_t end)
 {
-	struct iod_area *a, *spare = NULL;
-	uint64_t first, end, present;
-	bool punch = false;
+	struct iod_area *a = iopt_area_from(iopt, first);
+
+	if (a && a->first < first && a->first < end)
+		return true;
+	a = iopt_area_from(iopt, end - 1);
+	return a && a->first < end && area_end(a) > end;
+}
+
+static int unmap_check_args(const struct iod_iopt *iopt, uint64_t iova,
+			    uint64_t length, uint64_t page_size,
+			    const uint64_t *bitmap)
+{
 	int ret;
 
 	ret = iod_check_range(iova, length, IOD_PAGE_SIZE, iopt->p.iova_bits);
@@ -255,19 +265,58 @@ int iod_iopt_unmap(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		    ((iova | length) & (page_size - 1)))
 			return -EINVAL;
 	}
+	return 0;
+}
+
+/* The state checks of an unmap of pages [first, end); lock held. */
+static int unmap_check_state(struct iod_iopt *iopt, uint64_t first,
+			     uint64_t end, bool bitmap, uint64_t *present)
+{
+	if (bitmap && !iopt->tracking)
+		return -ENODATA;
+	*present = iopt_present_pages(iopt, first, end);
+	if (!*present)
+		return -ENOENT;
+	if (iopt->p.keep_areas && cuts_area(iopt, first, end))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+int iod_iopt_unmap_check(struct iod_iopt *iopt, uint64_t iova,
+			 uint64_t length, uint64_t page_size,
+			 const uint64_t *bitmap)
+{
+	uint64_t first = iova >> IOD_PAGE_SHIFT, present;
+	int ret;
+
+	ret = unmap_check_args(iopt, iova, length, page_size, bitmap);
+	if (ret)
+		return ret;
+	iod_read_lock(&iopt->lock);
+	ret = unmap_check_state(iopt, first, first + (length >> IOD_PAGE_SHIFT),
+				bitmap, &present);
+	iod_read_unlock(&iopt->lock);
+	return ret;
+}
+
+int iod_iopt_unmap(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
+		   uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped)
+{
+	struct iod_area *a, *spare = NULL;
+	uint64_t first, end, present;
+	bool punch = false;
+	int ret;
+
+	ret = unmap_check_args(iopt, iova, length, page_size, bitmap);
+	if (ret)
+		return ret;
 	first = iova >> IOD_PAGE_SHIFT;
 	end = first + (length >> IOD_PAGE_SHIFT);
 
 	iod_write_lock(&iopt->lock);
-	if (bitmap && !iopt->tracking) {
-		ret = -ENODATA;
+	ret = unmap_check_state(iopt, first, end, bitmap, &present);
+	if (ret)
 		goto out;
-	}
-	present = iopt_present_pages(iopt, first, end);
-	if (!present) {
-		ret = -ENOENT;
-		goto out;
-	}
 	a = iopt_area_from(iopt, first);
 	if (a->first < first && area_end(a) > end) {
 		punch = end - first < IOPT_SPLIT_PAGES;

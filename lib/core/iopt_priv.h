@@ -30,6 +30,14 @@ static inline uint64_t area_uend(const struct iod_area *a)
 	return a->ufirst + a->npages;
 }
 
+/* @l and @r would form one linear run (adjacent, linear, same prot). */
+static inline bool iopt_areas_linear(const struct iod_area *l,
+				     const struct iod_area *r)
+{
+	return area_end(l) == r->first && area_uend(l) == r->ufirst &&
+	       l->prot == r->prot;
+}
+
 static inline struct iod_area *area_of(struct iod_avl_node *n)
 {
 	return n ? iod_container_of(n, struct iod_area, node) : NULL;

@@ -306,6 +306,7 @@ static void test_across_mappings(void **state)
 	uint8_t *r2;
 
 	(void)state;
+	T_REQUIRE_CAPS(IODIRTY_CAP_PARTIAL_UNMAP);
 	dfx_setup(&f, 0, 0, 16);			/* A: [0, 16) */
 	r2 = t_ram(16 * P, 0);
 	assert_int_equal(iodirty_map(f.dom, 32 * P, r2, 16 * P, RW), 0);
@@ -416,6 +417,7 @@ static void test_dirty_then_unmapped(void **state)
 	struct iodirty_stats st;
 
 	(void)state;
+	T_REQUIRE_CAPS(IODIRTY_CAP_PARTIAL_UNMAP);	/* the trim and hole */
 	dfx_setup(&f, 0, MiB, 32);
 	wr(f.dom, MiB, 32 * P);
 	t_stats(f.dom, &st);

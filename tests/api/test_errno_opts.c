@@ -64,7 +64,7 @@ static void test_ctx_open(void **state)
 			 -EINVAL);
 	assert_int_equal(iodirty_ctx_open("", NULL, &c), -EINVAL);
 
-	o.flags = 1;
+	o.flags = 1u << 1;	/* bit 0 is IODIRTY_CTX_ADOPT_FD */
 	assert_int_equal(iodirty_ctx_open(NULL, &o, &c), -EOPNOTSUPP);
 	o.flags = 1u << 31;
 	assert_int_equal(iodirty_ctx_open(NULL, &o, &c), -EOPNOTSUPP);
@@ -339,6 +339,43 @@ static void test_stats_struct(void **state)
 	t_ram_free(ram, 4 * P);
 }
 
+/*
+ * Devices (0.2): refused where the backend has none; the attach options
+ * follow the options-struct rules first. iommufd is tested with the
+ * kernel's mock devices in tests/iommufd/.
+ */
+static void test_attach_without_devices(void **state)
+{
+	struct iodirty_attach_opts ao = IODIRTY_OPTS(iodirty_attach_opts);
+	struct iodirty_domain *d;
+	uint32_t id = 0;
+	int rc;
+
+	(void)state;
+	if (t_caps.flags & IODIRTY_CAP_ATTACH)
+		skip();
+	d = t_domain(48, 0);
+	assert_int_equal(iodirty_domain_attach(NULL, 1, NULL), -EINVAL);
+	assert_int_equal(iodirty_domain_detach(NULL, 1), -EINVAL);
+	assert_int_equal(iodirty_domain_id(NULL, &id), -EINVAL);
+	assert_int_equal(iodirty_domain_id(d, NULL), -EINVAL);
+	ao.flags = 1u << 31;
+	assert_int_equal(iodirty_domain_attach(d, 1, &ao), -EOPNOTSUPP);
+	ao.flags = 0;
+	assert_int_equal(iodirty_domain_attach(d, 1, &ao), -EOPNOTSUPP);
+	assert_int_equal(iodirty_domain_attach(d, 1, NULL), -EOPNOTSUPP);
+	assert_int_equal(iodirty_domain_detach(d, 1), -EOPNOTSUPP);
+	rc = iodirty_domain_id(d, &id);
+	if (t_backend_is("soft")) {
+		assert_int_equal(rc, -EOPNOTSUPP);
+	} else {
+		/* A kernel object: a non-zero ID. */
+		assert_int_equal(rc, 0);
+		assert_int_not_equal(id, 0);
+	}
+	iodirty_domain_destroy(d);
+}
+
 static void test_null_domain(void **state)
 {
 	uint64_t bm[1] = { 0 };
@@ -374,6 +411,7 @@ static void test_unmap_opts_short(void **state)
 	struct iodirty_stats st;
 
 	(void)state;
+	T_REQUIRE_CAPS(IODIRTY_CAP_PARTIAL_UNMAP);
 	assert_int_equal(iodirty_map(d, 0, ram, 4 * P, IODIRTY_MAP_READ), 0);
 	memset(&o, 0, sizeof(o));
 	o.sz = offsetof(struct iodirty_unmap_opts, unmapped);
@@ -405,6 +443,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_domain_create),
 		cmocka_unit_test(test_stats_struct),
 		cmocka_unit_test(test_null_domain),
+		cmocka_unit_test(test_attach_without_devices),
 		cmocka_unit_test(test_unmap_opts_short),
 	};
 	int rc;

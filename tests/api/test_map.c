@@ -321,9 +321,11 @@ static void test_contig(void **state)
 	expect_translate(d, base + 24 * P, ram + 24 * P, 4 * P);
 	expect_translate(d, base + 28 * P, ram + 40 * P, 4 * P);
 	/* a hole stops it too */
-	T_EQ(unmap_bytes(d, base + 2 * P, P), P);
-	expect_translate(d, base, ram, 2 * P);
-	expect_translate(d, base + 3 * P, ram + 3 * P, 5 * P);
+	if (t_caps.flags & IODIRTY_CAP_PARTIAL_UNMAP) {
+		T_EQ(unmap_bytes(d, base + 2 * P, P), P);
+		expect_translate(d, base, ram, 2 * P);
+		expect_translate(d, base + 3 * P, ram + 3 * P, 5 * P);
+	}
 	/* write-only */
 	map_ok(d, base + 40 * P, ram + 60 * P, P, IODIRTY_MAP_WRITE);
 	expect_translate(d, base + 40 * P + 1, ram + 60 * P + 1, P - 1);

@@ -4,13 +4,15 @@
 # tests/vm/run.sh [BUILD-DIR]: the VM tier. Boots the kernel of
 # build-kernel.sh in QEMU with iodirty.ko and the test programs of an
 # existing meson build (default: build/), runs the suites against the
-# module, and fails on any failed test and on any warning, oops or lockdep
-# report in the kernel log.
+# module and the kernel's iommufd (with its selftest mock IOMMU), and fails
+# on any failed test and on any warning, oops or lockdep report in the
+# kernel log.
 #
 # Steps: build (or reuse) the kernel; build the module against it with W=1
 # (a compiler warning fails the tier); pack an initramfs with busybox, the
-# module, the programs of the meson suites api, uapi and ctl with their
-# libraries at their build paths, and ./init; boot; parse the console.
+# module, the programs of the meson suites api (run on the kmod and on the
+# iommufd backend), iommufd, uapi and ctl with their libraries at their
+# build paths, and ./init; boot; parse the console.
 #
 # Output in BUILD-DIR/vm/: console.log (the whole serial console),
 # kmod-build.log, initramfs.gz and its listing, plan.sh (what the guest
@@ -20,7 +22,9 @@
 # Environment:
 #   IODIRTY_VM_KMOD_DIR   module source directory (default: kmod/)
 #   IODIRTY_VM_KO         the module it builds (default: KMOD_DIR/.build/iodirty.ko)
-#   IODIRTY_VM_SUITES     meson suites to run (default: "api uapi ctl")
+#   IODIRTY_VM_SUITES     suites to run (default: "api api-iommufd iommufd
+#                         uapi ctl"; api-iommufd: the api programs on the
+#                         iommufd backend)
 #   IODIRTY_VM_TIMEOUT    seconds before the whole VM is killed (default 1800)
 #   IODIRTY_VM_TIMEOUT_MULTIPLIER  scales each test's meson timeout (default 1)
 #   IODIRTY_VM_ACCEL      QEMU accelerator (default tcg; kvm if the host has it)
@@ -34,7 +38,7 @@ root=$(cd "$here/../.." && pwd)
 # leaves the module at KO.
 KMOD_DIR=${IODIRTY_VM_KMOD_DIR:-$root/kmod}
 KO=${IODIRTY_VM_KO:-$KMOD_DIR/.build/iodirty.ko}
-read -r -a SUITES <<<"${IODIRTY_VM_SUITES:-api uapi ctl}"
+read -r -a SUITES <<<"${IODIRTY_VM_SUITES:-api api-iommufd iommufd uapi ctl}"
 VM_TIMEOUT=${IODIRTY_VM_TIMEOUT:-1800}
 # TCG by default: it works on every CI machine, nested or not. The time it
 # costs is in the README.
@@ -42,7 +46,7 @@ ACCEL=${IODIRTY_VM_ACCEL:-tcg}
 
 case ${1:-} in
 -h | --help)
-	sed -n '4,30s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	sed -n '4,34s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 	exit 0
 	;;
 esac

@@ -3,8 +3,9 @@
 """Host side of the VM tier; tests/vm/run.sh calls it.
 
   vmtest.py initramfs BUILD-DIR KO INIT OUT-DIR SUITE...
-      Writes OUT-DIR/initramfs.gz: busybox, the test programs of the meson
-      SUITEs with every library they load, the module and INIT as /init,
+      Writes OUT-DIR/initramfs.gz: busybox, the test programs of the VM
+      SUITEs (see SUITES: each runs a meson suite in an environment) with
+      every library they load, the module and INIT as /init,
       plus /vmtest/plan.sh (what INIT runs) and OUT-DIR/expected (the result
       IDs the console must show).
   vmtest.py tee LOG
@@ -34,8 +35,19 @@ import time
 #   harvests dirty pages, then checks the copy byte for byte: the one
 #   end-to-end, concurrent use of the module (lockdep sees real contention).
 #   These scripts cannot skip on their own, so they need /dev/iodirty.
+# api-iommufd: the same public-API programs (meson suite "api") against
+#   the iommufd backend, with no device attached: every test must pass or
+#   skip by the backend's caps.
+# iommufd: the iommufd backend with mock devices of the kernel's selftest
+#   mock IOMMU (CONFIG_IOMMUFD_TEST); the programs skip on their own
+#   without it.
+# "meson" names the meson suite whose tests a VM suite runs (default: the
+# VM suite's own name); result IDs are VM-SUITE/TEST.
 SUITES = {
     "api": {"env": {"IODIRTY_BACKEND": "kmod"}, "needs": "-"},
+    "api-iommufd": {"meson": "api", "env": {"IODIRTY_BACKEND": "iommufd"},
+                    "needs": "-"},
+    "iommufd": {"env": {}, "needs": "-"},
     "uapi": {"env": {}, "needs": "-"},
     "ctl": {"env": {"IODIRTY_CTL_TEST_BACKEND": "kmod"}, "needs": "/dev/iodirty"},
 }
@@ -290,11 +302,8 @@ def cmd_initramfs(args):
 
     plan = []
     expected = ["vm/insmod", "vm/dev-node"]
-    for t in meson_introspect(build, "--tests"):
-        names = [s.split(":", 1)[-1] for s in t.get("suite", [])]
-        suite = next((s for s in suites if s in names), None)
-        if suite is None:
-            continue
+
+    def plan_test(suite, t):
         tid = f"{suite}/{t['name']}"
         cwd = os.path.realpath(t.get("workdir") or build)
         env = dict(t.get("env") or {})
@@ -321,6 +330,15 @@ def cmd_initramfs(args):
                               SUITES[suite]["needs"], cwd, "env"] +
                              env_args + argv))
         expected.append(tid)
+
+    # Suite by suite, in the order asked; one program may run in several
+    # VM suites (the api programs on two backends).
+    tests = meson_introspect(build, "--tests")
+    for suite in suites:
+        for t in tests:
+            names = [s.split(":", 1)[-1] for s in t.get("suite", [])]
+            if SUITES[suite].get("meson", suite) in names:
+                plan_test(suite, t)
 
     ran = {e.split("/", 1)[0] for e in expected[2:]}
     missing = [s for s in suites if s not in ran]
