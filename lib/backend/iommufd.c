@@ -91,8 +91,7 @@ static void iofd_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps)
 		      IODIRTY_CAP_UADDR_REPORT | IODIRTY_CAP_USER_RESERVE |
 		      IODIRTY_CAP_ATTACH;
 	caps->page_sizes = IOD_PAGE_SIZE;
-	/* The mirror's bitmap: any power of two from a page up to 1 GiB. */
-	caps->granules = ((1ULL << 31) - 1) & ~(IOD_PAGE_SIZE - 1);
+	caps->granules = IODIRTY_LOCAL_GRANULES;	/* the mirror's */
 	caps->max_iova_bits = 64;
 	caps->default_iova_bits = 48;
 	caps->max_mappings = 0;
@@ -157,19 +156,7 @@ static void iofd_domain_destroy(struct iodirty_domain *dom)
 
 static void iofd_stats(struct iodirty_domain *dom, struct iodirty_stats *st)
 {
-	struct iod_iopt_stats s;
-
-	iod_iopt_stats(&iofd_dom(dom)->mirror, &s);
-	st->mapped_bytes = s.mapped_bytes;
-	st->mappings = s.areas;
-	st->holes = s.holes;
-	st->dirty_pending = s.dirty_pending;
-	st->reads = s.reads;
-	st->clears = s.clears;
-	st->mem_bytes = s.mem_bytes;
-	st->granule = 1ULL << dom->params.granule_shift;
-	st->iova_bits = dom->params.iova_bits;
-	st->tracking = s.tracking;
+	iodirty_local_stats(&iofd_dom(dom)->mirror, dom, st);
 }
 
 static int iofd_domain_id(struct iodirty_domain *dom, uint32_t *id)

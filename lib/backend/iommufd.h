@@ -23,8 +23,7 @@
 
 #include <pthread.h>
 
-#include "internal.h"
-#include "iopt.h"
+#include "local_iopt.h"
 
 #define IOMMUFD_DEVICE "/dev/iommu"
 

@@ -231,26 +231,11 @@ int iofd_iova_ranges(struct iodirty_domain *dom, struct iodirty_range *out,
 	return ret;
 }
 
-/* Copies between the caller's buffer and its own memory, as soft.c. */
-static int iofd_copy(void *arg, uint64_t iova, uint64_t uaddr,
-		     uint64_t offset, uint64_t length, bool write)
-{
-	char *buf = arg;
-	void *mem = (void *)(uintptr_t)uaddr;
-
-	(void)iova;
-	if (write)
-		memcpy(mem, buf + offset, length);
-	else
-		memcpy(buf + offset, mem, length);
-	return 0;
-}
-
 int iofd_dma(struct iodirty_domain *dom, uint64_t iova, void *buf,
 	     uint64_t length, bool write)
 {
-	return iod_iopt_dma(&iofd_dom(dom)->mirror, iova, length, write,
-			    iofd_copy, buf);
+	return iodirty_local_dma(&iofd_dom(dom)->mirror, iova, buf, length,
+				 write);
 }
 
 int iofd_mark_dirty(struct iodirty_domain *dom, uint64_t iova,

@@ -5,10 +5,8 @@
  * so domains may map address space reserved with PROT_NONE.
  */
 #include <stdlib.h>
-#include <string.h>
 
-#include "internal.h"
-#include "iopt.h"
+#include "local_iopt.h"
 
 static struct iod_iopt *iopt_of(struct iodirty_domain *dom)
 {
@@ -35,8 +33,7 @@ static void soft_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps)
 		      IODIRTY_CAP_UADDR_REPORT | IODIRTY_CAP_USER_RESERVE |
 		      IODIRTY_CAP_HW_MODEL;
 	caps->page_sizes = IOD_PAGE_SIZE;
-	/* Any power of two from a page up to 1 GiB. */
-	caps->granules = ((1ULL << 31) - 1) & ~(IOD_PAGE_SIZE - 1);
+	caps->granules = IODIRTY_LOCAL_GRANULES;
 	caps->max_iova_bits = 64;
 	caps->default_iova_bits = 48;
 	caps->max_mappings = 0;
@@ -145,26 +142,10 @@ static int64_t soft_read_dirty_uaddr(struct iodirty_domain *dom,
 					 page_size, bitmap, flags);
 }
 
-/* Copies between the caller's buffer and its own memory at @uaddr. */
-static int soft_copy(void *arg, uint64_t iova, uint64_t uaddr,
-		     uint64_t offset, uint64_t length, bool write)
-{
-	char *buf = arg;
-
-	(void)iova;
-	void *mem = (void *)(uintptr_t)uaddr;
-
-	if (write)
-		memcpy(mem, buf + offset, length);
-	else
-		memcpy(buf + offset, mem, length);
-	return 0;
-}
-
 static int soft_dma(struct iodirty_domain *dom, uint64_t iova, void *buf,
 		    uint64_t length, bool write)
 {
-	return iod_iopt_dma(iopt_of(dom), iova, length, write, soft_copy, buf);
+	return iodirty_local_dma(iopt_of(dom), iova, buf, length, write);
 }
 
 static int soft_mark_dirty(struct iodirty_domain *dom, uint64_t iova,
@@ -175,22 +156,7 @@ static int soft_mark_dirty(struct iodirty_domain *dom, uint64_t iova,
 
 static void soft_stats(struct iodirty_domain *dom, struct iodirty_stats *st)
 {
-	struct iod_iopt_stats s;
-
-	iod_iopt_stats(iopt_of(dom), &s);
-	st->mapped_bytes = s.mapped_bytes;
-	st->mappings = s.areas;
-	st->holes = s.holes;
-	st->dirty_pending = s.dirty_pending;
-	st->reads = s.reads;
-	st->clears = s.clears;
-	st->mem_bytes = s.mem_bytes;
-	st->granule = 1ULL << dom->params.granule_shift;
-	st->iova_bits = dom->params.iova_bits;
-	st->tracking = s.tracking;
-	st->hw_huge_leaves = s.hw_huge_leaves;
-	st->hw_splits = s.hw_splits;
-	st->hw_collapses = s.hw_collapses;
+	iodirty_local_stats(iopt_of(dom), dom, st);
 }
 
 const struct iodirty_backend_ops iodirty_soft_ops = {

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * What the backends that keep an io-pagetable in this process share: the
+ * soft backend (its whole domain) and the iommufd backend (its mirror).
+ * Both copy DMA through the caller's own memory and report the core's
+ * counters as the domain's.
+ */
+#ifndef IODIRTY_BACKEND_LOCAL_IOPT_H
+#define IODIRTY_BACKEND_LOCAL_IOPT_H
+
+#include "internal.h"
+#include "iopt.h"
+
+/* Dirty granules the core supports: any power of two, a page to 1 GiB. */
+#define IODIRTY_LOCAL_GRANULES (((1ULL << 31) - 1) & ~(IOD_PAGE_SIZE - 1))
+
+/* Software DMA through the caller's address space, marking @iopt. */
+int iodirty_local_dma(struct iod_iopt *iopt, uint64_t iova, void *buf,
+		      uint64_t length, bool write);
+
+/* Fills @st from @iopt's counters and @dom's parameters. */
+void iodirty_local_stats(struct iod_iopt *iopt,
+			 const struct iodirty_domain *dom,
+			 struct iodirty_stats *st);
+
+#endif /* IODIRTY_BACKEND_LOCAL_IOPT_H */
