@@ -101,7 +101,17 @@ static int harvest_span(struct iodirty_domain *dom, uint32_t hwpt_id,
 		cmd.length = end - pos + 1;
 		memset(buf, 0, (cmd.length >> IOD_PAGE_SHIFT) / 8 + 8 +
 			       SLACK_BYTES);
-		ret = iofd_ioctl(iofd_fd(dom), IOFD_HWPT_GET_DIRTY_BITMAP, &cmd);
+		/*
+		 * A clearing read takes the bits out of the hardware: make
+		 * room for them in the mirror first, so that keeping them
+		 * cannot fail afterwards.
+		 */
+		ret = no_clear ? 0 :
+		      iod_iopt_dirty_prepare(&iofd_dom(dom)->mirror, pos,
+					     cmd.length);
+		if (!ret)
+			ret = iofd_ioctl(iofd_fd(dom),
+					 IOFD_HWPT_GET_DIRTY_BITMAP, &cmd);
 		if (!ret)
 			ret = mark_runs(&iofd_dom(dom)->mirror, pos, buf,
 					cmd.length >> IOD_PAGE_SHIFT);

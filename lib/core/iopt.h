@@ -190,6 +190,15 @@ int64_t iod_iopt_read_dirty_uaddr(struct iod_iopt *iopt, uint64_t uaddr,
 
 int iod_iopt_mark_dirty(struct iod_iopt *iopt, uint64_t iova,
 			uint64_t length);
+/*
+ * Allocates the dirty state of [iova, iova + length) now, so that marking
+ * pages of it cannot fail for lack of memory until the io-pagetable is
+ * destroyed or tracking stops. The iommufd backend calls it before a
+ * clearing hardware read, whose bits it must then be able to keep.
+ * Returns 0, -ENODATA (tracking off), a range errno or -ENOMEM.
+ */
+int iod_iopt_dirty_prepare(struct iod_iopt *iopt, uint64_t iova,
+			   uint64_t length);
 /* Software DMA: translates, calls @copy per piece, marks dirty on write. */
 int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		 bool write, iod_copy_fn copy, void *arg);

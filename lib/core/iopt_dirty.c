@@ -44,6 +44,25 @@ int iod_iopt_set_tracking(struct iod_iopt *iopt, bool enable)
 	return ret;
 }
 
+int iod_iopt_dirty_prepare(struct iod_iopt *iopt, uint64_t iova,
+			   uint64_t length)
+{
+	unsigned int gs = iopt->p.granule_shift;
+	int ret;
+
+	ret = iod_check_range(iova, length, IOD_PAGE_SIZE, iopt->p.iova_bits);
+	if (ret)
+		return ret;
+	iod_read_lock(&iopt->lock);
+	if (!iopt->tracking)
+		ret = -ENODATA;
+	else
+		ret = iod_dirty_prepare(&iopt->dirty, iova >> gs,
+					((iova + (length - 1)) >> gs) + 1);
+	iod_read_unlock(&iopt->lock);
+	return ret;
+}
+
 /* Argument checks shared by both reads; @bits is the address width. */
 static int check_report(const struct iod_iopt *iopt, uint64_t addr,
 			uint64_t length, uint64_t page_size,

@@ -179,12 +179,48 @@ static void test_cuts_refused(void **state)
 	iod_iopt_fini(&iopt);
 }
 
+/*
+ * After iod_iopt_dirty_prepare(), marking pages of the range allocates
+ * nothing, so it cannot fail (the iommufd backend relies on it after a
+ * clearing hardware read); outside the range a mark still may.
+ */
+static void test_prepare_then_mark(void **state)
+{
+	const uint64_t far = BASE + (1ULL << 30);	/* other dirty leaves */
+	struct iod_iopt iopt;
+	uint64_t bm = 0;
+
+	(void)state;
+	init_keep(&iopt);
+	assert_int_equal(iod_iopt_map(&iopt, BASE, UBASE, 8 * PG, 3), 0);
+	assert_int_equal(iod_iopt_map(&iopt, far, UBASE + 8 * PG, 8 * PG, 3),
+			 0);
+	assert_int_equal(iod_iopt_dirty_prepare(&iopt, BASE, 8 * PG),
+			 -ENODATA);
+	assert_int_equal(iod_iopt_set_tracking(&iopt, true), 0);
+	assert_int_equal(iod_iopt_dirty_prepare(&iopt, BASE, 0), -EINVAL);
+	assert_int_equal(iod_iopt_dirty_prepare(&iopt, BASE, 8 * PG), 0);
+
+	iod_fault_fail_nth(1);
+	assert_int_equal(iod_iopt_mark_dirty(&iopt, BASE + PG, 6 * PG), 0);
+	assert_false(iod_fault_fired());
+	assert_int_equal(iod_iopt_mark_dirty(&iopt, far, PG), -ENOMEM);
+	assert_true(iod_fault_fired());
+	iod_fault_fail_nth(0);
+
+	assert_int_equal(iod_iopt_read_dirty(&iopt, BASE, 8 * PG, PG, &bm, 0),
+			 6);
+	assert_int_equal(bm, 0x7eULL);
+	iod_iopt_fini(&iopt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_merge),
 		cmocka_unit_test(test_whole_unmaps),
 		cmocka_unit_test(test_cuts_refused),
+		cmocka_unit_test(test_prepare_then_mark),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
