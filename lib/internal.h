@@ -101,6 +101,15 @@ struct iodirty_domain {
 	void *priv;
 };
 
+/*
+ * Kernel backends (devfd.c): opens @path read-write, close-on-exec; returns
+ * the fd, -ENODEV when the device node or its driver is missing, or
+ * another negative errno.
+ */
+int iodirty_dev_open(const char *path);
+/* ioctl(@fd, @cmd, @arg): 0, or the negative errno of the failure. */
+int iodirty_dev_ioctl(int fd, unsigned long cmd, void *arg);
+
 extern const struct iodirty_backend_ops iodirty_soft_ops;
 extern const struct iodirty_backend_ops iodirty_kmod_ops;
 extern const struct iodirty_backend_ops iodirty_iommufd_ops;

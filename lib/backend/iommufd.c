@@ -14,16 +14,11 @@
 #include "iommufd.h"
 #include "iommufd_uapi.h"
 
-int iofd_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
 int iofd_destroy(int fd, uint32_t id)
 {
 	struct iofd_destroy cmd = { .size = sizeof(cmd), .id = id };
 
-	return iofd_ioctl(fd, IOFD_DESTROY, &cmd);
+	return iodirty_dev_ioctl(fd, IOFD_DESTROY, &cmd);
 }
 
 /*
@@ -49,14 +44,9 @@ static int iofd_open(struct iodirty_ctx *ctx)
 			return -ENODEV;
 		}
 	} else {
-		fd = open(IOMMUFD_DEVICE, O_RDWR | O_CLOEXEC);
-		if (fd < 0) {
-			/* No node, or no iommufd behind it. */
-			if (errno == ENOENT || errno == ENXIO ||
-			    errno == ENODEV)
-				return -ENODEV;
-			return -errno;
-		}
+		fd = iodirty_dev_open(IOMMUFD_DEVICE);
+		if (fd < 0)
+			return fd;
 	}
 	ic = malloc(sizeof(*ic));
 	if (!ic) {
@@ -119,7 +109,7 @@ static int iofd_domain_create(struct iodirty_domain *dom,
 	ret = iod_iopt_init(&d->mirror, &ip);
 	if (ret)
 		goto mutex;
-	ret = iofd_ioctl(fd, IOFD_IOAS_ALLOC, &alloc);
+	ret = iodirty_dev_ioctl(fd, IOFD_IOAS_ALLOC, &alloc);
 	if (ret)
 		goto mirror;
 	d->ioas_id = alloc.out_ioas_id;
@@ -181,7 +171,7 @@ static int dev_can_track(int fd, uint32_t dev_id)
 	struct iofd_hw_info info = { .size = sizeof(info), .dev_id = dev_id };
 	int ret;
 
-	ret = iofd_ioctl(fd, IOFD_GET_HW_INFO, &info);
+	ret = iodirty_dev_ioctl(fd, IOFD_GET_HW_INFO, &info);
 	if (ret)
 		return ret;
 	return info.out_capabilities & IOFD_HW_CAP_DIRTY_TRACKING ?
@@ -216,7 +206,7 @@ static int attach_locked(struct iodirty_domain *dom, uint32_t dev_id,
 		d->devs = v;
 		d->cap_devs = cap;
 	}
-	ret = iofd_ioctl(fd, IOFD_HWPT_ALLOC, &alloc);
+	ret = iodirty_dev_ioctl(fd, IOFD_HWPT_ALLOC, &alloc);
 	if (ret)
 		return ret;
 	if (d->mirror.tracking) {

@@ -58,8 +58,6 @@ static inline int iofd_fd(const struct iodirty_domain *dom)
 	return ((const struct iofd_ctx *)dom->ctx->priv)->fd;
 }
 
-/* ioctl(@fd, @cmd, @arg): 0, or the negative errno of the failure. */
-int iofd_ioctl(int fd, unsigned long cmd, void *arg);
 /* IOMMU_DESTROY of object @id: 0 or a negative errno. */
 int iofd_destroy(int fd, uint32_t id);
 

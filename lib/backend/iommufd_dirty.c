@@ -43,7 +43,7 @@ int iofd_hwpt_tracking(int fd, uint32_t hwpt_id, bool enable)
 		.hwpt_id = hwpt_id,
 	};
 
-	return iofd_ioctl(fd, IOFD_HWPT_SET_DIRTY_TRACKING, &cmd);
+	return iodirty_dev_ioctl(fd, IOFD_HWPT_SET_DIRTY_TRACKING, &cmd);
 }
 
 /* Marks each run of set bits among the first @npages of @bm at @iova. */
@@ -110,7 +110,7 @@ static int harvest_span(struct iodirty_domain *dom, uint32_t hwpt_id,
 		      iod_iopt_dirty_prepare(&iofd_dom(dom)->mirror, pos,
 					     cmd.length);
 		if (!ret)
-			ret = iofd_ioctl(iofd_fd(dom),
+			ret = iodirty_dev_ioctl(iofd_fd(dom),
 					 IOFD_HWPT_GET_DIRTY_BITMAP, &cmd);
 		if (!ret)
 			ret = mark_runs(&iofd_dom(dom)->mirror, pos, buf,

@@ -30,7 +30,7 @@ static int ioas_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
 		cmd.flags |= IOFD_IOAS_MAP_WRITEABLE;
 	if (prot & IOD_PROT_READ)
 		cmd.flags |= IOFD_IOAS_MAP_READABLE;
-	return iofd_ioctl(iofd_fd(dom), IOFD_IOAS_MAP, &cmd);
+	return iodirty_dev_ioctl(iofd_fd(dom), IOFD_IOAS_MAP, &cmd);
 }
 
 int iofd_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
@@ -83,7 +83,7 @@ int iofd_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
 		ret = iofd_harvest_locked(dom, NULL, iova, iova + length - 1,
 					  false);
 	if (!ret)
-		ret = iofd_ioctl(iofd_fd(dom), IOFD_IOAS_UNMAP, &cmd);
+		ret = iodirty_dev_ioctl(iofd_fd(dom), IOFD_IOAS_UNMAP, &cmd);
 	if (!ret)
 		ret = iod_iopt_unmap(&d->mirror, iova, length, page_size,
 				     bitmap, unmapped);
@@ -163,14 +163,14 @@ static int kernel_ranges(struct iodirty_domain *dom,
 	int ret;
 
 	/* The count first; attach and detach are held off by d->lock. */
-	ret = iofd_ioctl(iofd_fd(dom), IOFD_IOAS_IOVA_RANGES, &cmd);
+	ret = iodirty_dev_ioctl(iofd_fd(dom), IOFD_IOAS_IOVA_RANGES, &cmd);
 	if (ret && ret != -EMSGSIZE)
 		return ret;
 	v = calloc(cmd.num_iovas ? cmd.num_iovas : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	cmd.allowed_iovas = (uint64_t)(uintptr_t)v;
-	ret = iofd_ioctl(iofd_fd(dom), IOFD_IOAS_IOVA_RANGES, &cmd);
+	ret = iodirty_dev_ioctl(iofd_fd(dom), IOFD_IOAS_IOVA_RANGES, &cmd);
 	if (ret) {
 		free(v);
 		return ret;

@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,13 +25,6 @@ _Static_assert((int)IODIRTY_HW_SPLIT_NONE ==
 /* How long domain_destroy waits out a transient EBUSY: 1000 x 100 us. */
 #define KMOD_DESTROY_TRIES	1000
 #define KMOD_DESTROY_WAIT_NS	100000
-
-int kmod_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	/* No EINTR to retry: the module returns it only for a fatal signal,
-	 * after which the caller never runs again. */
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
 
 static const struct {
 	uint64_t info;
@@ -72,14 +64,10 @@ static int kmod_open(struct iodirty_ctx *ctx)
 	struct kmod_ctx *kc;
 	int fd, ret;
 
-	fd = open(IODIRTY_KMOD_DEVICE, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		/* No node, or a node without the module behind it. */
-		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
-			return -ENODEV;
-		return -errno;
-	}
-	ret = kmod_ioctl(fd, IODIRTY_GET_INFO, &info);
+	fd = iodirty_dev_open(IODIRTY_KMOD_DEVICE);
+	if (fd < 0)
+		return fd;
+	ret = iodirty_dev_ioctl(fd, IODIRTY_GET_INFO, &info);
 	/*
 	 * A node that does not know GET_INFO is not the iodirty module, and
 	 * a version below 1 is no uAPI this library knows: either way there
@@ -133,7 +121,7 @@ static void ioas_destroy(int fd, uint32_t id)
 	 * the module asks to try again. Should it last, the io-pagetable is
 	 * freed when the context's fd is closed.
 	 */
-	while (kmod_ioctl(fd, IODIRTY_DESTROY, &cmd) == -EBUSY &&
+	while (iodirty_dev_ioctl(fd, IODIRTY_DESTROY, &cmd) == -EBUSY &&
 	       ++tries < KMOD_DESTROY_TRIES)
 		nanosleep(&wait, NULL);
 }
@@ -155,7 +143,7 @@ static int kmod_domain_create(struct iodirty_domain *dom,
 	kd = malloc(sizeof(*kd));
 	if (!kd)
 		return -ENOMEM;
-	ret = kmod_ioctl(fd, IODIRTY_IOAS_ALLOC, &alloc);
+	ret = iodirty_dev_ioctl(fd, IODIRTY_IOAS_ALLOC, &alloc);
 	if (ret) {
 		free(kd);
 		return ret;
@@ -183,7 +171,7 @@ static void kmod_stats(struct iodirty_domain *dom, struct iodirty_stats *st)
 	 * well-formed, so only a module bug could make it. The counters are
 	 * then left zero (the caller zero-fills *st) rather than invented.
 	 */
-	if (kmod_ioctl(kmod_fd(dom), IODIRTY_IOAS_STATS, &cmd))
+	if (iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_IOAS_STATS, &cmd))
 		return;
 	st->mapped_bytes = cmd.out_mapped_bytes;
 	st->mappings = cmd.out_mappings;

@@ -40,8 +40,6 @@ static inline uint32_t kmod_id(const struct iodirty_domain *dom)
 	return ((const struct kmod_dom *)dom->priv)->id;
 }
 
-/* ioctl(@fd, @cmd, @arg): 0, or the negative errno of the failure. */
-int kmod_ioctl(int fd, unsigned long cmd, void *arg);
 
 /* kmod_map.c */
 int kmod_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,

@@ -18,7 +18,7 @@ int kmod_set_tracking(struct iodirty_domain *dom, bool enable)
 		.ioas_id = kmod_id(dom),
 	};
 
-	return kmod_ioctl(kmod_fd(dom), IODIRTY_SET_DIRTY_TRACKING, &cmd);
+	return iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_SET_DIRTY_TRACKING, &cmd);
 }
 
 /* GET_DIRTY_BITMAP; @uflags adds uAPI flags the public ones cannot name. */
@@ -43,7 +43,7 @@ static int64_t get_dirty_bitmap(struct iodirty_domain *dom, uint64_t addr,
 		return -EOPNOTSUPP;
 	if (flags & IODIRTY_READ_NO_CLEAR)
 		cmd.flags |= IODIRTY_DIRTY_NO_CLEAR;
-	ret = kmod_ioctl(kmod_fd(dom), IODIRTY_GET_DIRTY_BITMAP, &cmd);
+	ret = iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_GET_DIRTY_BITMAP, &cmd);
 	if (ret)
 		return ret;
 	/* At most length / page_size <= 2^52 bits: fits. */
@@ -79,7 +79,7 @@ static int dma_rw(struct iodirty_domain *dom, uint32_t flags, uint64_t iova,
 		.data = (uintptr_t)buf,
 	};
 
-	return kmod_ioctl(kmod_fd(dom), IODIRTY_DMA_RW, &cmd);
+	return iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_DMA_RW, &cmd);
 }
 
 int kmod_dma(struct iodirty_domain *dom, uint64_t iova, void *buf,

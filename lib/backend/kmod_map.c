@@ -46,7 +46,7 @@ int kmod_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
 	 * give other bits a meaning. */
 	if (prot & ~(IODIRTY_MAP_READ | IODIRTY_MAP_WRITE))
 		return -EOPNOTSUPP;
-	return kmod_ioctl(kmod_fd(dom), IODIRTY_IOAS_MAP, &cmd);
+	return iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_IOAS_MAP, &cmd);
 }
 
 int kmod_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
@@ -70,7 +70,7 @@ int kmod_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
 		cmd.page_size = page_size;
 		cmd.dirty_bitmap = (uintptr_t)bitmap;
 	}
-	ret = kmod_ioctl(kmod_fd(dom), IODIRTY_IOAS_UNMAP, &cmd);
+	ret = iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_IOAS_UNMAP, &cmd);
 	if (!ret)
 		*unmapped = cmd.out_unmapped;
 	return ret;
@@ -84,7 +84,7 @@ int kmod_translate(struct iodirty_domain *dom, uint64_t iova,
 		.ioas_id = kmod_id(dom),
 		.iova = iova,
 	};
-	int ret = kmod_ioctl(kmod_fd(dom), IODIRTY_IOAS_TRANSLATE, &cmd);
+	int ret = iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_IOAS_TRANSLATE, &cmd);
 
 	if (ret)
 		return ret;
@@ -106,7 +106,7 @@ static int ioas_reserve(struct iodirty_domain *dom, uint32_t flags,
 		.length = length,
 	};
 
-	return kmod_ioctl(kmod_fd(dom), IODIRTY_IOAS_RESERVE, &cmd);
+	return iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_IOAS_RESERVE, &cmd);
 }
 
 int kmod_reserve(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
@@ -143,7 +143,7 @@ static int ioas_ranges(struct iodirty_domain *dom, uint32_t flags,
 	};
 	int ret;
 
-	ret = kmod_ioctl(kmod_fd(dom), IODIRTY_IOAS_IOVA_RANGES, &cmd);
+	ret = iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_IOAS_IOVA_RANGES, &cmd);
 	/* On EMSGSIZE the module has written as many as fit. */
 	if (!ret || ret == -EMSGSIZE)
 		*count = cmd.num_ranges;
