@@ -195,9 +195,13 @@ IODIRTY_EXPORT int iodirty_domain_attach(struct iodirty_domain *dom,
 	/* out_hwpt_id is output only: whatever the caller left there. */
 	if (o.flags || o.__reserved || o.__reserved2)
 		return -EOPNOTSUPP;
+	if (o.max_iopte && o.max_iopte != IODIRTY_IOPTE_ANY &&
+	    (o.max_iopte < IODIRTY_PAGE_SIZE ||
+	     (o.max_iopte & (o.max_iopte - 1))))
+		return -EINVAL;
 	if (!dom->ops->attach)
 		return -EOPNOTSUPP;
-	ret = dom->ops->attach(dom, dev_id, &hwpt_id);
+	ret = dom->ops->attach(dom, dev_id, o.max_iopte, &hwpt_id);
 	if (!ret && opts && opts->sz >= offsetof(struct iodirty_attach_opts,
 						  out_hwpt_id) +
 					 sizeof(uint32_t))

@@ -79,8 +79,9 @@ struct iodirty_backend_ops {
 
 	/* Optional (NULL: -EOPNOTSUPP). */
 	int (*domain_id)(struct iodirty_domain *dom, uint32_t *id);
+	/* @max_iopte: 0, a power of two from 4 KiB or IODIRTY_IOPTE_ANY. */
 	int (*attach)(struct iodirty_domain *dom, uint32_t dev_id,
-		      uint32_t *hwpt_id);
+		      uint64_t max_iopte, uint32_t *hwpt_id);
 	int (*detach)(struct iodirty_domain *dom, uint32_t dev_id);
 
 	/* open() accepts IODIRTY_CTX_ADOPT_FD (ctx->adopt_fd). */

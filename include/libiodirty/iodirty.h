@@ -105,7 +105,7 @@ extern "C" {
 #endif
 
 #define IODIRTY_VERSION_MAJOR 0
-#define IODIRTY_VERSION_MINOR 2
+#define IODIRTY_VERSION_MINOR 3
 
 /*
  * Initialiser for an options struct: sets sz, zero-fills the rest, then
@@ -286,12 +286,27 @@ void iodirty_domain_destroy(struct iodirty_domain *dom);
  */
 int iodirty_domain_id(struct iodirty_domain *dom, uint32_t *id);
 
+/* iodirty_attach_opts.max_iopte: no bound; hardware reads cover whole
+ * mappings. */
+#define IODIRTY_IOPTE_ANY (~0ULL)
+
 struct iodirty_attach_opts {
 	size_t sz;
 	uint32_t flags;		/* none defined yet: must be 0 */
 	uint32_t __reserved;	/* must be 0 */
 	uint32_t out_hwpt_id;	/* out, on success: the page table's ID */
 	uint32_t __reserved2;	/* must be 0 */
+	/*
+	 * Since 0.3. The largest IOPTE (leaf) the device's IOMMU may use for
+	 * the domain's mappings: a power of two from 4096, or
+	 * IODIRTY_IOPTE_ANY. 0: the library's choice by the type the kernel
+	 * reports for the IOMMU: 1 GiB for Intel VT-d (4 KiB, 2 MiB, 1 GiB
+	 * leaves) and the kernel's selftest mock, else IODIRTY_IOPTE_ANY
+	 * (AMD, whose tables have leaves of any power-of-two size, ARM SMMUv3,
+	 * whose leaves depend on a granule 6.12 does not report, and any
+	 * other IOMMU). See iodirty_domain_attach().
+	 */
+	uint64_t max_iopte;
 };
 
 /**
@@ -307,7 +322,18 @@ struct iodirty_attach_opts {
  * the caller then attaches it to the page table out_hwpt_id (for VFIO,
  * VFIO_DEVICE_ATTACH_IOMMUFD_PT). From then on the dirty reads and unmap
  * reports of @dom include the pages the device writes.
- * Return: 0, -EINVAL, -EOPNOTSUPP (unknown flag, non-zero reserved field,
+ *
+ * An IOMMU keeps one dirty bit per IOPTE, and the kernel can only read
+ * whole IOPTEs correctly, so each hardware read the library makes is
+ * widened to max_iopte alignment (clipped to the mapping); bits it had to
+ * take outside the range asked for are kept for later reads. A max_iopte
+ * below the real largest IOPTE may lose dirty pages where the kernel gives
+ * no sign of it; where it does (-EPROTO from Linux 6.12.118 on, bits past
+ * the end of the read before), the library reports the whole mapping
+ * concerned dirty, reads whole mappings of this device from then on, and
+ * counts it in iodirty_stats.hw_read_overflows: over-reported, never lost.
+ * Return: 0, -EINVAL (also: max_iopte neither 0, a power of two from 4096
+ * nor IODIRTY_IOPTE_ANY), -EOPNOTSUPP (unknown flag, non-zero reserved field,
  * a backend without IODIRTY_CAP_ATTACH, or the device's IOMMU cannot track
  * dirty pages: nothing was created), -E2BIG, -ENOENT (no such device),
  * -EEXIST (the device is already attached to @dom), -ENOMEM, or another
@@ -569,6 +595,9 @@ struct iodirty_stats {
 	uint64_t hw_huge_leaves;	/* 2 MiB and 1 GiB leaves now, unsplit */
 	uint64_t hw_splits;	/* huge leaves split (tracking starts) */
 	uint64_t hw_collapses;	/* huge leaves collapsed (tracking stops) */
+	/* Since 0.3; "iommufd" only, else 0: hardware reads that recorded an
+	 * IOPTE past their range (see iodirty_domain_attach()). */
+	uint64_t hw_read_overflows;
 };
 
 /**

@@ -146,7 +146,11 @@ static void iofd_domain_destroy(struct iodirty_domain *dom)
 
 static void iofd_stats(struct iodirty_domain *dom, struct iodirty_stats *st)
 {
-	iodirty_local_stats(&iofd_dom(dom)->mirror, dom, st);
+	struct iofd_dom *d = iofd_dom(dom);
+
+	iodirty_local_stats(&d->mirror, dom, st);
+	st->hw_read_overflows = __atomic_load_n(&d->hw_read_overflows,
+						__ATOMIC_RELAXED);
 }
 
 static int iofd_domain_id(struct iodirty_domain *dom, uint32_t *id)
@@ -165,8 +169,15 @@ static struct iofd_dev *find_dev(struct iofd_dom *d, uint32_t dev_id)
 	return NULL;
 }
 
-/* 0 if device @dev_id's IOMMU tracks dirty pages, else a negative errno. */
-static int dev_can_track(int fd, uint32_t dev_id)
+/*
+ * 0 if device @dev_id's IOMMU tracks dirty pages, else a negative errno.
+ * Sets *span_shift from @max_iopte, or when that is 0 from the IOMMU's
+ * type: only types whose leaves are known to be at most 1 GiB get 1 GiB
+ * spans, every other one (AMD's v1 tables have leaves of any power-of-two
+ * size up to 2^51) whole-area reads.
+ */
+static int dev_can_track(int fd, uint32_t dev_id, uint64_t max_iopte,
+			 uint32_t *span_shift)
 {
 	struct iofd_hw_info info = { .size = sizeof(info), .dev_id = dev_id };
 	int ret;
@@ -174,12 +185,19 @@ static int dev_can_track(int fd, uint32_t dev_id)
 	ret = iodirty_dev_ioctl(fd, IOFD_GET_HW_INFO, &info);
 	if (ret)
 		return ret;
-	return info.out_capabilities & IOFD_HW_CAP_DIRTY_TRACKING ?
-	       0 : -EOPNOTSUPP;
+	if (!(info.out_capabilities & IOFD_HW_CAP_DIRTY_TRACKING))
+		return -EOPNOTSUPP;
+	if (!max_iopte &&
+	    (info.out_data_type == IOFD_HW_INFO_TYPE_INTEL_VTD ||
+	     info.out_data_type == IOFD_HW_INFO_TYPE_SELFTEST))
+		max_iopte = 1ULL << 30;
+	*span_shift = !max_iopte || max_iopte == IODIRTY_IOPTE_ANY ?
+		      IOFD_SPAN_AREA : (uint32_t)__builtin_ctzll(max_iopte);
+	return 0;
 }
 
 static int attach_locked(struct iodirty_domain *dom, uint32_t dev_id,
-			 uint32_t *hwpt_id)
+			 uint64_t max_iopte, uint32_t *hwpt_id)
 {
 	struct iofd_dom *d = iofd_dom(dom);
 	struct iofd_hwpt_alloc alloc = {
@@ -189,11 +207,12 @@ static int attach_locked(struct iodirty_domain *dom, uint32_t dev_id,
 		.pt_id = d->ioas_id,
 	};
 	int fd = iofd_fd(dom);
+	uint32_t span_shift;
 	int ret;
 
 	if (find_dev(d, dev_id))
 		return -EEXIST;
-	ret = dev_can_track(fd, dev_id);
+	ret = dev_can_track(fd, dev_id, max_iopte, &span_shift);
 	if (ret)
 		return ret;
 	/* Room first, so that nothing can fail once the HWPT exists. */
@@ -218,19 +237,20 @@ static int attach_locked(struct iodirty_domain *dom, uint32_t dev_id,
 	}
 	d->devs[d->nr_devs].dev_id = dev_id;
 	d->devs[d->nr_devs].hwpt_id = alloc.out_hwpt_id;
+	d->devs[d->nr_devs].span_shift = span_shift;
 	d->nr_devs++;
 	*hwpt_id = alloc.out_hwpt_id;
 	return 0;
 }
 
 static int iofd_attach(struct iodirty_domain *dom, uint32_t dev_id,
-		       uint32_t *hwpt_id)
+		       uint64_t max_iopte, uint32_t *hwpt_id)
 {
 	struct iofd_dom *d = iofd_dom(dom);
 	int ret;
 
 	pthread_mutex_lock(&d->lock);
-	ret = attach_locked(dom, dev_id, hwpt_id);
+	ret = attach_locked(dom, dev_id, max_iopte, hwpt_id);
 	pthread_mutex_unlock(&d->lock);
 	return ret;
 }

@@ -32,10 +32,20 @@ struct iofd_ctx {
 	int fd;
 };
 
+/* iofd_dev.span_shift: hardware reads of the device cover whole areas. */
+#define IOFD_SPAN_AREA	64u
+
 /* A device attached to a domain and the HWPT made for it. */
 struct iofd_dev {
 	uint32_t dev_id;
 	uint32_t hwpt_id;
+	/*
+	 * log2 of the largest IOPTE the device's IOMMU may use: each hardware
+	 * read is widened to that alignment within an area. IOFD_SPAN_AREA
+	 * when unbounded, and from the first read that shows an IOPTE was
+	 * larger.
+	 */
+	uint32_t span_shift;
 };
 
 /* dom->priv */
@@ -46,6 +56,13 @@ struct iofd_dom {
 	struct iofd_dev *devs;
 	size_t nr_devs;
 	size_t cap_devs;
+	/* Hardware reads that recorded an IOPTE past their range; written
+	 * under lock, read by stats without it (atomic). */
+	uint64_t hw_read_overflows;
+	/* IOVA an overflow may have cleared unrecorded that is not marked
+	 * dirty yet (memory ran out): marked before any other harvest. */
+	uint64_t owed_first;
+	uint64_t owed_len;
 };
 
 static inline struct iofd_dom *iofd_dom(const struct iodirty_domain *dom)

@@ -89,6 +89,9 @@ struct iofd_hwpt_alloc {
 };
 
 #define IOFD_HW_CAP_DIRTY_TRACKING	(1ULL << 0)
+/* out_data_type: the IOMMU's kind. */
+#define IOFD_HW_INFO_TYPE_INTEL_VTD	1u
+#define IOFD_HW_INFO_TYPE_SELFTEST	0xfeedbeefu
 
 struct iofd_hw_info {
 	uint32_t size;

@@ -346,6 +346,8 @@ static void test_stats_struct(void **state)
  */
 static void test_attach_without_devices(void **state)
 {
+	static const uint64_t bad_iopte[] = { 1, 2048, 4096 + 8192,
+					      (1ULL << 63) + 1, ~0ULL - 1 };
 	struct iodirty_attach_opts ao = IODIRTY_OPTS(iodirty_attach_opts);
 	struct iodirty_domain *d;
 	uint32_t id = 0;
@@ -364,6 +366,16 @@ static void test_attach_without_devices(void **state)
 	ao.flags = 0;
 	assert_int_equal(iodirty_domain_attach(d, 1, &ao), -EOPNOTSUPP);
 	assert_int_equal(iodirty_domain_attach(d, 1, NULL), -EOPNOTSUPP);
+	/* max_iopte (0.3) is checked on every backend: a size or ANY. */
+	for (size_t i = 0; i < sizeof(bad_iopte) / sizeof(bad_iopte[0]); i++) {
+		ao.max_iopte = bad_iopte[i];
+		assert_int_equal(iodirty_domain_attach(d, 1, &ao), -EINVAL);
+	}
+	ao.max_iopte = IODIRTY_IOPTE_ANY;
+	assert_int_equal(iodirty_domain_attach(d, 1, &ao), -EOPNOTSUPP);
+	ao.max_iopte = 1ULL << 30;
+	assert_int_equal(iodirty_domain_attach(d, 1, &ao), -EOPNOTSUPP);
+	ao.max_iopte = 0;
 	assert_int_equal(iodirty_domain_detach(d, 1), -EOPNOTSUPP);
 	rc = iodirty_domain_id(d, &id);
 	if (t_backend_is("soft")) {

@@ -3,6 +3,7 @@
 #include "fixture.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,7 +121,14 @@ int f_teardown(void **state)
 
 int f_dev_add(struct fx *f, uint32_t dev_flags, struct f_dev **out)
 {
-	struct iodirty_attach_opts ao = IODIRTY_OPTS(iodirty_attach_opts);
+	return f_dev_add_opts(f, dev_flags, 0, out);
+}
+
+int f_dev_add_opts(struct fx *f, uint32_t dev_flags, uint64_t max_iopte,
+		   struct f_dev **out)
+{
+	struct iodirty_attach_opts ao = IODIRTY_OPTS(iodirty_attach_opts,
+						     .max_iopte = max_iopte);
 	struct f_dev *d;
 	uint32_t auto_hwpt;
 	int rc;
@@ -273,4 +281,35 @@ void f_check(struct fx *f, uint64_t iova, uint64_t len, uint64_t page_size,
 void f_check_clean(struct fx *f, uint64_t iova, uint64_t len)
 {
 	f_check(f, iova, len, F_PAGE, IODIRTY_READ_NO_CLEAR, NULL, 0);
+}
+
+uint64_t f_overflows(struct fx *f)
+{
+	struct iodirty_stats st = IODIRTY_OPTS(iodirty_stats);
+
+	F_EQ(iodirty_domain_stats(f->dom, &st), 0);
+	return st.hw_read_overflows;
+}
+
+void f_upstream(const char *defect, const char *what, int rc, bool shows,
+		const char *fmt, ...)
+{
+	char detail[256];
+	const char *verdict;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (!rc)
+		verdict = shows ? "present" : "fixed";
+	else
+		verdict = shows ? "present, with an error" : "fixed by an error";
+	if (rc)
+		print_message("upstream defect %s (%s): %s (%d, %s): %s\n",
+			      defect, what, verdict, rc, strerror(-rc),
+			      detail);
+	else
+		print_message("upstream defect %s (%s): %s: %s\n", defect,
+			      what, verdict, detail);
 }

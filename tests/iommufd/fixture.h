@@ -66,6 +66,10 @@ int f_teardown(void **state);
  */
 int f_dev_add(struct fx *f, uint32_t dev_flags, struct f_dev **out);
 
+/* f_dev_add() with attach option max_iopte. */
+int f_dev_add_opts(struct fx *f, uint32_t dev_flags, uint64_t max_iopte,
+		   struct f_dev **out);
+
 /* Moves the device back onto an automatic HWPT of the IOAS. */
 void f_dev_unplug(struct fx *f, struct f_dev *d);
 
@@ -107,6 +111,19 @@ void f_check_clean(struct fx *f, uint64_t iova, uint64_t len);
 /* Compares two bitmaps of @bits bits, printing every differing bit. */
 void f_assert_bits(const uint64_t *got, const uint64_t *exp, uint64_t bits,
 		   uint64_t iova, uint64_t page_size);
+
+/*
+ * Prints how the kernel behaves for upstream defect @defect, from a raw
+ * call that returned @rc and whose result @shows the defect or not, as
+ *   upstream defect 2 (what): present | fixed by an error (-EPROTO) |
+ *   fixed | present, with an error (-EPROTO)
+ * followed by the detail @fmt. Documents; asserts nothing.
+ */
+void f_upstream(const char *defect, const char *what, int rc, bool shows,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The domain's stats.hw_read_overflows. */
+uint64_t f_overflows(struct fx *f);
 
 static inline uint64_t f_popcount(const uint64_t *bm, size_t words)
 {
