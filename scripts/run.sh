@@ -230,30 +230,50 @@ tier_sanitizers() {
 		-- "${ASAN_BUILD_OPTS[@]}"
 }
 
+# The stable update before the newest one that changed iommufd's dirty
+# reads: the iommufd suites also run on it, so that the library is shown
+# correct on the old behaviour as well as the new (README: kernel versions).
+PREV_LINUX_VERSION=6.12.117-1~deb12u1
+
 # Tier 3: a kernel built from Debian's linux-source-6.12, booted in QEMU
 # with iodirty.ko, runs the test programs of build/ against the module and
 # checks the kernel log (tests/vm/run.sh). Its last line, also in
-# build/vm/summary, is "vm: N passed, N failed, N skipped [(note)]".
-tier_vm() {
-	local rc=0 line note re='^vm: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped( \((.*)\))?$'
+# OUT-DIR/summary, is "vm: N passed, N failed, N skipped [(note)]", the
+# note naming the kernel package.
+# vm_tier NAME OUT-DIR [ENV-ASSIGNMENT...]
+vm_tier() {
+	local name=$1 out=$2 rc=0 line note
+	local re='^vm: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped( \((.*)\))?$'
+	shift 2
 
-	log "[vm] tests/vm/run.sh build"
-	rm -f build/vm/summary
-	bash tests/vm/run.sh build || rc=$?
-	line=$(cat build/vm/summary 2>/dev/null) || line=
+	log "[$name] ${*:+$* }tests/vm/run.sh build"
+	rm -f "$out/summary"
+	env IODIRTY_VM_OUT="$out" "$@" bash tests/vm/run.sh build || rc=$?
+	line=$(cat "$out/summary" 2>/dev/null) || line=
 	if [[ ! $line =~ $re ]]; then
-		record vm 0 1 0 "tests/vm/run.sh exited $rc without a summary"
+		record "$name" 0 1 0 "tests/vm/run.sh exited $rc without a summary"
 		return
 	fi
 	note=${BASH_REMATCH[5]}
 	if [ "$rc" -ne 0 ] && [ "${BASH_REMATCH[2]}" -eq 0 ]; then
-		record vm "${BASH_REMATCH[1]}" 1 "${BASH_REMATCH[3]}" \
+		record "$name" "${BASH_REMATCH[1]}" 1 "${BASH_REMATCH[3]}" \
 			"tests/vm/run.sh exited $rc${note:+; $note}"
 	elif [ -n "$note" ]; then
-		record vm "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" "$note"
+		record "$name" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" "$note"
 	else
-		record vm "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+		record "$name" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
 	fi
+}
+
+# Every suite on the installed (newest) linux-source-6.12.
+tier_vm() {
+	vm_tier vm build/vm
+}
+
+# The iommufd suites again on the previous stable update.
+tier_vm_prev() {
+	vm_tier vm-prev build/vm-prev IODIRTY_VM_LINUX_VERSION="$PREV_LINUX_VERSION" \
+		IODIRTY_VM_SUITES="iommufd api-iommufd"
 }
 
 cmd_test() {
@@ -261,6 +281,7 @@ cmd_test() {
 	tier_native
 	tier_sanitizers
 	tier_vm
+	tier_vm_prev
 
 	echo
 	log "summary"

@@ -9,15 +9,25 @@
 #
 # The cache lives outside the repository, in $IODIRTY_VM_CACHE (default
 # ~/.cache/libiodirty-vm), one directory per key, so CI rebuilds only when
-# the config changes.
+# the config changes. The directory above the printed one holds "package",
+# the Debian package and version the kernel was built from.
+#
+# IODIRTY_VM_LINUX_VERSION: build that version of linux-source-6.12 instead
+# of the installed one; unless already built, its package is fetched with
+# apt-get download. Exit status 3 if apt cannot get it (an old stable
+# update the archive has dropped).
 set -euo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
-src=/usr/src/linux-source-6.12.tar.xz
 cache=${IODIRTY_VM_CACHE:-$HOME/.cache/libiodirty-vm}
+pkg=linux-source-6.12
+log() { printf 'build-kernel: %s\n' "$*" >&2; }
 
-[ -f "$src" ] || { echo "build-kernel: $src missing (apt-get install linux-source-6.12)" >&2; exit 1; }
-version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+version=${IODIRTY_VM_LINUX_VERSION:-}
+if [ -z "$version" ]; then
+	version=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) ||
+		{ log "$pkg is not installed (apt-get install $pkg)"; exit 1; }
+fi
 key=$(cat "$here/kernel.config" "$here/build-kernel.sh" | sha256sum | cut -c1-16)
 dir=$cache/linux-$version-$key
 
@@ -26,11 +36,27 @@ if [ -f "$dir/.built" ]; then
 	exit 0
 fi
 
-log() { printf 'build-kernel: %s\n' "$*" >&2; }
 rm -rf "$dir.tmp"
 mkdir -p "$dir.tmp"
-log "unpacking $src into $dir"
+if [ -n "${IODIRTY_VM_LINUX_VERSION:-}" ]; then
+	# A version other than the installed one: its .deb, unpacked here.
+	log "fetching $pkg=$version"
+	if ! (cd "$dir.tmp" && apt-get download -q "$pkg=$version" >&2 ||
+	      { apt-get update -q >&2 && apt-get download -q "$pkg=$version" >&2; }); then
+		log "apt cannot get $pkg=$version"
+		rm -rf "$dir.tmp"
+		exit 3
+	fi
+	dpkg-deb -x "$dir.tmp"/"$pkg"_*.deb "$dir.tmp/deb"
+	src=$dir.tmp/deb/usr/src/$pkg.tar.xz
+else
+	src=/usr/src/$pkg.tar.xz
+fi
+[ -f "$src" ] || { log "$src missing (apt-get install $pkg)"; exit 1; }
+log "unpacking $src ($pkg $version) into $dir"
 tar -xf "$src" -C "$dir.tmp"
+rm -rf "$dir.tmp/deb" "$dir.tmp"/*.deb
+echo "$pkg $version" >"$dir.tmp/package"
 mv "$dir.tmp"/linux-source-6.12 "$dir.tmp/linux"
 cd "$dir.tmp/linux"
 make -s tinyconfig >&2

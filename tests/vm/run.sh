@@ -29,6 +29,13 @@
 #   IODIRTY_VM_TIMEOUT_MULTIPLIER  scales each test's meson timeout (default 1)
 #   IODIRTY_VM_ACCEL      QEMU accelerator (default tcg; kvm if the host has it)
 #   IODIRTY_VM_CACHE      kernel cache (see build-kernel.sh)
+#   IODIRTY_VM_LINUX_VERSION  a linux-source-6.12 version to build and boot
+#                         instead of the installed one (see build-kernel.sh);
+#                         if apt cannot get it, the tier is one skip
+#   IODIRTY_VM_OUT        output directory (default: BUILD-DIR/vm)
+#
+# The summary names the kernel package it ran, e.g. "vm: 40 passed, 0
+# failed, 0 skipped (linux-source-6.12 6.12.118-1~deb12u1)".
 set -euo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -46,13 +53,13 @@ ACCEL=${IODIRTY_VM_ACCEL:-tcg}
 
 case ${1:-} in
 -h | --help)
-	sed -n '4,34s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	sed -n '4,38s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 	exit 0
 	;;
 esac
 [ $# -le 1 ] || { echo "usage: tests/vm/run.sh [BUILD-DIR]" >&2; exit 2; }
 build=$(readlink -f "${1:-$root/build}")
-out=$build/vm
+out=${IODIRTY_VM_OUT:-$build/vm}
 
 log() {
 	printf '==> [vm] %s\n' "$*"
@@ -61,7 +68,7 @@ log() {
 # setup_fail NOTE [LOG]: the tier could not run its tests; that is one
 # failure, and the summary says why.
 setup_fail() {
-	local line="vm: 0 passed, 1 failed, 0 skipped ($1)"
+	local line="vm: 0 passed, 1 failed, 0 skipped (${IODIRTY_VM_KERNEL_PACKAGE:+$IODIRTY_VM_KERNEL_PACKAGE; }$1)"
 	if [ $# -gt 1 ] && [ -f "$2" ]; then
 		tail -n 40 "$2" | sed 's/^/  | /'
 		echo "  (full log: $2)"
@@ -93,10 +100,22 @@ t=$(date +%s)
 cache=${IODIRTY_VM_CACHE:-$HOME/.cache/libiodirty-vm}
 mkdir -p "$cache"
 log "kernel (tests/vm/build-kernel.sh)"
-kdir=$(flock "$cache/.lock" "$here/build-kernel.sh") || setup_fail "kernel build failed"
+rc=0
+kdir=$(flock "$cache/.lock" "$here/build-kernel.sh") || rc=$?
+if [ "$rc" -eq 3 ]; then
+	# Not a failure of ours: the archive no longer has that version.
+	line="vm: 0 passed, 0 failed, 1 skipped (linux-source-6.12 $IODIRTY_VM_LINUX_VERSION: not to be had from apt)"
+	echo "$line" >"$out/summary"
+	echo "$line"
+	exit 0
+fi
+[ "$rc" -eq 0 ] || setup_fail "kernel build failed"
 bzimage=$kdir/arch/x86/boot/bzImage
 [ -f "$bzimage" ] || setup_fail "no $bzimage"
-log "kernel: $kdir ($(elapsed "$t") s)"
+IODIRTY_VM_KERNEL_PACKAGE=$(cat "$kdir/../package" 2>/dev/null) ||
+	IODIRTY_VM_KERNEL_PACKAGE="linux-source-6.12 (version unknown)"
+export IODIRTY_VM_KERNEL_PACKAGE
+log "kernel: $kdir, built from $IODIRTY_VM_KERNEL_PACKAGE ($(elapsed "$t") s)"
 
 # 2. Module, rebuilt from clean so that warnings of a previous build are
 # not hidden by an up-to-date object.
