@@ -158,6 +158,40 @@ int iod_iopt_next_area(struct iod_iopt *iopt, uint64_t iova, uint64_t *start,
 	return ret;
 }
 
+int iod_iopt_for_each_run(struct iod_iopt *iopt, uint64_t iova,
+			  int (*fn)(void *arg, const struct iod_run *run),
+			  void *arg)
+{
+	uint64_t page = iova >> IOD_PAGE_SHIFT, first, end;
+	struct iod_run r;
+	struct iod_area *a;
+	int ret = 0;
+
+	iod_read_lock(&iopt->lock);
+	for (a = iopt_area_from(iopt, page); a && !ret; a = area_next(a)) {
+		first = page > a->first ? page : a->first;
+		while (first < area_end(a) && !ret) {
+			first = iod_holeset_next_present(&iopt->holes, first,
+							 area_end(a));
+			if (first == area_end(a))
+				break;
+			end = iod_holeset_next_hole(&iopt->holes, first,
+						    area_end(a));
+			r.iova = first << IOD_PAGE_SHIFT;
+			r.length = (end - first) << IOD_PAGE_SHIFT;
+			r.uaddr = (a->ufirst + (first - a->first))
+				  << IOD_PAGE_SHIFT;
+			r.prot = a->prot;
+			r.area_iova = a->first << IOD_PAGE_SHIFT;
+			r.area_length = a->npages << IOD_PAGE_SHIFT;
+			ret = fn(arg, &r);
+			first = end;
+		}
+	}
+	iod_read_unlock(&iopt->lock);
+	return ret;
+}
+
 /* Leftmost area in @n's subtree overlapping user pages [q0, q1). */
 static struct iod_area *usub_first(struct iod_avl_node *n, uint64_t q0,
 				   uint64_t q1)

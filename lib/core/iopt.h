@@ -151,6 +151,12 @@ int iod_iopt_map_check(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
  */
 int iod_iopt_unmap(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		   uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped);
+/* iod_iopt_unmap() that also counts the bits the report set (@reported
+ * may be NULL; left alone without a bitmap). */
+int iod_iopt_unmap_counted(struct iod_iopt *iopt, uint64_t iova,
+			   uint64_t length, uint64_t page_size,
+			   uint64_t *bitmap, uint64_t *unmapped,
+			   uint64_t *reported);
 
 /*
  * Returns what iod_iopt_unmap() would return with the same arguments now,
@@ -168,6 +174,27 @@ int iod_iopt_unmap_check(struct iod_iopt *iopt, uint64_t iova,
  */
 int iod_iopt_next_area(struct iod_iopt *iopt, uint64_t iova, uint64_t *start,
 		       uint64_t *uaddr, uint64_t *length);
+
+/* A run of mapped pages: a part of an area between holes. */
+struct iod_run {
+	uint64_t iova;
+	uint64_t length;
+	uint64_t uaddr;
+	uint32_t prot;
+	uint64_t area_iova;	/* the area the run is part of */
+	uint64_t area_length;	/* its extent, holes included */
+};
+
+/*
+ * Calls @fn for each run of mapped pages that ends after @iova, in IOVA
+ * order (a run that contains @iova starts at @iova), under one hold of the
+ * read lock, so the runs seen are one consistent state; @fn must not call
+ * back into @iopt. Stops when @fn returns non-zero and returns that, else
+ * returns 0 after the last run. Lets an inspector page through mappings.
+ */
+int iod_iopt_for_each_run(struct iod_iopt *iopt, uint64_t iova,
+			  int (*fn)(void *arg, const struct iod_run *run),
+			  void *arg);
 
 int iod_iopt_reserve(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		     uint32_t type);

@@ -302,6 +302,15 @@ int iod_iopt_unmap_check(struct iod_iopt *iopt, uint64_t iova,
 int iod_iopt_unmap(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		   uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped)
 {
+	return iod_iopt_unmap_counted(iopt, iova, length, page_size, bitmap,
+				      unmapped, NULL);
+}
+
+int iod_iopt_unmap_counted(struct iod_iopt *iopt, uint64_t iova,
+			   uint64_t length, uint64_t page_size,
+			   uint64_t *bitmap, uint64_t *unmapped,
+			   uint64_t *reported)
+{
 	struct iod_area *a, *spare = NULL;
 	uint64_t first, end, present;
 	bool punch = false;
@@ -330,9 +339,13 @@ int iod_iopt_unmap(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 			goto out;
 	}
 	/* Nothing below can fail: harvest and removal are one step. */
-	if (bitmap)
-		iopt_dirty_harvest_iova(iopt, iova, length, page_size, bitmap,
-					true);
+	if (bitmap) {
+		int64_t n = iopt_dirty_harvest_iova(iopt, iova, length,
+						    page_size, bitmap, true);
+
+		if (reported)
+			*reported = n > 0 ? (uint64_t)n : 0;
+	}
 	carve(iopt, first, end, &spare, punch);
 	iopt->mapped_pages -= present;
 	if (iopt->tracking && !bitmap)

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "iopt.h"
 
@@ -183,6 +184,93 @@ static void invariants_after_random_ops(unsigned int granule_shift,
 		printf("hw model: %d ops with huge leaves under tracking\n",
 		       huge_tracked);
 		assert_true(huge_tracked > 100);
+	}
+	iod_iopt_fini(&iopt);
+}
+
+/* Collects the runs iod_iopt_for_each_run() reports, up to @stop_after. */
+struct runs {
+	struct iod_run v[WINDOW];
+	size_t n;
+	size_t stop_after;
+};
+
+static int collect_run(void *arg, const struct iod_run *r)
+{
+	struct runs *rs = arg;
+
+	assert_true(rs->n < WINDOW);
+	rs->v[rs->n++] = *r;
+	return rs->n == rs->stop_after ? 7 : 0;
+}
+
+/*
+ * The runs match translate() page by page: every mapped page of the window
+ * is in exactly one run at the right user address, runs are sorted,
+ * disjoint, maximal within their area and inside it; a walk from inside a
+ * run starts there; a non-zero return stops the walk and is passed on.
+ */
+static void check_runs(struct iod_iopt *iopt)
+{
+	static struct runs rs;
+	uint64_t uaddr, page, i;
+	int tr;
+
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(iod_iopt_for_each_run(iopt, IOVA_BASE, collect_run,
+					       &rs), 0);
+	i = 0;
+	for (page = 0; page < WINDOW; page++) {
+		uint64_t iova = IOVA_BASE + page * PG;
+
+		tr = iod_iopt_translate(iopt, iova, &uaddr, NULL);
+		while (i < rs.n && rs.v[i].iova + rs.v[i].length <= iova)
+			i++;
+		if (tr) {
+			assert_true(i == rs.n || rs.v[i].iova > iova);
+			continue;
+		}
+		assert_true(i < rs.n && rs.v[i].iova <= iova);
+		assert_int_equal(rs.v[i].uaddr + (iova - rs.v[i].iova), uaddr);
+		assert_true(rs.v[i].area_iova <= rs.v[i].iova);
+		assert_true(rs.v[i].iova + rs.v[i].length <=
+			    rs.v[i].area_iova + rs.v[i].area_length);
+	}
+	for (i = 1; i < rs.n; i++) {
+		const struct iod_run *a = &rs.v[i - 1], *b = &rs.v[i];
+
+		assert_true(a->iova + a->length <= b->iova);
+		/* Maximal: touching runs of one area do not exist. */
+		if (a->area_iova == b->area_iova)
+			assert_true(a->iova + a->length < b->iova);
+	}
+	if (rs.n) {
+		const struct iod_run first = rs.v[rs.n / 2];
+		uint64_t mid = first.iova + (first.length / PG / 2) * PG;
+
+		memset(&rs, 0, sizeof(rs));
+		rs.stop_after = 2;
+		tr = iod_iopt_for_each_run(iopt, mid, collect_run, &rs);
+		assert_int_equal(rs.v[0].iova, mid);
+		assert_int_equal(rs.v[0].uaddr, first.uaddr + (mid - first.iova));
+		assert_int_equal(rs.v[0].iova + rs.v[0].length,
+				 first.iova + first.length);
+		assert_int_equal(tr, rs.n == 2 ? 7 : 0);
+	}
+}
+
+static void test_runs(void **state)
+{
+	struct iod_iopt iopt;
+
+	(void)state;
+	rng_state = 0x2545f4914f6cdd1dULL;
+	init_iopt(&iopt, 12);
+	check_runs(&iopt);
+	for (int i = 0; i < 3000; i++) {
+		random_op(&iopt);
+		if (i % 10 == 0)
+			check_runs(&iopt);
 	}
 	iod_iopt_fini(&iopt);
 }
@@ -390,6 +478,7 @@ static void test_hole_memory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_invariants_4k),
 		cmocka_unit_test(test_invariants_16k),
 		cmocka_unit_test(test_invariants_hw_model),
