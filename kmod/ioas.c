@@ -19,6 +19,7 @@
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
 
+#include "nl-gen.h"
 #include "priv.h"
 
 #define IODIRTY_DEFAULT_IOVA_BITS 48
@@ -48,6 +49,10 @@ static_assert(IODIRTY_RANGE_ENTRY_V1 == 24);
 
 void iodirty_ioas_destroy(struct iodirty_ioas *ioas)
 {
+	/* Out of inspection's reach first: it may be reading the IOAS. */
+	iodirty_registry_remove(ioas);
+	if (ioas->obj.id)
+		iodirty_nl_event(ioas, IODIRTY_NL_EVENT_IOAS_DESTROYED, 0, 0, 0);
 	/* Unmaps everything; the unmap hook unpins and unaccounts. */
 	iod_iopt_fini(&ioas->iopt);
 	WARN_ON(!xa_empty(&ioas->pages));
@@ -109,18 +114,26 @@ int iodirty_ioas_alloc(struct iodirty_ucmd *ucmd)
 	 */
 	ioas->user = get_uid(current_user());
 
+	ret = iodirty_registry_add(ioas);
+	if (ret)
+		goto err_free;
 	ret = iodirty_obj_reserve(ucmd->ctx, &ioas->obj, IODIRTY_OBJ_IOAS);
 	if (ret)
 		goto err_free;
 	cmd->out_ioas_id = ioas->obj.id;
+	cmd->out_handle = ioas->handle;
 	ret = iodirty_respond(ucmd, sizeof(*cmd));
 	if (ret)
 		goto err_abort;
 	iodirty_obj_publish(ucmd->ctx, &ioas->obj);
+	iodirty_registry_publish(ioas);
+	iodirty_nl_event(ioas, IODIRTY_NL_EVENT_IOAS_CREATED, 0, 0, 0);
 	return 0;
 
 err_abort:
 	iodirty_obj_abort(ucmd->ctx, &ioas->obj);
+	/* Never published: no event for its end either. */
+	ioas->obj.id = 0;
 err_free:
 	iodirty_ioas_destroy(ioas);
 	return ret;
@@ -155,8 +168,8 @@ int iodirty_ioas_translate(struct iodirty_ucmd *ucmd)
  * agree. Returns 0 with *@count entries in *@out (free with kvfree()), or
  * a negative errno.
  */
-static int iodirty_list_ranges(struct iodirty_ioas *ioas, bool reserved,
-			       struct iod_range **out, size_t *count)
+int iodirty_list_ranges(struct iodirty_ioas *ioas, bool reserved,
+			struct iod_range **out, size_t *count)
 {
 	struct iod_range *buf = NULL;
 	size_t want = 0;
@@ -283,6 +296,8 @@ int iodirty_ioas_reserve(struct iodirty_ucmd *ucmd)
 		ret = iod_iopt_reserve(&ioas->iopt, cmd->iova, cmd->length,
 				       cmd->type);
 	mutex_unlock(&ioas->map_lock);
+	if (!ret)
+		iodirty_ioas_changed(ioas);
 	iodirty_ioas_put(ioas);
 	return ret;
 }
@@ -303,6 +318,8 @@ int iodirty_ioas_stats(struct iodirty_ucmd *ucmd)
 	cmd->out_granule = 1ULL << ioas->iopt.p.granule_shift;
 	cmd->out_iova_bits = ioas->iopt.p.iova_bits;
 	cmd->__reserved = 0;
+	cmd->out_handle = ioas->handle;
+	cmd->__reserved2 = 0;
 	iodirty_ioas_put(ioas);
 
 	cmd->out_tracking = st.tracking;

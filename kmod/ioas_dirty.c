@@ -12,6 +12,7 @@
 #include <linux/sizes.h>
 #include <linux/uaccess.h>
 
+#include "nl-gen.h"
 #include "priv.h"
 
 /*
@@ -27,6 +28,7 @@ int iodirty_set_dirty_tracking(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_set_dirty_tracking *cmd = ucmd->cmd;
 	struct iodirty_ioas *ioas;
+	bool was, now;
 	int ret;
 
 	if ((cmd->flags & ~IODIRTY_TRACKING_ENABLE) || cmd->__reserved)
@@ -36,9 +38,14 @@ int iodirty_set_dirty_tracking(struct iodirty_ucmd *ucmd)
 		return PTR_ERR(ioas);
 	/* Tracking start and stop serialise with map and unmap. */
 	mutex_lock(&ioas->map_lock);
+	was = ioas->iopt.tracking;
 	ret = iod_iopt_set_tracking(&ioas->iopt,
 				    cmd->flags & IODIRTY_TRACKING_ENABLE);
+	now = ioas->iopt.tracking;
 	mutex_unlock(&ioas->map_lock);
+	if (!ret && was != now)
+		iodirty_nl_event(ioas, now ? IODIRTY_NL_EVENT_TRACKING_ON :
+				 IODIRTY_NL_EVENT_TRACKING_OFF, 0, 0, 0);
 	iodirty_ioas_put(ioas);
 	return ret;
 }
@@ -133,6 +140,13 @@ int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd)
 	ret = iodirty_check_read(ioas, cmd);
 	if (!ret)
 		ret = iodirty_read_pieces(ioas, cmd, &nr_set);
+	/*
+	 * Bits a clearing read reported before an error count too: they
+	 * were cleared. A NO_CLEAR read reports them again later.
+	 */
+	if (!(cmd->flags & IODIRTY_DIRTY_NO_CLEAR))
+		atomic64_add(nr_set * cmd->page_size,
+			     &ioas->cnt.dirty_reported_bytes);
 	iodirty_ioas_put(ioas);
 	if (ret)
 		return ret;
@@ -218,6 +232,13 @@ int iodirty_dma_rw(struct iodirty_ucmd *ucmd)
 	else
 		ret = iod_iopt_dma(&dma.ioas->iopt, cmd->iova, cmd->length,
 				   write, iodirty_dma_copy, &dma);
+	if (!ret && !(cmd->flags & IODIRTY_DMA_MARK_ONLY)) {
+		struct iodirty_ioas_counters *c = &dma.ioas->cnt;
+
+		atomic64_inc(write ? &c->dma_writes : &c->dma_reads);
+		atomic64_add(cmd->length, write ? &c->dma_write_bytes :
+						  &c->dma_read_bytes);
+	}
 	iodirty_ioas_put(dma.ioas);
 	return ret;
 }

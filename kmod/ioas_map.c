@@ -8,6 +8,7 @@
 #include <linux/log2.h>
 #include <linux/math.h>
 
+#include "nl-gen.h"
 #include "priv.h"
 
 static_assert(IOD_PROT_READ == IODIRTY_IOAS_MAP_READ);
@@ -54,7 +55,14 @@ int iodirty_ioas_map(struct iodirty_ucmd *ucmd)
 		return PTR_ERR(ioas);
 	mutex_lock(&ioas->map_lock);
 	ret = iodirty_map_locked(ioas, cmd);
+	if (!ret)
+		iodirty_ioas_changed(ioas);
 	mutex_unlock(&ioas->map_lock);
+	if (ret == -EDQUOT) {
+		iodirty_nl_event(ioas, IODIRTY_NL_EVENT_MAP_REFUSED, cmd->iova,
+				 cmd->length, 0);
+		ret = -ENOMEM;
+	}
 	iodirty_ioas_put(ioas);
 	return ret;
 }
@@ -94,10 +102,11 @@ static int iodirty_check_unmap_bitmap(struct iodirty_ioas *ioas,
 
 static int iodirty_unmap_locked(struct iodirty_ioas *ioas,
 				const struct iodirty_ioas_unmap *cmd,
-				u64 *unmapped)
+				u64 *unmapped, u64 *nr_set)
 {
 	bool with_bitmap = cmd->flags & IODIRTY_UNMAP_DIRTY_BITMAP;
 	struct iodirty_ubuf b;
+	u64 nbits;
 	int ret;
 
 	if (cmd->flags & IODIRTY_UNMAP_EXACT) {
@@ -114,14 +123,14 @@ static int iodirty_unmap_locked(struct iodirty_ioas *ioas,
 	 * the same write lock that unmaps, where a fault cannot be taken and
 	 * an error would come after the pages are gone.
 	 */
+	nbits = cmd->length >> ilog2(cmd->page_size);
 	ret = iodirty_ubuf_map(&b, cmd->dirty_bitmap,
-			       DIV_ROUND_UP_ULL(cmd->length >>
-						ilog2(cmd->page_size), 64) *
-			       sizeof(u64));
+			       DIV_ROUND_UP_ULL(nbits, 64) * sizeof(u64));
 	if (ret)
 		return ret;
-	ret = iod_iopt_unmap(&ioas->iopt, cmd->iova, cmd->length,
-			     cmd->page_size, b.words, unmapped);
+	/* The report's count feeds the counters and the event. */
+	ret = iod_iopt_unmap_counted(&ioas->iopt, cmd->iova, cmd->length,
+				     cmd->page_size, b.words, unmapped, nr_set);
 	iodirty_ubuf_unmap(&b);
 	return ret;
 }
@@ -131,7 +140,7 @@ int iodirty_ioas_unmap(struct iodirty_ucmd *ucmd)
 	const u32 known = IODIRTY_UNMAP_EXACT | IODIRTY_UNMAP_DIRTY_BITMAP;
 	struct iodirty_ioas_unmap *cmd = ucmd->cmd;
 	struct iodirty_ioas *ioas;
-	u64 unmapped = 0;
+	u64 unmapped = 0, nr_set = 0;
 	int ret;
 
 	if ((cmd->flags & ~known) || cmd->__reserved)
@@ -149,8 +158,17 @@ int iodirty_ioas_unmap(struct iodirty_ucmd *ucmd)
 		ret = iodirty_check_unmap_bitmap(ioas, cmd);
 	if (!ret) {
 		mutex_lock(&ioas->map_lock);
-		ret = iodirty_unmap_locked(ioas, cmd, &unmapped);
+		ret = iodirty_unmap_locked(ioas, cmd, &unmapped, &nr_set);
+		if (!ret && unmapped)
+			iodirty_ioas_changed(ioas);
 		mutex_unlock(&ioas->map_lock);
+	}
+	if (!ret && (cmd->flags & IODIRTY_UNMAP_DIRTY_BITMAP)) {
+		atomic64_inc(&ioas->cnt.unmaps_reported);
+		atomic64_add(nr_set * cmd->page_size,
+			     &ioas->cnt.dirty_reported_bytes);
+		iodirty_nl_event(ioas, IODIRTY_NL_EVENT_UNMAP_DIRTY, cmd->iova,
+				 cmd->length, nr_set);
 	}
 	iodirty_ioas_put(ioas);
 	if (ret)

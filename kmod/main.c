@@ -196,14 +196,27 @@ static struct miscdevice iodirty_misc = {
 	.mode = 0600,
 };
 
+/*
+ * The inspection family first: events of the first IOAS need it. Both go
+ * at exit, after the last file closed (each holds the module).
+ */
 static int __init iodirty_init(void)
 {
-	return misc_register(&iodirty_misc);
+	int ret;
+
+	ret = iodirty_nl_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&iodirty_misc);
+	if (ret)
+		iodirty_nl_exit();
+	return ret;
 }
 
 static void __exit iodirty_exit(void)
 {
 	misc_deregister(&iodirty_misc);
+	iodirty_nl_exit();
 }
 
 module_init(iodirty_init);

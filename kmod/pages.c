@@ -32,8 +32,10 @@
 
 /*
  * Charges @npages to the IOAS creator's locked_vm, refusing to go past the
- * caller's RLIMIT_MEMLOCK unless it has CAP_IPC_LOCK. Privileged pins are
- * counted too, so that the account always matches what is pinned.
+ * caller's RLIMIT_MEMLOCK unless it has CAP_IPC_LOCK (-EDQUOT, which MAP
+ * reports as -ENOMEM after telling the inspection family). Privileged pins
+ * are counted too, so that the account always matches what is pinned; the
+ * IOAS's own count is what inspection shows.
  */
 static int iodirty_account(struct iodirty_ioas *ioas, unsigned long npages)
 {
@@ -42,24 +44,27 @@ static int iodirty_account(struct iodirty_ioas *ioas, unsigned long npages)
 	long cur, new;
 
 	if (npages > LONG_MAX)
-		return -ENOMEM;
+		return -EDQUOT;
 	if (capable(CAP_IPC_LOCK)) {
 		atomic_long_add(npages, locked);
-		return 0;
+		goto counted;
 	}
 	limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
 	cur = atomic_long_read(locked);
 	do {
 		if (check_add_overflow(cur, (long)npages, &new) ||
 		    (unsigned long)new > limit)
-			return -ENOMEM;
+			return -EDQUOT;
 	} while (!atomic_long_try_cmpxchg(locked, &cur, new));
+counted:
+	atomic64_add(npages, &ioas->cnt.pinned_pages);
 	return 0;
 }
 
 static void iodirty_unaccount(struct iodirty_ioas *ioas, unsigned long npages)
 {
 	atomic_long_sub(npages, &ioas->user->locked_vm);
+	atomic64_sub(npages, &ioas->cnt.pinned_pages);
 }
 
 /*

@@ -14,9 +14,12 @@
 #ifndef IODIRTY_KMOD_PRIV_H
 #define IODIRTY_KMOD_PRIV_H
 
+#include <linux/atomic.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/xarray.h>
 #include <linux/iodirty.h>
 
@@ -45,6 +48,30 @@ struct iodirty_obj {
 	enum iodirty_obj_type type;
 };
 
+/* Who created an IOAS, as the inspection family reports it (nl.c). */
+struct iodirty_owner {
+	pid_t tgid;
+	kuid_t euid;
+	char comm[TASK_COMM_LEN];
+	u64 created_ns;		/* CLOCK_REALTIME */
+};
+
+/*
+ * Counters for inspection: atomics, so that the DMA and dirty-read paths
+ * take no lock for them. The core counts reads and clears itself.
+ */
+struct iodirty_ioas_counters {
+	atomic64_t dma_writes;
+	atomic64_t dma_write_bytes;
+	atomic64_t dma_reads;
+	atomic64_t dma_read_bytes;
+	atomic64_t unmaps_reported;
+	atomic64_t dirty_reported_bytes;
+	atomic64_t pinned_pages;
+	/* Bumped after every change of the mappings; starts at 1. */
+	atomic_t generation;
+};
+
 /* An io-pagetable and the pages its mappings pinned. */
 struct iodirty_ioas {
 	struct iodirty_obj obj;
@@ -59,6 +86,10 @@ struct iodirty_ioas {
 	struct xarray pages;
 	/* Whose RLIMIT_MEMLOCK account the pins are charged to. */
 	struct user_struct *user;
+	/* System-wide handle (registry.c); 0 until registered. */
+	u32 handle;
+	struct iodirty_owner owner;
+	struct iodirty_ioas_counters cnt;
 };
 
 /* One ioctl call. */
@@ -93,6 +124,36 @@ int iodirty_ioas_translate(struct iodirty_ucmd *ucmd);
 int iodirty_ioas_iova_ranges(struct iodirty_ucmd *ucmd);
 int iodirty_ioas_reserve(struct iodirty_ucmd *ucmd);
 int iodirty_ioas_stats(struct iodirty_ucmd *ucmd);
+/* The reserved (or usable) ranges, in a kvmalloc'd array. */
+int iodirty_list_ranges(struct iodirty_ioas *ioas, bool reserved,
+			struct iod_range **out, size_t *count);
+
+/*
+ * registry.c: every IOAS of every file by system-wide handle, for the
+ * inspection family. Lock order: the registry lock comes before an IOAS's
+ * core lock; nothing holds it while taking map_lock.
+ */
+int iodirty_registry_add(struct iodirty_ioas *ioas);
+void iodirty_registry_publish(struct iodirty_ioas *ioas);
+void iodirty_registry_remove(struct iodirty_ioas *ioas);
+void iodirty_registry_lock(void);
+void iodirty_registry_unlock(void);
+/*
+ * Under the registry lock: the IOAS with the lowest handle >= *@handle,
+ * which it updates, or NULL.
+ */
+struct iodirty_ioas *iodirty_registry_find(u32 *handle);
+
+/* nl.c, nl_event.c: the generic netlink family "iodirty". */
+int iodirty_nl_init(void);
+void iodirty_nl_exit(void);
+void iodirty_nl_event(struct iodirty_ioas *ioas, u32 type, u64 iova,
+		      u64 length, u64 dirty_pages);
+
+static inline void iodirty_ioas_changed(struct iodirty_ioas *ioas)
+{
+	atomic_inc(&ioas->cnt.generation);
+}
 
 /* ioas_map.c */
 int iodirty_ioas_map(struct iodirty_ucmd *ucmd);

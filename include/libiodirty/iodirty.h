@@ -598,6 +598,9 @@ struct iodirty_stats {
 	/* Since 0.3; "iommufd" only, else 0: hardware reads that recorded an
 	 * IOPTE past their range (see iodirty_domain_attach()). */
 	uint64_t hw_read_overflows;
+	/* Since 0.3; "kmod" only, else 0: the IO address space's system-wide
+	 * handle, as "iodirty-ctl list" and "show" name it. */
+	uint64_t handle;
 };
 
 /**

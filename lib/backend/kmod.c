@@ -186,6 +186,7 @@ static void kmod_stats(struct iodirty_domain *dom, struct iodirty_stats *st)
 	st->hw_huge_leaves = cmd.out_hw_huge_leaves;
 	st->hw_splits = cmd.out_hw_splits;
 	st->hw_collapses = cmd.out_hw_collapses;
+	st->handle = cmd.out_handle;
 }
 
 static int kmod_domain_id(struct iodirty_domain *dom, uint32_t *id)

@@ -184,6 +184,9 @@ enum iodirty_ioas_hw_split {
  * @hw_split: enum iodirty_ioas_hw_split; non-zero needs
  *            IODIRTY_IOAS_HW_MODEL
  * @out_ioas_id: ID of the new io-pagetable
+ * @out_handle: (since the inspection family) its system-wide handle, the
+ *              one the "iodirty" generic netlink family and iodirty-ctl
+ *              show; written if @size covers it. IOAS_STATS gives it too.
  *
  * Creates an empty io-pagetable with dirty tracking off.
  *
@@ -208,6 +211,7 @@ struct iodirty_ioas_alloc {
 	__u32 granule_shift;
 	__u32 hw_split;
 	__u32 out_ioas_id;
+	__u32 out_handle;
 };
 #define IODIRTY_IOAS_ALLOC _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_ALLOC)
 
@@ -629,6 +633,9 @@ struct iodirty_dma_rw {
  * @out_hw_huge_leaves: HW_MODEL: 2 MiB and 1 GiB leaves now
  * @out_hw_splits: HW_MODEL: huge leaves split
  * @out_hw_collapses: HW_MODEL: huge leaves collapsed
+ * @out_handle: system-wide handle of the io-pagetable (see IOAS_ALLOC);
+ *              written if @size covers it
+ * @__reserved2: written as 0
  */
 struct iodirty_ioas_stats {
 	__u32 size;
@@ -648,6 +655,8 @@ struct iodirty_ioas_stats {
 	__aligned_u64 out_hw_huge_leaves;
 	__aligned_u64 out_hw_splits;
 	__aligned_u64 out_hw_collapses;
+	__u32 out_handle;
+	__u32 __reserved2;
 };
 #define IODIRTY_IOAS_STATS _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_STATS)
 

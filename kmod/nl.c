@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The generic netlink family "iodirty": inspection of every IOAS in the
+ * system (docs/netlink/specs/iodirty.yaml; the policies and the op table
+ * are generated into nl-gen.c). Read only.
+ *
+ * Who sees what: a caller whose socket was opened with CAP_SYS_ADMIN sees
+ * every IOAS; any other caller only those created by its own effective
+ * uid, and never another uid's user addresses. The socket's opener
+ * decides, as for a file: a socket passed to another process keeps the
+ * rights it was opened with.
+ *
+ * A dump takes the registry lock for one batch (one skb), and the mapping
+ * dump an IOAS's core read lock for that batch too: DMA and dirty reads,
+ * which also read-lock, are never stalled; map and unmap wait one batch.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/net.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "nl-gen.h"
+#include "priv.h"
+
+/* What a socket's opener may see. */
+struct iodirty_viewer {
+	bool admin;
+	kuid_t euid;
+};
+
+static void iodirty_viewer_of(const struct sk_buff *skb,
+			      struct iodirty_viewer *v)
+{
+	const struct sock *sk = NETLINK_CB(skb).sk;
+	const struct file *f = sk && sk->sk_socket ? sk->sk_socket->file : NULL;
+
+	/* A socket of the kernel's own (no file) sees nothing. */
+	v->admin = f && file_ns_capable(f, &init_user_ns, CAP_SYS_ADMIN);
+	v->euid = f ? f->f_cred->euid : INVALID_UID;
+}
+
+static bool iodirty_visible(const struct iodirty_viewer *v,
+			    const struct iodirty_ioas *ioas)
+{
+	return v->admin || uid_eq(v->euid, ioas->owner.euid);
+}
+
+#define PUT_U64(skb, attr, val, pad) \
+	nla_put_u64_64bit(skb, attr, val, pad)
+
+static int iodirty_nl_fill_ioas(struct sk_buff *skb, struct iodirty_ioas *ioas,
+				u32 portid, u32 seq, int flags)
+{
+	const struct iodirty_ioas_counters *c = &ioas->cnt;
+	struct iod_iopt_stats st;
+	size_t nresv = 0;
+	void *hdr;
+
+	iod_iopt_stats(&ioas->iopt, &st);
+	iod_iopt_reserved(&ioas->iopt, NULL, &nresv);
+	hdr = genlmsg_put(skb, portid, seq, &iodirty_nl_family, flags,
+			  IODIRTY_NL_CMD_IOAS_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, IODIRTY_NL_A_IOAS_HANDLE, ioas->handle) ||
+	    nla_put_u32(skb, IODIRTY_NL_A_IOAS_OWNER_TGID, ioas->owner.tgid) ||
+	    nla_put_u32(skb, IODIRTY_NL_A_IOAS_OWNER_UID,
+			from_kuid_munged(&init_user_ns, ioas->owner.euid)) ||
+	    nla_put_string(skb, IODIRTY_NL_A_IOAS_OWNER_COMM,
+			   ioas->owner.comm) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_CREATED_NS, ioas->owner.created_ns,
+		    IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_MAPPED_BYTES, st.mapped_bytes,
+		    IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_MAPPINGS, st.areas,
+		    IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_HOLES, st.holes,
+		    IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_PINNED_PAGES,
+		    atomic64_read(&c->pinned_pages), IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_MEMLOCK_BYTES,
+		    atomic64_read(&c->pinned_pages) << PAGE_SHIFT,
+		    IODIRTY_NL_A_IOAS_PAD) ||
+	    nla_put_u32(skb, IODIRTY_NL_A_IOAS_RESERVED_REGIONS, nresv) ||
+	    nla_put_u8(skb, IODIRTY_NL_A_IOAS_TRACKING, st.tracking) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_GRANULE,
+		    1ULL << ioas->iopt.p.granule_shift, IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_DIRTY_PENDING, st.dirty_pending,
+		    IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_READS, st.reads,
+		    IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_CLEARS, st.clears,
+		    IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_DIRTY_REPORTED_BYTES,
+		    atomic64_read(&c->dirty_reported_bytes),
+		    IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_DMA_WRITES,
+		    atomic64_read(&c->dma_writes), IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_DMA_WRITE_BYTES,
+		    atomic64_read(&c->dma_write_bytes), IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_DMA_READS,
+		    atomic64_read(&c->dma_reads), IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_DMA_READ_BYTES,
+		    atomic64_read(&c->dma_read_bytes), IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_UNMAPS_REPORTED,
+		    atomic64_read(&c->unmaps_reported), IODIRTY_NL_A_IOAS_PAD) ||
+	    nla_put_u32(skb, IODIRTY_NL_A_IOAS_GENERATION,
+			atomic_read(&c->generation))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+int iodirty_nl_ioas_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct iodirty_viewer v;
+	struct iodirty_ioas *ioas;
+	struct sk_buff *msg;
+	u32 handle, found;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, IODIRTY_NL_A_IOAS_HANDLE))
+		return -EINVAL;
+	handle = nla_get_u32(info->attrs[IODIRTY_NL_A_IOAS_HANDLE]);
+	iodirty_viewer_of(skb, &v);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	iodirty_registry_lock();
+	found = handle;
+	ioas = iodirty_registry_find(&found);
+	if (!ioas || found != handle) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[IODIRTY_NL_A_IOAS_HANDLE],
+				    "no IOAS has this handle");
+		ret = -ENOENT;
+	} else if (!iodirty_visible(&v, ioas)) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[IODIRTY_NL_A_IOAS_HANDLE],
+				    "the IOAS belongs to another user");
+		ret = -EPERM;
+	} else {
+		ret = iodirty_nl_fill_ioas(msg, ioas, info->snd_portid,
+					   info->snd_seq, 0);
+	}
+	iodirty_registry_unlock();
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* Where an IOAS dump resumes. */
+struct iodirty_ioas_dump_ctx {
+	u32 next;
+};
+
+int iodirty_nl_ioas_get_dumpit(struct sk_buff *skb,
+			       struct netlink_callback *cb)
+{
+	const struct genl_info *info = genl_info_dump(cb);
+	struct iodirty_ioas_dump_ctx *ctx = (void *)cb->ctx;
+	kuid_t uid = INVALID_UID;
+	struct iodirty_viewer v;
+	struct iodirty_ioas *ioas;
+	int ret = 0;
+
+	static_assert(sizeof(*ctx) <= sizeof(cb->ctx));
+	iodirty_viewer_of(cb->skb, &v);
+	if (info->attrs[IODIRTY_NL_A_IOAS_OWNER_UID]) {
+		uid = make_kuid(&init_user_ns,
+				nla_get_u32(info->attrs[IODIRTY_NL_A_IOAS_OWNER_UID]));
+		if (!uid_valid(uid)) {
+			NL_SET_ERR_MSG_ATTR(cb->extack,
+					    info->attrs[IODIRTY_NL_A_IOAS_OWNER_UID],
+					    "not a uid");
+			return -EINVAL;
+		}
+	}
+	iodirty_registry_lock();
+	while ((ioas = iodirty_registry_find(&ctx->next))) {
+		if (iodirty_visible(&v, ioas) &&
+		    (!uid_valid(uid) || uid_eq(uid, ioas->owner.euid))) {
+			ret = iodirty_nl_fill_ioas(skb, ioas,
+						   NETLINK_CB(cb->skb).portid,
+						   cb->nlh->nlmsg_seq,
+						   NLM_F_MULTI);
+			if (ret)
+				break;
+		}
+		if (ctx->next == U32_MAX)
+			break;
+		ctx->next++;
+	}
+	iodirty_registry_unlock();
+	/* A full skb: go on in the next one. */
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret;
+}
+
+/*
+ * The IOAS a dump of one IOAS (mappings, reserved regions) is about, from
+ * the required attribute @attr on the first call, with the registry
+ * locked. NULL with the registry unlocked if there is none to dump: *@err
+ * is then the error of a first call, or 0 for an IOAS destroyed during
+ * the dump, whose end is then flagged interrupted.
+ */
+static struct iodirty_ioas *iodirty_nl_dump_target(struct netlink_callback *cb,
+						   int attr, u32 *handle,
+						   bool *started, int *err)
+{
+	const struct genl_info *info = genl_info_dump(cb);
+	struct iodirty_viewer v;
+	struct iodirty_ioas *ioas;
+	u32 found;
+
+	*err = 0;
+	if (!*started) {
+		if (GENL_REQ_ATTR_CHECK(info, attr)) {
+			*err = -EINVAL;
+			return NULL;
+		}
+		*handle = nla_get_u32(info->attrs[attr]);
+	}
+	iodirty_registry_lock();
+	found = *handle;
+	ioas = iodirty_registry_find(&found);
+	if (!ioas || found != *handle) {
+		iodirty_registry_unlock();
+		if (!*started) {
+			NL_SET_ERR_MSG(cb->extack, "no IOAS has this handle");
+			*err = -ENOENT;
+		} else {
+			cb->seq = cb->prev_seq + 1;
+		}
+		return NULL;
+	}
+	if (!*started) {
+		iodirty_viewer_of(cb->skb, &v);
+		/*
+		 * Only the owner's uid and an admin get past this: both may
+		 * see the owner's user addresses.
+		 */
+		if (!iodirty_visible(&v, ioas)) {
+			iodirty_registry_unlock();
+			NL_SET_ERR_MSG(cb->extack,
+				       "the IOAS belongs to another user");
+			*err = -EPERM;
+			return NULL;
+		}
+		*started = true;
+	}
+	return ioas;
+}
+
+/* Where a mapping dump resumes, and what it may show. */
+struct iodirty_map_dump_ctx {
+	u32 handle;
+	bool started;
+	u64 next_iova;
+};
+
+struct iodirty_map_dump {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	struct iodirty_map_dump_ctx *ctx;
+	u32 handle;
+};
+
+static int iodirty_nl_fill_run(void *arg, const struct iod_run *r)
+{
+	struct iodirty_map_dump *d = arg;
+	struct sk_buff *skb = d->skb;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(d->cb->skb).portid,
+			  d->cb->nlh->nlmsg_seq, &iodirty_nl_family,
+			  NLM_F_MULTI, IODIRTY_NL_CMD_MAPPING_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(d->cb, hdr);
+	if (nla_put_u32(skb, IODIRTY_NL_A_MAPPING_HANDLE, d->handle) ||
+	    PUT_U64(skb, IODIRTY_NL_A_MAPPING_IOVA, r->iova,
+		    IODIRTY_NL_A_MAPPING_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_MAPPING_LENGTH, r->length,
+		    IODIRTY_NL_A_MAPPING_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_MAPPING_UADDR, r->uaddr,
+		    IODIRTY_NL_A_MAPPING_PAD) ||
+	    nla_put_u32(skb, IODIRTY_NL_A_MAPPING_PROT, r->prot) ||
+	    PUT_U64(skb, IODIRTY_NL_A_MAPPING_AREA_IOVA, r->area_iova,
+		    IODIRTY_NL_A_MAPPING_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_MAPPING_AREA_LENGTH, r->area_length,
+		    IODIRTY_NL_A_MAPPING_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	d->ctx->next_iova = r->iova + r->length;
+	/* The last page of the IOVA space: nothing can follow. */
+	return d->ctx->next_iova ? 0 : 1;
+}
+
+/* The core's prot bits are the uAPI's. */
+static_assert((int)IODIRTY_NL_PROT_READ == (int)IODIRTY_IOAS_MAP_READ);
+static_assert((int)IODIRTY_NL_PROT_WRITE == (int)IODIRTY_IOAS_MAP_WRITE);
+
+int iodirty_nl_mapping_get_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	struct iodirty_map_dump_ctx *ctx = (void *)cb->ctx;
+	struct iodirty_map_dump d = { .skb = skb, .cb = cb, .ctx = ctx };
+	struct iodirty_ioas *ioas;
+	int ret;
+
+	static_assert(sizeof(*ctx) <= sizeof(cb->ctx));
+	ioas = iodirty_nl_dump_target(cb, IODIRTY_NL_A_MAPPING_HANDLE,
+				      &ctx->handle, &ctx->started, &ret);
+	if (!ioas)
+		return ret;
+	d.handle = ctx->handle;
+	/*
+	 * Mappings changed since the last batch: the messages of this one
+	 * are flagged NLM_F_DUMP_INTR (genl_dump_check_consistent()).
+	 */
+	cb->seq = atomic_read(&ioas->cnt.generation);
+	ret = iod_iopt_for_each_run(&ioas->iopt, ctx->next_iova,
+				    iodirty_nl_fill_run, &d);
+	/* And changed during it: flags the next message, or the end. */
+	cb->seq = atomic_read(&ioas->cnt.generation);
+	iodirty_registry_unlock();
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	if (ret < 0)
+		return ret;
+	return 0;
+}
+
+/* Where a reserved-region dump resumes. */
+struct iodirty_resv_dump_ctx {
+	u32 handle;
+	bool started;
+	u64 next;		/* index into the list */
+};
+
+int iodirty_nl_resv_get_dumpit(struct sk_buff *skb,
+			       struct netlink_callback *cb)
+{
+	struct iodirty_resv_dump_ctx *ctx = (void *)cb->ctx;
+	struct iod_range *v = NULL;
+	struct iodirty_ioas *ioas;
+	size_t n = 0;
+	void *hdr;
+	int ret;
+
+	static_assert(sizeof(*ctx) <= sizeof(cb->ctx));
+	ioas = iodirty_nl_dump_target(cb, IODIRTY_NL_A_RESV_HANDLE,
+				      &ctx->handle, &ctx->started, &ret);
+	if (!ioas)
+		return ret;
+	cb->seq = atomic_read(&ioas->cnt.generation);
+	ret = iodirty_list_ranges(ioas, true, &v, &n);
+	iodirty_registry_unlock();
+	for (; !ret && ctx->next < n; ctx->next++) {
+		const struct iod_range *r = &v[ctx->next];
+
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &iodirty_nl_family,
+				  NLM_F_MULTI, IODIRTY_NL_CMD_RESV_GET);
+		if (!hdr) {
+			ret = -EMSGSIZE;
+			break;
+		}
+		genl_dump_check_consistent(cb, hdr);
+		if (nla_put_u32(skb, IODIRTY_NL_A_RESV_HANDLE, ctx->handle) ||
+		    PUT_U64(skb, IODIRTY_NL_A_RESV_START, r->start,
+			    IODIRTY_NL_A_RESV_PAD) ||
+		    PUT_U64(skb, IODIRTY_NL_A_RESV_LAST, r->last,
+			    IODIRTY_NL_A_RESV_PAD) ||
+		    nla_put_u32(skb, IODIRTY_NL_A_RESV_TYPE, r->type)) {
+			genlmsg_cancel(skb, hdr);
+			ret = -EMSGSIZE;
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	kvfree(v);
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret;
+}
+
+int iodirty_nl_init(void)
+{
+	return genl_register_family(&iodirty_nl_family);
+}
+
+void iodirty_nl_exit(void)
+{
+	genl_unregister_family(&iodirty_nl_family);
+}
