@@ -27,6 +27,8 @@ DEPS=(
 	libcmocka-dev
 	libnl-3-dev
 	libnl-genl-3-dev
+	python3-yaml
+	python3-jsonschema
 )
 
 # Debian packages the VM tier needs besides DEPS (test only): the kernel

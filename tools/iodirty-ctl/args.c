@@ -43,8 +43,9 @@ int ctl_common_opt(const struct ctl_cmd *cmd, struct ctl_global *g, int c,
 {
 	switch (c) {
 	case 'b':
-		if (!arg[0])
-			return ctl_usage_err(cmd, "--backend needs a name");
+		if (!ctl_backend_known(arg))
+			return ctl_usage_err(cmd, "unknown backend '%s' (soft, "
+					     "kmod or iommufd)", arg);
 		g->backend = arg;
 		return -1;
 	case 'h':

@@ -88,3 +88,13 @@ const char *ctl_cap_names(char *buf, size_t len, uint64_t flags,
 	}
 	return buf;
 }
+
+bool ctl_backend_known(const char *name)
+{
+	static const char *const known[] = { "soft", "kmod", "iommufd" };
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(name, known[i]))
+			return true;
+	return false;
+}

@@ -14,6 +14,9 @@
 #define CTL_EXIT_OK	0
 #define CTL_EXIT_FAIL	1	/* a library call or a check failed */
 #define CTL_EXIT_USAGE	2	/* bad command line */
+#define CTL_EXIT_NOMOD	3	/* iodirty.ko is not loaded */
+#define CTL_EXIT_PERM	4	/* permission denied */
+#define CTL_EXIT_NOENT	5	/* no IO address space with that handle */
 
 /* Options that every subcommand accepts. */
 struct ctl_global {
@@ -67,8 +70,15 @@ void ctl_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ctl_usage_err(const struct ctl_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* True if @name is a backend the library knows. */
+bool ctl_backend_known(const char *name);
+
 /* Subcommands (cmd_*.c). */
 extern const struct ctl_cmd ctl_cmd_info;
 extern const struct ctl_cmd ctl_cmd_demo;
+extern const struct ctl_cmd ctl_cmd_list;
+extern const struct ctl_cmd ctl_cmd_show;
+extern const struct ctl_cmd ctl_cmd_monitor;
+extern const struct ctl_cmd ctl_cmd_top;
 
 #endif /* IODIRTY_CTL_H */

@@ -18,6 +18,10 @@
 static const struct ctl_cmd *const commands[] = {
 	&ctl_cmd_info,
 	&ctl_cmd_demo,
+	&ctl_cmd_list,
+	&ctl_cmd_show,
+	&ctl_cmd_monitor,
+	&ctl_cmd_top,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -77,8 +81,10 @@ int main(int argc, char **argv)
 	while ((c = ctl_getopt(NULL, argc, argv, "+:b:hV", longopts)) != -1) {
 		switch (c) {
 		case 'b':
-			if (!optarg[0])
-				return ctl_usage_err(NULL, "--backend needs a name");
+			if (!ctl_backend_known(optarg))
+				return ctl_usage_err(NULL, "unknown backend '%s' "
+						     "(soft, kmod or iommufd)",
+						     optarg);
 			g.backend = optarg;
 			break;
 		case 'h':

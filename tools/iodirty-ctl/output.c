@@ -74,6 +74,7 @@ void json_init(struct json *j, FILE *f)
 	j->f = f;
 	j->depth = 0;
 	j->first[0] = true;
+	j->compact = false;
 }
 
 static void json_indent(struct json *j)
@@ -114,9 +115,11 @@ static void json_member(struct json *j, const char *key)
 {
 	if (j->depth > 0) {
 		if (!j->first[j->depth])
-			fputc(',', j->f);
-		fputc('\n', j->f);
-		json_indent(j);
+			fputs(j->compact ? ", " : ",", j->f);
+		if (!j->compact) {
+			fputc('\n', j->f);
+			json_indent(j);
+		}
 	}
 	j->first[j->depth] = false;
 	if (key) {
@@ -141,7 +144,7 @@ static void json_close(struct json *j, char c)
 	bool empty = j->first[j->depth];
 
 	j->depth--;
-	if (!empty) {
+	if (!empty && !j->compact) {
 		fputc('\n', j->f);
 		json_indent(j);
 	}

@@ -45,6 +45,7 @@ struct json {
 	FILE *f;
 	int depth;
 	bool first[JSON_MAX_DEPTH];	/* no member written yet at a level */
+	bool compact;			/* one line: for JSON lines */
 };
 
 void json_init(struct json *j, FILE *f);

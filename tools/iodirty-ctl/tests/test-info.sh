@@ -32,7 +32,10 @@ expect_grep "^backend  *$backend\$" "$tmp/out" "IODIRTY_BACKEND=$backend is used
 expect_rc 1 "an unknown backend name is an error" -- \
 	env IODIRTY_BACKEND=no-such-backend "$ctl" info
 expect_grep "^iodirty-ctl: .*: " "$tmp/err" "the error names what failed"
-expect_rc 1 "an unknown --backend is an error" -- \
+expect_rc 2 "an unknown --backend is a usage error" -- \
 	"$ctl" --backend no-such-backend info
+expect_grep "unknown backend 'no-such-backend'" "$tmp/err" "the bad name is named"
+expect_rc 2 "an unknown --backend after the command too" -- \
+	"$ctl" info --backend no-such-backend
 
 finish

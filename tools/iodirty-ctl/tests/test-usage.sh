@@ -39,5 +39,20 @@ expect_rc 2 "--json with an argument exits 2" -- "$ctl" demo --json=yes
 expect_grep "takes no argument" "$tmp/err" "the stray argument is named"
 expect_rc 2 "a malformed seed exits 2" -- "$ctl" demo --seed 1x
 expect_rc 2 "an empty --backend exits 2" -- "$ctl" --backend "" info
+expect_rc 0 "list --help exits 0" -- "$ctl" list --help
+expect_rc 0 "show --help exits 0" -- "$ctl" show --help
+expect_rc 0 "monitor --help exits 0" -- "$ctl" monitor --help
+expect_rc 0 "top --help exits 0" -- "$ctl" top --help
+expect_rc 2 "show without a handle exits 2" -- "$ctl" show
+expect_rc 2 "show with a malformed handle exits 2" -- "$ctl" show 12x
+expect_rc 2 "show with handle 0 exits 2" -- "$ctl" show 0
+expect_rc 2 "show with two handles exits 2" -- "$ctl" show 1 2
+expect_rc 2 "list with a malformed uid exits 2" -- "$ctl" list --uid x
+expect_rc 2 "list with a stray argument exits 2" -- "$ctl" list extra
+expect_rc 2 "list takes no --backend" -- "$ctl" list --backend kmod
+expect_rc 2 "monitor --count 0 exits 2" -- "$ctl" monitor --count 0
+expect_rc 2 "top with too short an interval exits 2" -- "$ctl" top --interval 0.01
+expect_rc 2 "top with a malformed interval exits 2" -- "$ctl" top --interval 1s
+expect_rc 2 "top --iterations 0 exits 2" -- "$ctl" top --iterations 0
 
 finish
