@@ -23,7 +23,7 @@
 #   IODIRTY_VM_KMOD_DIR   module source directory (default: kmod/)
 #   IODIRTY_VM_KO         the module it builds (default: KMOD_DIR/.build/iodirty.ko)
 #   IODIRTY_VM_SUITES     suites to run (default: "api api-iommufd iommufd
-#                         uapi ctl"; api-iommufd: the api programs on the
+#                         uapi ctl nl"; api-iommufd: the api programs on the
 #                         iommufd backend)
 #   IODIRTY_VM_TIMEOUT    seconds before the whole VM is killed (default 1800)
 #   IODIRTY_VM_TIMEOUT_MULTIPLIER  scales each test's meson timeout (default 1)
@@ -45,7 +45,7 @@ root=$(cd "$here/../.." && pwd)
 # leaves the module at KO.
 KMOD_DIR=${IODIRTY_VM_KMOD_DIR:-$root/kmod}
 KO=${IODIRTY_VM_KO:-$KMOD_DIR/.build/iodirty.ko}
-read -r -a SUITES <<<"${IODIRTY_VM_SUITES:-api api-iommufd iommufd uapi ctl}"
+read -r -a SUITES <<<"${IODIRTY_VM_SUITES:-api api-iommufd iommufd uapi ctl nl}"
 VM_TIMEOUT=${IODIRTY_VM_TIMEOUT:-1800}
 # TCG by default: it works on every CI machine, nested or not. The time it
 # costs is in the README.

@@ -41,6 +41,8 @@ import time
 # iommufd: the iommufd backend with mock devices of the kernel's selftest
 #   mock IOMMU (CONFIG_IOMMUFD_TEST); the programs skip on their own
 #   without it.
+# nl: the module's generic netlink family and iodirty-ctl list, show,
+#   monitor and top, with processes of several uids.
 # "meson" names the meson suite whose tests a VM suite runs (default: the
 # VM suite's own name); result IDs are VM-SUITE/TEST.
 SUITES = {
@@ -50,6 +52,7 @@ SUITES = {
     "iommufd": {"env": {}, "needs": "-"},
     "uapi": {"env": {}, "needs": "-"},
     "ctl": {"env": {"IODIRTY_CTL_TEST_BACKEND": "kmod"}, "needs": "/dev/iodirty"},
+    "nl": {"env": {}, "needs": "/dev/iodirty"},
 }
 
 # Kernel-log lines that fail the run. The kernel prints these for WARN(),
