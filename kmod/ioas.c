@@ -118,16 +118,23 @@ int iodirty_ioas_alloc(struct iodirty_ucmd *ucmd)
 	if (ret)
 		goto err_free;
 	ret = iodirty_obj_reserve(ucmd->ctx, &ioas->obj, IODIRTY_OBJ_IOAS);
-	if (ret)
+	if (ret) {
+		/* Not ours, even if the allocator wrote one. */
+		ioas->obj.id = 0;
 		goto err_free;
+	}
 	cmd->out_ioas_id = ioas->obj.id;
 	cmd->out_handle = ioas->handle;
 	ret = iodirty_respond(ucmd, sizeof(*cmd));
 	if (ret)
 		goto err_abort;
-	iodirty_obj_publish(ucmd->ctx, &ioas->obj);
+	/*
+	 * The file's table last: once the ID can be found, another thread
+	 * of the file may destroy the IOAS, which must be complete by then.
+	 */
 	iodirty_registry_publish(ioas);
 	iodirty_nl_event(ioas, IODIRTY_NL_EVENT_IOAS_CREATED, 0, 0, 0);
+	iodirty_obj_publish(ucmd->ctx, &ioas->obj);
 	return 0;
 
 err_abort:
@@ -290,14 +297,14 @@ int iodirty_ioas_reserve(struct iodirty_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	mutex_lock(&ioas->map_lock);
+	iodirty_ioas_changed(ioas);
 	if (cmd->flags & IODIRTY_RESERVE_REMOVE)
 		ret = iod_iopt_unreserve(&ioas->iopt, cmd->iova, cmd->length);
 	else
 		ret = iod_iopt_reserve(&ioas->iopt, cmd->iova, cmd->length,
 				       cmd->type);
+	iodirty_ioas_changed(ioas);
 	mutex_unlock(&ioas->map_lock);
-	if (!ret)
-		iodirty_ioas_changed(ioas);
 	iodirty_ioas_put(ioas);
 	return ret;
 }

@@ -54,9 +54,9 @@ int iodirty_ioas_map(struct iodirty_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	mutex_lock(&ioas->map_lock);
+	iodirty_ioas_changed(ioas);
 	ret = iodirty_map_locked(ioas, cmd);
-	if (!ret)
-		iodirty_ioas_changed(ioas);
+	iodirty_ioas_changed(ioas);
 	mutex_unlock(&ioas->map_lock);
 	if (ret == -EDQUOT) {
 		iodirty_nl_event(ioas, IODIRTY_NL_EVENT_MAP_REFUSED, cmd->iova,
@@ -158,9 +158,9 @@ int iodirty_ioas_unmap(struct iodirty_ucmd *ucmd)
 		ret = iodirty_check_unmap_bitmap(ioas, cmd);
 	if (!ret) {
 		mutex_lock(&ioas->map_lock);
+		iodirty_ioas_changed(ioas);
 		ret = iodirty_unmap_locked(ioas, cmd, &unmapped, &nr_set);
-		if (!ret && unmapped)
-			iodirty_ioas_changed(ioas);
+		iodirty_ioas_changed(ioas);
 		mutex_unlock(&ioas->map_lock);
 	}
 	if (!ret && (cmd->flags & IODIRTY_UNMAP_DIRTY_BITMAP)) {

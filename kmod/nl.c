@@ -10,9 +10,10 @@
  * decides, as for a file: a socket passed to another process keeps the
  * rights it was opened with.
  *
- * A dump takes the registry lock for one batch (one skb), and the mapping
- * dump an IOAS's core read lock for that batch too: DMA and dirty reads,
- * which also read-lock, are never stalled; map and unmap wait one batch.
+ * An inspector holds one IOAS at a time (registry.c), for one reply or
+ * one batch (one skb) of a dump, and the mapping dump its core read lock
+ * for that batch: DMA and dirty reads, which also read-lock, are never
+ * stalled; map and unmap wait one batch; no other IOAS waits at all.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -25,9 +26,9 @@
 #include "nl-gen.h"
 #include "priv.h"
 
-/* What a socket's opener may see. */
+/* Whose eyes: the opener of the requesting socket. */
 struct iodirty_viewer {
-	bool admin;
+	const struct file *file;
 	kuid_t euid;
 };
 
@@ -38,14 +39,20 @@ static void iodirty_viewer_of(const struct sk_buff *skb,
 	const struct file *f = sk && sk->sk_socket ? sk->sk_socket->file : NULL;
 
 	/* A socket of the kernel's own (no file) sees nothing. */
-	v->admin = f && file_ns_capable(f, &init_user_ns, CAP_SYS_ADMIN);
+	v->file = f;
 	v->euid = f ? f->f_cred->euid : INVALID_UID;
 }
 
+/*
+ * The owner's uid first: the capability check is made (and logged by an
+ * LSM that audits denials) only for IOASes of other users.
+ */
 static bool iodirty_visible(const struct iodirty_viewer *v,
 			    const struct iodirty_ioas *ioas)
 {
-	return v->admin || uid_eq(v->euid, ioas->owner.euid);
+	return v->file && (uid_eq(v->euid, ioas->owner.euid) ||
+			   file_ns_capable(v->file, &init_user_ns,
+					   CAP_SYS_ADMIN));
 }
 
 #define PUT_U64(skb, attr, val, pad) \
@@ -57,8 +64,11 @@ static int iodirty_nl_fill_ioas(struct sk_buff *skb, struct iodirty_ioas *ioas,
 	const struct iodirty_ioas_counters *c = &ioas->cnt;
 	struct iod_iopt_stats st;
 	size_t nresv = 0;
+	u64 pinned;
 	void *hdr;
 
+	/* Read once: the two attributes made from it must agree. */
+	pinned = atomic64_read(&c->pinned_pages);
 	iod_iopt_stats(&ioas->iopt, &st);
 	iod_iopt_reserved(&ioas->iopt, NULL, &nresv);
 	hdr = genlmsg_put(skb, portid, seq, &iodirty_nl_family, flags,
@@ -79,10 +89,9 @@ static int iodirty_nl_fill_ioas(struct sk_buff *skb, struct iodirty_ioas *ioas,
 		    IODIRTY_NL_A_IOAS_PAD) ||
 	    PUT_U64(skb, IODIRTY_NL_A_IOAS_HOLES, st.holes,
 		    IODIRTY_NL_A_IOAS_PAD) ||
-	    PUT_U64(skb, IODIRTY_NL_A_IOAS_PINNED_PAGES,
-		    atomic64_read(&c->pinned_pages), IODIRTY_NL_A_IOAS_PAD) ||
-	    PUT_U64(skb, IODIRTY_NL_A_IOAS_MEMLOCK_BYTES,
-		    atomic64_read(&c->pinned_pages) << PAGE_SHIFT,
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_PINNED_PAGES, pinned,
+		    IODIRTY_NL_A_IOAS_PAD) ||
+	    PUT_U64(skb, IODIRTY_NL_A_IOAS_MEMLOCK_BYTES, pinned << PAGE_SHIFT,
 		    IODIRTY_NL_A_IOAS_PAD) ||
 	    nla_put_u32(skb, IODIRTY_NL_A_IOAS_RESERVED_REGIONS, nresv) ||
 	    nla_put_u8(skb, IODIRTY_NL_A_IOAS_TRACKING, st.tracking) ||
@@ -131,9 +140,8 @@ int iodirty_nl_ioas_get_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	iodirty_registry_lock();
 	found = handle;
-	ioas = iodirty_registry_find(&found);
+	ioas = iodirty_registry_get(&found);
 	if (!ioas || found != handle) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    info->attrs[IODIRTY_NL_A_IOAS_HANDLE],
@@ -148,7 +156,8 @@ int iodirty_nl_ioas_get_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = iodirty_nl_fill_ioas(msg, ioas, info->snd_portid,
 					   info->snd_seq, 0);
 	}
-	iodirty_registry_unlock();
+	if (ioas)
+		iodirty_registry_put(ioas);
 	if (ret) {
 		nlmsg_free(msg);
 		return ret;
@@ -183,22 +192,18 @@ int iodirty_nl_ioas_get_dumpit(struct sk_buff *skb,
 			return -EINVAL;
 		}
 	}
-	iodirty_registry_lock();
-	while ((ioas = iodirty_registry_find(&ctx->next))) {
+	while ((ioas = iodirty_registry_get(&ctx->next))) {
 		if (iodirty_visible(&v, ioas) &&
-		    (!uid_valid(uid) || uid_eq(uid, ioas->owner.euid))) {
+		    (!uid_valid(uid) || uid_eq(uid, ioas->owner.euid)))
 			ret = iodirty_nl_fill_ioas(skb, ioas,
 						   NETLINK_CB(cb->skb).portid,
 						   cb->nlh->nlmsg_seq,
 						   NLM_F_MULTI);
-			if (ret)
-				break;
-		}
-		if (ctx->next == U32_MAX)
+		iodirty_registry_put(ioas);
+		if (ret || ctx->next == U32_MAX)
 			break;
 		ctx->next++;
 	}
-	iodirty_registry_unlock();
 	/* A full skb: go on in the next one. */
 	if (ret == -EMSGSIZE && skb->len)
 		return skb->len;
@@ -207,8 +212,8 @@ int iodirty_nl_ioas_get_dumpit(struct sk_buff *skb,
 
 /*
  * The IOAS a dump of one IOAS (mappings, reserved regions) is about, from
- * the required attribute @attr on the first call, with the registry
- * locked. NULL with the registry unlocked if there is none to dump: *@err
+ * the required attribute @attr on the first call, held for inspection
+ * (iodirty_registry_put()). NULL if there is none to dump: *@err
  * is then the error of a first call, or 0 for an IOAS destroyed during
  * the dump, whose end is then flagged interrupted.
  */
@@ -229,11 +234,13 @@ static struct iodirty_ioas *iodirty_nl_dump_target(struct netlink_callback *cb,
 		}
 		*handle = nla_get_u32(info->attrs[attr]);
 	}
-	iodirty_registry_lock();
 	found = *handle;
-	ioas = iodirty_registry_find(&found);
-	if (!ioas || found != *handle) {
-		iodirty_registry_unlock();
+	ioas = iodirty_registry_get(&found);
+	if (ioas && found != *handle) {
+		iodirty_registry_put(ioas);
+		ioas = NULL;
+	}
+	if (!ioas) {
 		if (!*started) {
 			NL_SET_ERR_MSG(cb->extack, "no IOAS has this handle");
 			*err = -ENOENT;
@@ -249,7 +256,7 @@ static struct iodirty_ioas *iodirty_nl_dump_target(struct netlink_callback *cb,
 		 * see the owner's user addresses.
 		 */
 		if (!iodirty_visible(&v, ioas)) {
-			iodirty_registry_unlock();
+			iodirty_registry_put(ioas);
 			NL_SET_ERR_MSG(cb->extack,
 				       "the IOAS belongs to another user");
 			*err = -EPERM;
@@ -334,7 +341,7 @@ int iodirty_nl_mapping_get_dumpit(struct sk_buff *skb,
 				    iodirty_nl_fill_run, &d);
 	/* And changed during it: flags the next message, or the end. */
 	cb->seq = atomic_read(&ioas->cnt.generation);
-	iodirty_registry_unlock();
+	iodirty_registry_put(ioas);
 	if (ret == -EMSGSIZE && skb->len)
 		return skb->len;
 	if (ret < 0)
@@ -366,7 +373,7 @@ int iodirty_nl_resv_get_dumpit(struct sk_buff *skb,
 		return ret;
 	cb->seq = atomic_read(&ioas->cnt.generation);
 	ret = iodirty_list_ranges(ioas, true, &v, &n);
-	iodirty_registry_unlock();
+	iodirty_registry_put(ioas);
 	for (; !ret && ctx->next < n; ctx->next++) {
 		const struct iod_range *r = &v[ctx->next];
 

@@ -88,6 +88,8 @@ struct iodirty_ioas {
 	struct user_struct *user;
 	/* System-wide handle (registry.c); 0 until registered. */
 	u32 handle;
+	/* Inspectors reading the IOAS (registry.c). */
+	atomic_t inspectors;
 	struct iodirty_owner owner;
 	struct iodirty_ioas_counters cnt;
 };
@@ -130,19 +132,19 @@ int iodirty_list_ranges(struct iodirty_ioas *ioas, bool reserved,
 
 /*
  * registry.c: every IOAS of every file by system-wide handle, for the
- * inspection family. Lock order: the registry lock comes before an IOAS's
- * core lock; nothing holds it while taking map_lock.
+ * inspection family. The registry's lock is held only to find an IOAS
+ * and take a reference, never while an IOAS's locks are taken.
  */
 int iodirty_registry_add(struct iodirty_ioas *ioas);
 void iodirty_registry_publish(struct iodirty_ioas *ioas);
+/* Out of the registry; returns once no inspector holds the IOAS. */
 void iodirty_registry_remove(struct iodirty_ioas *ioas);
-void iodirty_registry_lock(void);
-void iodirty_registry_unlock(void);
 /*
- * Under the registry lock: the IOAS with the lowest handle >= *@handle,
- * which it updates, or NULL.
+ * The IOAS with the lowest handle >= *@handle, which it updates, held
+ * for inspection until iodirty_registry_put(); or NULL.
  */
-struct iodirty_ioas *iodirty_registry_find(u32 *handle);
+struct iodirty_ioas *iodirty_registry_get(u32 *handle);
+void iodirty_registry_put(struct iodirty_ioas *ioas);
 
 /* nl.c, nl_event.c: the generic netlink family "iodirty". */
 int iodirty_nl_init(void);
@@ -150,9 +152,15 @@ void iodirty_nl_exit(void);
 void iodirty_nl_event(struct iodirty_ioas *ioas, u32 type, u64 iova,
 		      u64 length, u64 dirty_pages);
 
+/*
+ * Marks a change of the mappings for dumps, under map_lock, before the
+ * core changes them and after (a dump batch between the two sees a
+ * change either way). 0 would switch the dump check off: it is skipped.
+ */
 static inline void iodirty_ioas_changed(struct iodirty_ioas *ioas)
 {
-	atomic_inc(&ioas->cnt.generation);
+	if (!atomic_inc_return(&ioas->cnt.generation))
+		atomic_inc(&ioas->cnt.generation);
 }
 
 /* ioas_map.c */

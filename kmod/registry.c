@@ -5,16 +5,21 @@
  * that file's users; a handle names it to the whole system.
  *
  * Creation reserves a handle (a NULL entry) with the rest of the IOAS and
- * publishes the IOAS once it can no longer fail. Removal waits, on the
- * registry's rw_semaphore, for inspectors that may be reading the IOAS:
- * they hold it for one message or one batch of a dump, and never while
- * waiting for anything else, so destruction is delayed that long at most.
+ * publishes the IOAS once it can no longer fail. An inspector takes a
+ * reference to one IOAS under the registry's rw_semaphore and reads it
+ * after dropping the semaphore, so that an IOAS whose core lock is busy
+ * (a DMA copy faulting on user memory, a map waiting behind it) delays
+ * only the inspection of that IOAS and the destruction of that IOAS, never
+ * the registry. Removal takes the IOAS out of the registry, then waits for
+ * the inspectors that hold it, who hold it for one message or one batch of
+ * a dump.
  */
 #include <linux/cred.h>
 #include <linux/pid.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/timekeeping.h>
+#include <linux/wait_bit.h>
 #include <linux/xarray.h>
 
 #include "priv.h"
@@ -33,11 +38,17 @@ int iodirty_registry_add(struct iodirty_ioas *ioas)
 	get_task_comm(o->comm, current);
 	o->created_ns = ktime_get_real_ns();
 	atomic_set(&ioas->cnt.generation, 1);
+	atomic_set(&ioas->inspectors, 0);
 	/* Cyclic, as per-file IDs: a stale handle finds nothing. */
 	ret = xa_alloc_cyclic(&iodirty_registry, &ioas->handle, NULL,
 			      xa_limit_31b, &iodirty_next_handle,
 			      GFP_KERNEL_ACCOUNT);
-	return ret < 0 ? ret : 0;
+	if (ret < 0) {
+		/* The allocator may have written a candidate: not ours. */
+		ioas->handle = 0;
+		return ret;
+	}
+	return 0;
 }
 
 void iodirty_registry_publish(struct iodirty_ioas *ioas)
@@ -53,26 +64,27 @@ void iodirty_registry_remove(struct iodirty_ioas *ioas)
 	down_write(&iodirty_registry_sem);
 	xa_erase(&iodirty_registry, ioas->handle);
 	up_write(&iodirty_registry_sem);
+	/* No new inspector can find it: wait for those reading it. */
+	wait_var_event(&ioas->inspectors, !atomic_read(&ioas->inspectors));
 }
 
-void iodirty_registry_lock(void)
-{
-	down_read(&iodirty_registry_sem);
-}
-
-void iodirty_registry_unlock(void)
-{
-	up_read(&iodirty_registry_sem);
-}
-
-struct iodirty_ioas *iodirty_registry_find(u32 *handle)
+struct iodirty_ioas *iodirty_registry_get(u32 *handle)
 {
 	unsigned long index = *handle;
 	struct iodirty_ioas *ioas;
 
-	lockdep_assert_held_read(&iodirty_registry_sem);
+	down_read(&iodirty_registry_sem);
 	ioas = xa_find(&iodirty_registry, &index, U32_MAX, XA_PRESENT);
-	if (ioas)
+	if (ioas) {
 		*handle = index;
+		atomic_inc(&ioas->inspectors);
+	}
+	up_read(&iodirty_registry_sem);
 	return ioas;
+}
+
+void iodirty_registry_put(struct iodirty_ioas *ioas)
+{
+	if (atomic_dec_and_test(&ioas->inspectors))
+		wake_up_var(&ioas->inspectors);
 }
