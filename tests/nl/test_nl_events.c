@@ -56,6 +56,25 @@ static void expect_event(int fd, const struct want *w)
 }
 
 /*
+ * Reads the events @w[0..@n) in order from monitor @mon's output @out,
+ * then checks that the monitor, told --count @n, printed nothing more and
+ * exited 0.
+ */
+static void expect_events_then_exit(pid_t mon, int out, const struct want *w,
+				    size_t n)
+{
+	char line[64];
+	int status;
+
+	for (size_t i = 0; i < n; i++)
+		expect_event(out, &w[i]);
+	assert_false(n_read_line(out, line, sizeof(line)));
+	assert_int_equal(waitpid(mon, &status, 0), mon);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(out);
+}
+
+/*
  * A child of uid @uid with RLIMIT_MEMLOCK 0: creates an IOAS, has a map
  * refused, exits (its IOAS is destroyed with its file). Returns the
  * handle.
@@ -100,8 +119,8 @@ static void test_sequence(void **state)
 				      NULL };
 	uint64_t bm[1] = { 0 };
 	uint32_t ioas, h1, h2;
-	char buf[64] = { 7 }, line[64];
-	int fd, out, status;
+	char buf[64] = { 7 };
+	int fd, out;
 	void *ram;
 	pid_t mon;
 
@@ -135,14 +154,8 @@ static void test_sequence(void **state)
 			{ "ioas-destroyed", h1, 0, 0, 0, -1 },
 		};
 
-		for (size_t i = 0; i < U_ARRAY_SIZE(w); i++)
-			expect_event(out, &w[i]);
+		expect_events_then_exit(mon, out, w, U_ARRAY_SIZE(w));
 	}
-	/* --count 8: the monitor is done. */
-	assert_false(n_read_line(out, line, sizeof(line)));
-	assert_int_equal(waitpid(mon, &status, 0), mon);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	close(out);
 	close(fd);
 	u_ram_free(ram, 8 * U_PAGE);
 }
@@ -152,8 +165,7 @@ static void test_other_uid(void **state)
 	static const char *args[] = { "monitor", "--json", "--count", "3",
 				      NULL };
 	uint32_t ioas, h;
-	int fd, out, status;
-	char line[64];
+	int fd, out;
 	pid_t mon;
 
 	(void)state;
@@ -172,13 +184,8 @@ static void test_other_uid(void **state)
 			{ "ioas-destroyed", h, N_UID_B, 0, 0, -1 },
 		};
 
-		for (size_t i = 0; i < U_ARRAY_SIZE(w); i++)
-			expect_event(out, &w[i]);
+		expect_events_then_exit(mon, out, w, U_ARRAY_SIZE(w));
 	}
-	assert_false(n_read_line(out, line, sizeof(line)));
-	assert_int_equal(waitpid(mon, &status, 0), mon);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	close(out);
 	close(fd);
 }
 
