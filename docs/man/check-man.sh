@@ -14,6 +14,10 @@ if ! command -v groff >/dev/null 2>&1; then
 fi
 
 for page in "$@"; do
+	if grep -q '@VERSION@' "$page"; then
+		echo "FAIL: $page still holds @VERSION@ (not made by the build)"
+		failures=$((failures + 1))
+	fi
 	warnings=$(groff -man -Tutf8 -ww -z "$page" 2>&1)
 	if [ -n "$warnings" ]; then
 		echo "FAIL: $page renders with warnings:"

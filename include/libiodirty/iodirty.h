@@ -104,8 +104,16 @@
 extern "C" {
 #endif
 
-#define IODIRTY_VERSION_MAJOR 0
-#define IODIRTY_VERSION_MINOR 3
+/*
+ * IODIRTY_VERSION_MAJOR, _MINOR, _PATCH and _STRING: the version of this
+ * header. iodirty_version() gives the version of the library actually
+ * loaded, which may be newer.
+ */
+#include <libiodirty/iodirty_version.h>
+
+/* A version as one comparable number: IODIRTY_VERSION_CODE(0, 3, 0). */
+#define IODIRTY_VERSION_CODE(major, minor, patch) \
+	(((uint32_t)(major) << 16) | ((uint32_t)(minor) << 8) | (uint32_t)(patch))
 
 /*
  * Initialiser for an options struct: sets sz, zero-fills the rest, then
@@ -616,6 +624,17 @@ int iodirty_domain_stats(struct iodirty_domain *dom, struct iodirty_stats *st);
  * other values get the C library's text. Never NULL; static storage.
  */
 const char *iodirty_strerror(int err);
+
+/**
+ * iodirty_version() - the version of the library loaded at run time, as
+ * IODIRTY_VERSION_CODE() of it; compare it with the header's
+ * IODIRTY_VERSION_CODE(IODIRTY_VERSION_MAJOR, IODIRTY_VERSION_MINOR,
+ * IODIRTY_VERSION_PATCH) to learn whether the library is older than the
+ * header a program was built with. Since 0.3; thread-safe.
+ * @str: if not NULL, receives the version as a string ("0.3.0"), in static
+ *       storage.
+ */
+uint32_t iodirty_version(const char **str);
 
 #ifdef __cplusplus
 }

@@ -53,8 +53,12 @@ static void usage(FILE *f)
 
 static void version(void)
 {
-	printf("iodirty-ctl %s (libiodirty API %d.%d)\n", IODIRTY_CTL_VERSION,
-	       IODIRTY_VERSION_MAJOR, IODIRTY_VERSION_MINOR);
+	const char *lib;
+
+	iodirty_version(&lib);
+	/* The library loaded may be newer than the one built against. */
+	printf("iodirty-ctl %s (libiodirty %s, built against %s)\n",
+	       IODIRTY_CTL_VERSION, lib, IODIRTY_VERSION_STRING);
 }
 
 static const struct ctl_cmd *find_command(const char *name)
