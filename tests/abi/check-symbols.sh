@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# check-symbols.sh LIBRARY VERSION_SCRIPT HEADER
+# check-symbols.sh LIBRARY VERSION_SCRIPT HEADER [CPPFLAG...]
 #
 # Checks the ABI of the built shared library:
 #  - every exported (defined, global or weak) symbol is named iodirty_* and
@@ -11,17 +11,22 @@
 #  - every iodirty_* function declared in the public header is exported, and
 #    every exported symbol is declared there;
 #  - the SONAME is libiodirty.so.0.
+# CPPFLAGs (e.g. -I<srcdir>/include -I<builddir>/include) are passed to the
+# compiler that preprocesses HEADER, for the headers it includes, some of
+# which the build generates.
 # Environment: NM, READELF, CC (a C compiler used only to preprocess HEADER).
 # Exit status: 0 pass, 1 fail, 77 skip (tools missing), 99 usage error.
 set -euo pipefail
 
-if [ $# -ne 3 ]; then
-	echo "usage: $0 LIBRARY VERSION_SCRIPT HEADER" >&2
+if [ $# -lt 3 ]; then
+	echo "usage: $0 LIBRARY VERSION_SCRIPT HEADER [CPPFLAG...]" >&2
 	exit 99
 fi
 lib=$1
 map=$2
 header=$3
+shift 3
+cppflags=("$@")
 NM=${NM:-nm}
 READELF=${READELF:-readelf}
 CC=${CC:-cc}
@@ -190,7 +195,10 @@ fi
 # --- header declarations == exported set -------------------------------
 # Preprocess so comments and macro bodies do not count, then take every
 # identifier iodirty_* directly followed by '(' (function declarations).
-"${cc_cmd[@]}" -E -P -x c "$header" -o "$tmp/header.i"
+if ! "${cc_cmd[@]}" "${cppflags[@]}" -E -P -x c "$header" -o "$tmp/header.i"; then
+	echo "FAIL: cannot preprocess $header (include dirs given: ${cppflags[*]:-none})"
+	exit 1
+fi
 tr '\n' ' ' <"$tmp/header.i" |
 	grep -oE '\biodirty_[A-Za-z0-9_]*[[:space:]]*\(' |
 	sed 's/[[:space:]]*($//' | sort -u >"$tmp/header.txt"
