@@ -52,6 +52,20 @@ int main(void)
 	}
 	memset(buf, 0, len);
 
+	{
+		/* Header and library come from one installation. */
+		const char *v = NULL;
+		uint32_t code = iodirty_version(&v);
+
+		CHECK(code == IODIRTY_VERSION_CODE(IODIRTY_VERSION_MAJOR,
+						   IODIRTY_VERSION_MINOR,
+						   IODIRTY_VERSION_PATCH),
+		      "library version 0x%" PRIx32 ", header %s", code,
+		      IODIRTY_VERSION_STRING);
+		CHECK(v && !strcmp(v, IODIRTY_VERSION_STRING),
+		      "library version \"%s\", header \"%s\"", v ? v : "(null)",
+		      IODIRTY_VERSION_STRING);
+	}
 	ret = iodirty_ctx_open(NULL, NULL, &ctx);
 	CHECK(ret == 0, "iodirty_ctx_open: %s", iodirty_strerror(ret));
 	snprintf(backend, sizeof(backend), "%s", iodirty_ctx_backend(ctx));

@@ -72,6 +72,15 @@ int main()
 	CHECK(buf != nullptr, "aligned_alloc failed");
 	std::memset(buf.get(), 0, len);
 
+	// The version macros are constant expressions in C++ too.
+	constexpr std::uint32_t header_version = IODIRTY_VERSION_CODE(
+		IODIRTY_VERSION_MAJOR, IODIRTY_VERSION_MINOR, IODIRTY_VERSION_PATCH);
+	const char *lib_version = nullptr;
+	CHECK(iodirty_version(&lib_version) == header_version,
+	      "library and header versions differ");
+	CHECK(lib_version && std::string_view(lib_version) == IODIRTY_VERSION_STRING,
+	      "library version string differs from the header's");
+
 	iodirty_ctx *raw_ctx = nullptr;
 	int ret = iodirty_ctx_open(nullptr, nullptr, &raw_ctx);
 	CHECK(ret == 0, "iodirty_ctx_open: " + err(ret));
