@@ -7,6 +7,8 @@
  * The io-pagetables themselves are the core of lib/core/, compiled here
  * unchanged.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -184,13 +186,30 @@ static const struct file_operations iodirty_fops = {
 };
 
 /*
- * Root only by default: pins are charged to RLIMIT_MEMLOCK, but the
- * kernel memory behind objects, reserved regions and dirty bitmaps is
- * bounded only by the memory cgroup. An administrator who wants to hand
- * the device to VMM users does so with a udev rule, as for VFIO.
+ * A fixed minor, so that the node can exist before the module is loaded:
+ * depmod lists "devname:iodirty" with char 10:IODIRTY_MINOR in
+ * modules.devname, "kmod static-nodes" has systemd-tmpfiles create
+ * /dev/iodirty at boot, and its first open loads the module through the
+ * char-major-10-IODIRTY_MINOR alias, as for /dev/kvm and /dev/vfio/vfio.
+ *
+ * devices.txt reserves misc minors 243-254 for local use: no in-tree
+ * driver of Linux 6.1 or 6.12 registers one of them, and both kernels
+ * allocate dynamic minors elsewhere (6.1 from 127 down to 0, 6.12 from
+ * 256 up). 249 rather than the first of the range, which other local
+ * drivers are the likeliest to have taken.
+ */
+#define IODIRTY_MINOR 249
+
+/*
+ * The kernel creates the node for root only: pins are charged to
+ * RLIMIT_MEMLOCK, but the kernel memory behind objects, reserved regions
+ * and dirty bitmaps is bounded only by the memory cgroup. The udev rule
+ * installed with the module (kmod/60-iodirty.rules) hands it to the
+ * group kvm, mode 0660, the users who already run VMs through /dev/kvm;
+ * it also applies to the node created at boot before the module loads.
  */
 static struct miscdevice iodirty_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
+	.minor = IODIRTY_MINOR,
 	.name = "iodirty",
 	.fops = &iodirty_fops,
 	.mode = 0600,
@@ -208,8 +227,12 @@ static int __init iodirty_init(void)
 	if (ret)
 		return ret;
 	ret = misc_register(&iodirty_misc);
-	if (ret)
+	if (ret) {
+		if (ret == -EBUSY)
+			pr_err("misc minor %d is taken by another driver\n",
+			       IODIRTY_MINOR);
 		iodirty_nl_exit();
+	}
 	return ret;
 }
 
@@ -224,3 +247,6 @@ module_exit(iodirty_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("io-pagetables with dirty tracking for userspace");
+MODULE_VERSION(IODIRTY_VERSION);
+MODULE_ALIAS_MISCDEV(IODIRTY_MINOR);
+MODULE_ALIAS("devname:iodirty");

@@ -20,6 +20,7 @@
 #include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/net.h>
+#include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
@@ -403,12 +404,183 @@ int iodirty_nl_resv_get_dumpit(struct sk_buff *skb,
 	return ret;
 }
 
+#ifdef IODIRTY_NL_COMPAT_OPS
+/*
+ * Kernels before 6.2 take one op per command, with one policy for both
+ * its do and its dump, where nl-gen.c has one entry per kind, each with
+ * its own policy. The family is registered with a merged table: an op of
+ * a command that has both kinds gets the union of their policies, and
+ * wrappers that refuse, before calling the handler, an attribute that is
+ * not in the handler's own policy, as its strict validation would.
+ */
+static struct genl_ops *iodirty_nl_merged;
+static struct nla_policy *iodirty_nl_merged_policy;
+static const struct genl_ops *iodirty_nl_gen_ops;
+static unsigned int iodirty_nl_n_gen_ops;
+
+/* The op of nl-gen.c for @cmd with a doit (@dump false) or a dumpit. */
+static const struct genl_ops *iodirty_nl_gen_op(u8 cmd, bool dump)
+{
+	unsigned int i;
+
+	for (i = 0; i < iodirty_nl_n_gen_ops; i++) {
+		const struct genl_ops *op = &iodirty_nl_gen_ops[i];
+
+		if (op->cmd == cmd && (dump ? !!op->dumpit : !!op->doit))
+			return op;
+	}
+	return NULL;
+}
+
+static int iodirty_nl_check_attrs(const struct genl_ops *op,
+				  struct nlattr **attrs, unsigned int maxattr,
+				  struct netlink_ext_ack *extack)
+{
+	unsigned int i;
+
+	for (i = 1; attrs && i <= maxattr; i++) {
+		if (!attrs[i])
+			continue;
+		if (i > op->maxattr || op->policy[i].type == NLA_UNSPEC) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[i],
+					    "Unsupported attribute");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int iodirty_nl_compat_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u8 cmd = info->genlhdr->cmd;
+	const struct genl_ops *op = iodirty_nl_gen_op(cmd, false);
+	unsigned int i;
+	int ret;
+
+	if (!op)
+		return -EOPNOTSUPP;
+	/* info->attrs has room for the merged op's attributes. */
+	for (i = 0; iodirty_nl_merged[i].cmd != cmd; i++)
+		;
+	ret = iodirty_nl_check_attrs(op, info->attrs,
+				     iodirty_nl_merged[i].maxattr,
+				     info->extack);
+	return ret ? ret : op->doit(skb, info);
+}
+
+static int iodirty_nl_compat_dumpit(struct sk_buff *skb,
+				    struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	const struct genl_ops *op = iodirty_nl_gen_op(di->op.cmd, true);
+	int ret;
+
+	if (!op)
+		return -EOPNOTSUPP;
+	ret = iodirty_nl_check_attrs(op, di->attrs, di->op.maxattr,
+				     cb->extack);
+	return ret ? ret : op->dumpit(skb, cb);
+}
+
+static int iodirty_nl_merge_ops(void)
+{
+	unsigned int i, j, n = 0, maxattr = 0;
+	struct genl_ops *m;
+
+	iodirty_nl_gen_ops = iodirty_nl_family.ops;
+	iodirty_nl_n_gen_ops = iodirty_nl_family.n_ops;
+	for (i = 0; i < iodirty_nl_n_gen_ops; i++)
+		maxattr = max(maxattr, iodirty_nl_gen_ops[i].maxattr);
+	iodirty_nl_merged = kcalloc(iodirty_nl_n_gen_ops, sizeof(*m),
+				    GFP_KERNEL);
+	/* Room for the union of any two policies. */
+	iodirty_nl_merged_policy = kcalloc(iodirty_nl_n_gen_ops * (maxattr + 1),
+					   sizeof(*iodirty_nl_merged_policy),
+					   GFP_KERNEL);
+	if (!iodirty_nl_merged || !iodirty_nl_merged_policy)
+		return -ENOMEM;
+	for (i = 0; i < iodirty_nl_n_gen_ops; i++) {
+		const struct genl_ops *g = &iodirty_nl_gen_ops[i];
+		struct nla_policy *pol;
+
+		for (j = 0; j < n; j++)
+			if (iodirty_nl_merged[j].cmd == g->cmd)
+				break;
+		m = &iodirty_nl_merged[j];
+		pol = &iodirty_nl_merged_policy[j * (maxattr + 1)];
+		if (j == n) {
+			n++;
+			m->cmd = g->cmd;
+			m->flags = g->flags & (GENL_ADMIN_PERM |
+					       GENL_UNS_ADMIN_PERM);
+			m->policy = pol;
+		}
+		if (g->doit)
+			m->doit = iodirty_nl_compat_doit;
+		if (g->dumpit)
+			m->dumpit = iodirty_nl_compat_dumpit;
+		m->maxattr = max(m->maxattr, g->maxattr);
+		for (j = 1; j <= g->maxattr; j++)
+			/* Some members are const: no assignment. */
+			if (g->policy[j].type != NLA_UNSPEC)
+				memcpy(&pol[j], &g->policy[j], sizeof(pol[j]));
+	}
+	iodirty_nl_family.ops = iodirty_nl_merged;
+	iodirty_nl_family.n_ops = n;
+	return 0;
+}
+
+static void iodirty_nl_free_ops(void)
+{
+	kfree(iodirty_nl_merged);
+	kfree(iodirty_nl_merged_policy);
+}
+#else
+static int iodirty_nl_merge_ops(void)
+{
+	return 0;
+}
+
+static void iodirty_nl_free_ops(void)
+{
+}
+#endif
+
+#ifdef IODIRTY_NL_COMPAT_ADMIN_EVENTS
+/* See compat.h: without a per-listener filter, admins only. */
+static struct genl_multicast_group iodirty_nl_admin_mcgrps[1];
+
+static void iodirty_nl_admin_events(void)
+{
+	BUILD_BUG_ON(IODIRTY_NLGRP_EVENTS != 0);
+	iodirty_nl_admin_mcgrps[0] = iodirty_nl_family.mcgrps[0];
+#ifdef GENL_MCAST_CAP_SYS_ADMIN
+	iodirty_nl_admin_mcgrps[0].flags |= GENL_MCAST_CAP_SYS_ADMIN;
+#endif
+	iodirty_nl_family.mcgrps = iodirty_nl_admin_mcgrps;
+}
+#else
+static void iodirty_nl_admin_events(void)
+{
+}
+#endif
+
 int iodirty_nl_init(void)
 {
-	return genl_register_family(&iodirty_nl_family);
+	int ret;
+
+	ret = iodirty_nl_merge_ops();
+	if (!ret) {
+		iodirty_nl_admin_events();
+		ret = genl_register_family(&iodirty_nl_family);
+	}
+	if (ret)
+		iodirty_nl_free_ops();
+	return ret;
 }
 
 void iodirty_nl_exit(void)
 {
 	genl_unregister_family(&iodirty_nl_family);
+	iodirty_nl_free_ops();
 }

@@ -23,6 +23,7 @@
 #include <linux/xarray.h>
 #include <linux/iodirty.h>
 
+#include "compat.h"
 #include "iopt.h"
 
 struct user_struct;

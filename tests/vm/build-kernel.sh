@@ -1,26 +1,29 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# build-kernel.sh: builds the VM tier's kernel from Debian's
-# linux-source-6.12 ("make tinyconfig" + kernel.config), or reuses the one
-# already built for the same config, script and source version. Prints the
-# kernel build directory (KDIR for out-of-tree modules; bzImage is at
-# arch/x86/boot/bzImage).
+# build-kernel.sh: builds the VM tier's kernel from a Debian linux-source
+# package ("make tinyconfig" + kernel.config, + kernel-iommufd.config when
+# the source has iommufd), or reuses the one already built for the same
+# package, version, configs and script. Prints the kernel build directory
+# (KDIR for out-of-tree modules; bzImage is at arch/x86/boot/bzImage).
 #
 # The cache lives outside the repository, in $IODIRTY_VM_CACHE (default
 # ~/.cache/libiodirty-vm), one directory per key, so CI rebuilds only when
 # the config changes. The directory above the printed one holds "package",
 # the Debian package and version the kernel was built from.
 #
-# IODIRTY_VM_LINUX_VERSION: build that version of linux-source-6.12 instead
-# of the installed one; unless already built, its package is fetched with
+# IODIRTY_VM_LINUX_PACKAGE: the source package (default linux-source-6.12;
+# linux-source-6.1 builds the oldest supported series, which has no
+# iommufd).
+# IODIRTY_VM_LINUX_VERSION: build that version of the package instead of
+# the installed one; unless already built, its package is fetched with
 # apt-get download. Exit status 3 if apt cannot get it (an old stable
 # update the archive has dropped).
 set -euo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 cache=${IODIRTY_VM_CACHE:-$HOME/.cache/libiodirty-vm}
-pkg=linux-source-6.12
+pkg=${IODIRTY_VM_LINUX_PACKAGE:-linux-source-6.12}
 log() { printf 'build-kernel: %s\n' "$*" >&2; }
 
 version=${IODIRTY_VM_LINUX_VERSION:-}
@@ -28,7 +31,12 @@ if [ -z "$version" ]; then
 	version=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) ||
 		{ log "$pkg is not installed (apt-get install $pkg)"; exit 1; }
 fi
-key=$(cat "$here/kernel.config" "$here/build-kernel.sh" | sha256sum | cut -c1-16)
+case $pkg in
+linux-source-[0-9]*) ;;
+*) log "IODIRTY_VM_LINUX_PACKAGE=$pkg: not a linux-source-X.Y package"; exit 1 ;;
+esac
+key=$({ echo "$pkg"; cat "$here/kernel.config" "$here/kernel-iommufd.config" \
+	"$here/build-kernel.sh"; } | sha256sum | cut -c1-16)
 dir=$cache/linux-$version-$key
 
 if [ -f "$dir/.built" ]; then
@@ -57,10 +65,17 @@ log "unpacking $src ($pkg $version) into $dir"
 tar -xf "$src" -C "$dir.tmp"
 rm -rf "$dir.tmp/deb" "$dir.tmp"/*.deb
 echo "$pkg $version" >"$dir.tmp/package"
-mv "$dir.tmp"/linux-source-6.12 "$dir.tmp/linux"
+mv "$dir.tmp/$pkg" "$dir.tmp/linux"
 cd "$dir.tmp/linux"
+configs=("$here/kernel.config")
+# iommufd came with Linux 6.2; older series build without that part.
+if [ -f drivers/iommu/iommufd/Kconfig ]; then
+	configs+=("$here/kernel-iommufd.config")
+else
+	log "$pkg $version has no iommufd: kernel-iommufd.config left out"
+fi
 make -s tinyconfig >&2
-scripts/kconfig/merge_config.sh -m .config "$here/kernel.config" >&2
+scripts/kconfig/merge_config.sh -m .config "${configs[@]}" >&2
 make -s olddefconfig >&2
 # merge_config only warns when Kconfig drops a request: insist instead.
 missing=0
@@ -70,7 +85,7 @@ while IFS= read -r line; do
 		log "not set as requested: $line"
 		missing=1
 	fi
-done < "$here/kernel.config"
+done < <(cat "${configs[@]}")
 [ "$missing" = 0 ] || exit 1
 log "make bzImage modules (a few minutes on 2 cores)"
 make -s -j"$(nproc)" bzImage modules >&2
