@@ -29,6 +29,21 @@ DEPS=(
 	libnl-genl-3-dev
 	python3-yaml
 	python3-jsonschema
+	abigail-tools
+	git
+	python3
+)
+
+# Debian packages the packaging tier needs (test only): building,
+# linting, installing the packages and their DKMS module, and their man
+# pages.
+PKG_DEPS=(
+	dpkg-dev
+	debhelper
+	dh-dkms
+	dkms
+	lintian
+	man-db
 )
 
 # Debian packages the VM tier needs besides DEPS (test only): the kernel
@@ -36,6 +51,7 @@ DEPS=(
 # guest's userspace.
 VM_DEPS=(
 	linux-source-6.12
+	linux-source-6.1
 	bc
 	bison
 	flex
@@ -112,8 +128,8 @@ configure() {
 
 # Options of the two build directories. Everything is set explicitly so a
 # build directory configured by hand is brought back to what is tested.
-BUILD_OPTS=(-Dbuildtype=debugoptimized -Db_sanitize=none -Db_lundef=true)
-ASAN_BUILD_OPTS=(-Dbuildtype=debugoptimized "-Db_sanitize=address,undefined" -Db_lundef=false)
+BUILD_OPTS=(-Dbuildtype=debugoptimized -Db_sanitize=none -Db_lundef=true -Dwerror=true -Dtests=enabled -Dtools=enabled -Dbench=enabled -Dman=enabled -Ddefault_library=both)
+ASAN_BUILD_OPTS=(-Dbuildtype=debugoptimized "-Db_sanitize=address,undefined" -Db_lundef=false -Dwerror=true -Dtests=enabled -Dtools=enabled -Dbench=enabled -Dman=enabled -Ddefault_library=both)
 
 cmd_demo() {
 	install_deps "${DEPS[@]}"
@@ -267,9 +283,62 @@ vm_tier() {
 	fi
 }
 
-# Every suite on the installed (newest) linux-source-6.12.
+# Tier 3: the Debian packages (tests/packaging/run.sh), built from this
+# tree, linted, installed on this machine and used: C and C++ programs,
+# shared and static, against the installed libiodirty-dev. They stay
+# installed for the VM tiers, which build the module with DKMS from the
+# installed iodirty-dkms sources, and are purged when the command ends.
+packages_out=build/packaging
+packages_installed=0
+tier_packages() {
+	local step out passed=0 failed=0 skipped=0 rc args
+	local re='^packages: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$'
+	for step in build install check; do
+		args=("$step")
+		[ "$step" = check ] || args+=("$packages_out")
+		log "[packages] tests/packaging/run.sh ${args[*]}"
+		rc=0
+		out=$(tests/packaging/run.sh "${args[@]}" 2>&1 | tee /dev/stderr | tail -n 1) || rc=$?
+		[ "$step" != install ] || packages_installed=1
+		if [[ $out =~ $re ]]; then
+			passed=$((passed + BASH_REMATCH[1]))
+			failed=$((failed + BASH_REMATCH[2]))
+			skipped=$((skipped + BASH_REMATCH[3]))
+		else
+			failed=$((failed + 1))
+		fi
+		if [ "$rc" -ne 0 ]; then
+			[ "$failed" -gt 0 ] || failed=1
+			record packages "$passed" "$failed" "$skipped" "$step failed"
+			return
+		fi
+	done
+	record packages "$passed" "$failed" "$skipped"
+}
+
+remove_packages() {
+	[ "$packages_installed" = 1 ] || return 0
+	log "[packages] tests/packaging/run.sh remove"
+	tests/packaging/run.sh remove || log "removing the packages failed"
+	packages_installed=0
+}
+
+# The module sources the installed iodirty-dkms package put in /usr/src.
+dkms_src() {
+	echo "/usr/src/iodirty-$(scripts/version.sh)"
+}
+
+# Every suite on the installed (newest) linux-source-6.12, with the module
+# built by DKMS from the installed package.
 tier_vm() {
-	vm_tier vm build/vm
+	vm_tier vm build/vm IODIRTY_VM_DKMS_SRC="$(dkms_src)"
+}
+
+# Debian 12's default kernel series: the module and its suites on
+# linux-source-6.1 (no iommufd there: those suites skip), module by DKMS.
+tier_vm_61() {
+	vm_tier vm-6.1 build/vm-6.1 IODIRTY_VM_LINUX_PACKAGE=linux-source-6.1 \
+		IODIRTY_VM_DKMS_SRC="$(dkms_src)"
 }
 
 # The iommufd suites again on the previous stable update.
@@ -279,11 +348,15 @@ tier_vm_prev() {
 }
 
 cmd_test() {
-	install_deps "${DEPS[@]}" "${VM_DEPS[@]}"
+	install_deps "${DEPS[@]}" "${PKG_DEPS[@]}" "${VM_DEPS[@]}"
+	trap remove_packages EXIT
 	tier_native
 	tier_sanitizers
+	tier_packages
 	tier_vm
 	tier_vm_prev
+	tier_vm_61
+	remove_packages
 
 	echo
 	log "summary"
