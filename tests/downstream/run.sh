@@ -11,8 +11,8 @@
 #   subproject-wrap  the same through subprojects/libiodirty.wrap, a
 #                    wrap-file whose [provide] names the dependency, with
 #                    a release tarball in subprojects/packagecache/
-#   minimal          the tree alone with -Dtests=disabled -Dtools=disabled
-#                    -Dbench=disabled -Dman=disabled: configures, builds and
+#   minimal          the tree alone with -Dtests=false -Dtools=false
+#                    -Dbench=false -Dman=false: configures, builds and
 #                    installs the library
 # pkg-config sees nothing (PKG_CONFIG_LIBDIR is an empty directory): a
 # subproject, or a minimal build, needs no cmocka, no libnl and no installed
@@ -130,8 +130,8 @@ WRAP
 minimal)
 	copy_tree "$tmp/tree"
 	b=$tmp/tree/build
-	if run "$tmp/setup.log" "$MESON" setup "$b" "$tmp/tree" -Dtests=disabled \
-		-Dtools=disabled -Dbench=disabled -Dman=disabled -Dwerror=true; then
+	if run "$tmp/setup.log" "$MESON" setup "$b" "$tmp/tree" -Dtests=false \
+		-Dtools=false -Dbench=false -Dman=false -Dwerror=true; then
 		grep -E 'cmocka|libnl' "$tmp/setup.log" | sed 's/^/   /' || true
 		if grep -qE 'Run-time dependency (cmocka|libnl-genl-3.0) found: YES' "$tmp/setup.log"; then
 			fail "a disabled part's dependency was looked up and found"
@@ -141,7 +141,7 @@ minimal)
 			{ find "$tmp/stage" -name 'libiodirty.so.*' | grep -q . ||
 				fail "no libiodirty.so installed"; }
 		n=$(test_names "$b")
-		[ -z "$n" ] || fail "tests registered with -Dtests=disabled: $n"
+		[ -z "$n" ] || fail "tests registered with -Dtests=false: $n"
 	fi
 	;;
 *)
