@@ -103,6 +103,8 @@ elapsed() {
 	exit 2
 }
 mkdir -p "$out"
+# Absolute: dkms and make run in other directories.
+out=$(cd "$out" && pwd)
 rm -f "$out/summary" "$out/console.log"
 t_all=$(date +%s)
 
@@ -185,7 +187,7 @@ if [ -n "${IODIRTY_VM_DKMS_SRC:-}" ]; then
 	       sign_file=/nonexistent/sign-file KBUILD_EXTRA_WARN=1 \
 		       dkms build "${dkms_opts[@]}" -k "$krel" --kernelsourcedir "$kdir"
 	     } >"$out/dkms.log" 2>&1; then
-		cat "$dkms_tree/$dkms_name/$dkms_ver/build/make.log" >>"$out/dkms.log" 2>/dev/null
+		cat "$dkms_tree/$dkms_name/$dkms_ver/build/make.log" >>"$out/dkms.log" 2>/dev/null || true
 		setup_fail "dkms build failed" "$out/dkms.log"
 	fi
 	cp "$dkms_tree/$dkms_name/$dkms_ver/$krel"/*/log/make.log "$kmod_log" ||
