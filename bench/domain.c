@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* iodirty-bench: a soft-backend domain over reserved address space. */
+#include <string.h>
+
 #include "bench.h"
 
 void dom_open(struct bench_dom *b, uint64_t iova, size_t map_size,
@@ -38,4 +40,18 @@ void dom_stats(struct bench_dom *b, struct iodirty_stats *st)
 {
 	st->sz = sizeof(*st);
 	check(iodirty_domain_stats(b->dom, st), "stats");
+}
+
+void dom_open_rw(struct bench_dom *b, uint64_t iova, size_t map_size,
+		 size_t touch_off, size_t touch_len)
+{
+	dom_open(b, 0, 0, false);
+	b->va = mem_reserve_rw(map_size);
+	b->va_size = map_size;
+	if (touch_off > map_size || touch_len > map_size - touch_off)
+		die("dom_open_rw: window outside the mapping");
+	memset((char *)b->va + touch_off, 0x5a, touch_len);
+	check(iodirty_map(b->dom, iova, b->va, map_size,
+			  IODIRTY_MAP_READ | IODIRTY_MAP_WRITE), "map");
+	check(iodirty_set_dirty_tracking(b->dom, true), "tracking");
 }

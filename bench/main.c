@@ -20,18 +20,51 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 	const char *what;
+	bool hot;	/* in the "hot-path" group */
 } cases[] = {
 	{ "mark", case_mark,
-	  "iodirty_mark_dirty of random 4 KiB pages, 1 and 2 threads" },
+	  "iodirty_mark_dirty of random 4 KiB pages, 1 and 2 threads",
+	  false },
 	{ "read", case_read,
-	  "read-and-clear of a 1 TiB domain at 100 %, 1 %, 0.01 % dirty" },
+	  "read-and-clear of a 1 TiB domain at 100 %, 1 %, 0.01 % dirty",
+	  false },
 	{ "map", case_map,
-	  "1,000,000 4 KiB map/unmap calls and hole punches; memory" },
+	  "1,000,000 4 KiB map/unmap calls and hole punches; memory",
+	  false },
 	{ "unmap-dirty", case_unmap_dirty,
-	  "unmap of 1 GiB with an atomic dirty report" },
+	  "unmap of 1 GiB with an atomic dirty report",
+	  false },
+	{ "mark-pages", case_mark_pages,
+	  "mark of 4 KiB pages, 1 GiB to 1 TiB, vs byte map and bitmap",
+	  true },
+	{ "hot-set", case_hot_set,
+	  "1,000 hot pages marked by 2 threads, vs byte map",
+	  true },
+	{ "dma", case_dma,
+	  "8-byte and 4 KiB iodirty_dma_write vs translate+copy+mark",
+	  true },
+	{ "writev", case_writev,
+	  "16-segment iodirty_dma_writev vs 1 write + 15 copies",
+	  true },
+	{ "sg", case_sg,
+	  "iodirty_sg_get + iodirty_sg_put of 64 KiB",
+	  true },
+	{ "map-latency", case_map_latency,
+	  "paced map+unmap latency under 2 DMA writers",
+	  true },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+/* --case NAME: a case's name, or "hot-path" for the hot-path group. */
+static bool selected(size_t i)
+{
+	if (!bench.only)
+		return true;
+	if (!strcmp(bench.only, "hot-path"))
+		return cases[i].hot;
+	return !strcmp(bench.only, cases[i].name);
+}
 
 static void usage(FILE *f)
 {
@@ -48,6 +81,8 @@ static void usage(FILE *f)
 		"cases:\n");
 	for (i = 0; i < NCASES; i++)
 		fprintf(f, "  %-12s %s\n", cases[i].name, cases[i].what);
+	fprintf(f, "  %-12s %s\n", "hot-path", "mark-pages, hot-set, dma, "
+		"writev, sg and map-latency");
 }
 
 int main(int argc, char **argv)
@@ -95,7 +130,7 @@ int main(int argc, char **argv)
 	}
 	if (bench.only) {
 		for (i = 0; i < NCASES; i++)
-			if (!strcmp(bench.only, cases[i].name))
+			if (selected(i))
 				break;
 		if (i == NCASES) {
 			fprintf(stderr, "iodirty-bench: unknown case '%s'\n",
@@ -111,7 +146,7 @@ int main(int argc, char **argv)
 	machine_probe(&m);
 	report_begin(&m);
 	for (i = 0; i < NCASES; i++) {
-		if (bench.only && strcmp(bench.only, cases[i].name))
+		if (!selected(i))
 			continue;
 		note("[%s] running...", cases[i].name);
 		cases[i].fn();

@@ -77,6 +77,29 @@ void row_extra(struct row *r, const char *key, double value)
 	}
 }
 
+void row_target(struct row *r, const char *what, double value,
+		bool at_least, double limit, const char *unit)
+{
+	unsigned int i;
+
+	for (i = 0; i < ROW_TARGETS; i++) {
+		if (!r->target[i].what) {
+			r->target[i].what = what;
+			r->target[i].value = value;
+			r->target[i].limit = limit;
+			r->target[i].at_least = at_least;
+			r->target[i].unit = unit;
+			return;
+		}
+	}
+}
+
+static bool target_pass(const struct row *r, unsigned int i)
+{
+	return r->target[i].at_least ? r->target[i].value >= r->target[i].limit
+				     : r->target[i].value <= r->target[i].limit;
+}
+
 void report_begin(const struct machine *m)
 {
 	if (bench.json) {
@@ -116,7 +139,9 @@ void report_begin(const struct machine *m)
 	       BENCH_DEBUG ? " -g" : "", BENCH_NDEBUG, BENCH_SANITIZE,
 	       BENCH_C_ARGS);
 	printf("method:  median of %u timed repetitions after %u warm-up, "
-	       "CLOCK_MONOTONIC%s\n", bench.reps, bench.warmup,
+	       "CLOCK_MONOTONIC; hot-path cases alternate library and "
+	       "baselines within each repetition%s\n", bench.reps,
+	       bench.warmup,
 	       bench.quick ? "; --quick sizes (smoke run, not figures)" :
 	       "");
 }
@@ -158,7 +183,23 @@ static void row_json(const struct row *r)
 		json_str(r->extra[i].key);
 		printf(": %.10g", r->extra[i].value);
 	}
-	printf(" } }");
+	printf(" }");
+	if (r->target[0].what) {
+		printf(", \"targets\": [");
+		for (i = 0; i < ROW_TARGETS && r->target[i].what; i++) {
+			printf("%s{ \"what\": ", i ? ", " : "");
+			json_str(r->target[i].what);
+			printf(", \"value\": %.6g, \"limit\": %.6g, "
+			       "\"unit\": ", r->target[i].value,
+			       r->target[i].limit);
+			json_str(r->target[i].unit);
+			printf(", \"at_least\": %s, \"pass\": %s }",
+			       r->target[i].at_least ? "true" : "false",
+			       target_pass(r, i) ? "true" : "false");
+		}
+		printf("]");
+	}
+	printf(" }");
 }
 
 void report_row(const struct row *r)
@@ -188,6 +229,16 @@ void report_row(const struct row *r)
 	}
 	if (i)
 		printf("\n");
+	for (i = 0; i < ROW_TARGETS && r->target[i].what; i++) {
+		const char *u = r->target[i].unit;
+		double x = r->target[i].value;
+
+		printf("      target: %s %.*f%s %s %.3g%s -> %s\n",
+		       r->target[i].what, x >= 100 ? 0 : x >= 10 ? 1 : 2, x,
+		       u, r->target[i].at_least ? ">=" : "<=",
+		       r->target[i].limit, u,
+		       target_pass(r, i) ? "PASS" : "MISS");
+	}
 	fflush(stdout);
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* iodirty-bench: timing, random numbers, memory and cache helpers. */
 #include <malloc.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,89 @@ double time_median(void (*setup)(void *), uint64_t (*run)(void *),
 	return median_u64(t, n);
 }
 
+void time_interleaved(struct timed *v, unsigned int n)
+{
+	uint64_t t[16][64];
+	unsigned int round, k, reps = bench.reps;
+
+	if (reps > 64)
+		reps = 64;
+	if (n > 16)
+		die("time_interleaved: too many variants");
+	for (round = 0; round < bench.warmup + reps; round++) {
+		for (k = 0; k < n; k++) {
+			struct timed *x = &v[(round + k) % n];
+			uint64_t ns;
+
+			if (x->setup)
+				x->setup(x->arg);
+			ns = x->run(x->arg);
+			if (round >= bench.warmup)
+				t[x - v][round - bench.warmup] = ns;
+		}
+	}
+	for (k = 0; k < n; k++) {
+		v[k].median = median_u64(t[k], reps);	/* sorts */
+		v[k].min = (double)t[k][0];
+		v[k].max = (double)t[k][reps - 1];
+	}
+}
+
+void spin_start(_Atomic unsigned int *arrived, unsigned int n)
+{
+	atomic_fetch_add(arrived, 1);
+	while (atomic_load_explicit(arrived, memory_order_acquire) < n) {
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+	}
+}
+
+double overlap_of(const uint64_t *t0, const uint64_t *t1, unsigned int n)
+{
+	uint64_t start = UINT64_MAX, end = 0, last_start = 0;
+	uint64_t first_end = UINT64_MAX;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (t0[i] < start)
+			start = t0[i];
+		if (t1[i] > end)
+			end = t1[i];
+		if (t0[i] > last_start)
+			last_start = t0[i];
+		if (t1[i] < first_end)
+			first_end = t1[i];
+	}
+	if (end <= start || first_end <= last_start)
+		return 0;
+	return (double)(first_end - last_start) / (double)(end - start);
+}
+
+void sleep_until_ns(uint64_t deadline_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline_ns / 1000000000ULL),
+		.tv_nsec = (long)(deadline_ns % 1000000000ULL),
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
+		;
+}
+
+double loadavg1(void)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lf", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 uint64_t rng_next(uint64_t *s)
 {
 	*s ^= *s >> 12;
@@ -117,6 +201,17 @@ void *mem_reserve(size_t size)
 
 	if (p == MAP_FAILED)
 		die("cannot reserve %zu bytes of address space", size);
+	return p;
+}
+
+void *mem_reserve_rw(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("cannot reserve %zu bytes of read-write address space",
+		    size);
 	return p;
 }
 

@@ -53,6 +53,8 @@ void iodirty_ioas_destroy(struct iodirty_ioas *ioas)
 	iodirty_registry_remove(ioas);
 	if (ioas->obj.id)
 		iodirty_nl_event(ioas, IODIRTY_NL_EVENT_IOAS_DESTROYED, 0, 0, 0);
+	/* No ioctl can reach the IOAS now: its holds go before the core. */
+	iodirty_holds_fini(ioas);
 	/* Unmaps everything; the unmap hook unpins and unaccounts. */
 	iod_iopt_fini(&ioas->iopt);
 	WARN_ON(!xa_empty(&ioas->pages));
@@ -108,6 +110,7 @@ int iodirty_ioas_alloc(struct iodirty_ucmd *ucmd)
 	}
 	mutex_init(&ioas->map_lock);
 	xa_init_flags(&ioas->pages, XA_FLAGS_ACCOUNT);
+	iodirty_holds_init(ioas);
 	/*
 	 * Pins are charged to whoever created the IOAS: the fd may be
 	 * passed on, the account stays.
@@ -327,6 +330,7 @@ int iodirty_ioas_stats(struct iodirty_ucmd *ucmd)
 	cmd->__reserved = 0;
 	cmd->out_handle = ioas->handle;
 	cmd->__reserved2 = 0;
+	cmd->out_holds = atomic64_read(&ioas->cnt.holds);
 	iodirty_ioas_put(ioas);
 
 	cmd->out_tracking = st.tracking;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Dirty tracking: SET_DIRTY_TRACKING, GET_DIRTY_BITMAP and the software
- * DMA of DMA_RW, which is what makes pages dirty in the first place.
+ * DMA of DMA_RW, which is what makes pages dirty in the first place. The
+ * vectored DMA_RWV is in ioas_dmav.c, holds for zero-copy in ioas_hold.c.
  */
 #include <linux/err.h>
 #include <linux/highmem.h>
@@ -154,26 +155,19 @@ int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd)
 	return iodirty_respond(ucmd, sizeof(*cmd));
 }
 
-struct iodirty_dma {
-	struct iodirty_ioas *ioas;
-	u8 __user *data;
-};
-
 /*
- * The core's copy callback: moves @length bytes between the caller's
- * buffer at @offset and the pages pinned for IOVA @iova on, one page at a
- * time. Runs under the core's read lock, which keeps the pages pinned; a
- * fault on the caller's buffer may sleep here.
+ * Moves @length bytes between the user buffer @buf and the pages pinned
+ * for IOVA @iova on, one page at a time. Runs under the core's read lock,
+ * which keeps the pages pinned; a fault on the caller's buffer may sleep
+ * here. Shared by DMA_RW and DMA_RWV.
  */
-static int iodirty_dma_copy(void *arg, u64 iova, u64 uaddr, u64 offset,
-			    u64 length, bool write)
+int iodirty_copy_pages(struct iodirty_ioas *ioas, u64 iova, u8 __user *buf,
+		       u64 length, bool write)
 {
-	struct iodirty_dma *dma = arg;
-
 	while (length) {
 		unsigned int in_page = offset_in_page(iova);
 		size_t n = min_t(u64, PAGE_SIZE - in_page, length);
-		struct page *page = iodirty_pages_lookup(dma->ioas, iova);
+		struct page *page = iodirty_pages_lookup(ioas, iova);
 		unsigned long left;
 		void *kaddr;
 
@@ -182,19 +176,23 @@ static int iodirty_dma_copy(void *arg, u64 iova, u64 uaddr, u64 offset,
 			return -EFAULT;
 		kaddr = kmap_local_page(page);
 		if (write) {
-			left = copy_from_user(kaddr + in_page,
-					      dma->data + offset, n);
+			/*
+			 * Not copy_from_user(): on a fault it zero-fills what
+			 * it could not copy, which here would write zeros the
+			 * device never sent into the guest's page.
+			 */
+			left = access_ok(buf, n) ?
+			       __copy_from_user(kaddr + in_page, buf, n) : n;
 			/* The owner reads the page through a user mapping. */
 			flush_dcache_page(page);
 		} else {
-			left = copy_to_user(dma->data + offset,
-					    kaddr + in_page, n);
+			left = copy_to_user(buf, kaddr + in_page, n);
 		}
 		kunmap_local(kaddr);
 		if (left)
 			return -EFAULT;
 		iova += n;
-		offset += n;
+		buf += n;
 		length -= n;
 		/* A transfer can be gigabytes long; let a dying caller go. */
 		if (fatal_signal_pending(current))
@@ -202,6 +200,21 @@ static int iodirty_dma_copy(void *arg, u64 iova, u64 uaddr, u64 offset,
 		cond_resched();
 	}
 	return 0;
+}
+
+struct iodirty_dma {
+	struct iodirty_ioas *ioas;
+	u8 __user *data;
+};
+
+/* The core's copy callback for DMA_RW: @offset is into the one buffer. */
+static int iodirty_dma_copy(void *arg, u64 iova, u64 uaddr, u64 offset,
+			    u64 length, bool write)
+{
+	struct iodirty_dma *dma = arg;
+
+	return iodirty_copy_pages(dma->ioas, iova, dma->data + offset, length,
+				  write);
 }
 
 int iodirty_dma_rw(struct iodirty_ucmd *ucmd)

@@ -21,7 +21,8 @@
 /* The core's pages are the kernel's pages: one xarray slot per page. */
 static_assert(IOD_PAGE_SIZE == PAGE_SIZE);
 
-#define IODIRTY_UAPI_VERSION 1
+/* 2: DMA_RWV, SG_GET, SG_PUT. */
+#define IODIRTY_UAPI_VERSION 2
 
 int iodirty_respond(struct iodirty_ucmd *ucmd, size_t size)
 {
@@ -46,7 +47,8 @@ static int iodirty_get_info(struct iodirty_ucmd *ucmd)
 				IODIRTY_INFO_CAP_DMA_RW |
 				IODIRTY_INFO_CAP_UADDR_REPORT |
 				IODIRTY_INFO_CAP_RESERVE |
-				IODIRTY_INFO_CAP_HW_MODEL;
+				IODIRTY_INFO_CAP_HW_MODEL |
+				IODIRTY_INFO_CAP_SG;
 	cmd->out_page_sizes = PAGE_SIZE;
 	/* Any power of two from a page up to 1 GiB (IOAS_ALLOC's limit). */
 	cmd->out_granules = GENMASK_ULL(30, PAGE_SHIFT);
@@ -70,6 +72,9 @@ union iodirty_ucmd_buffer {
 	struct iodirty_get_dirty_bitmap bitmap;
 	struct iodirty_dma_rw dma;
 	struct iodirty_ioas_stats stats;
+	struct iodirty_dma_rwv dmav;
+	struct iodirty_sg_get sg_get;
+	struct iodirty_sg_put sg_put;
 };
 
 struct iodirty_ioctl_op {
@@ -120,6 +125,12 @@ static const struct iodirty_ioctl_op iodirty_ops[] = {
 		   data),
 	IODIRTY_OP(IODIRTY_IOAS_STATS, iodirty_ioas_stats,
 		   struct iodirty_ioas_stats, out_hw_collapses),
+	IODIRTY_OP(IODIRTY_DMA_RWV, iodirty_dma_rwv, struct iodirty_dma_rwv,
+		   out_done),
+	IODIRTY_OP(IODIRTY_SG_GET, iodirty_sg_get, struct iodirty_sg_get,
+		   __reserved),
+	IODIRTY_OP(IODIRTY_SG_PUT, iodirty_sg_put, struct iodirty_sg_put,
+		   written),
 };
 
 static long iodirty_fops_ioctl(struct file *file, unsigned int cmd,

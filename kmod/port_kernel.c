@@ -39,30 +39,30 @@ static struct lock_class_key iod_iopt_lock_key;
 
 int iod_rwlock_init(iod_rwlock_t *l)
 {
-	__init_rwsem(l, "iod_iopt_lock", &iod_iopt_lock_key);
-	return 0;
+	return __percpu_init_rwsem(l, "iod_iopt_lock", &iod_iopt_lock_key);
 }
 
 void iod_rwlock_destroy(iod_rwlock_t *l)
 {
+	percpu_free_rwsem(l);
 }
 
 void iod_read_lock(iod_rwlock_t *l)
 {
-	down_read(l);
+	percpu_down_read(l);
 }
 
 void iod_read_unlock(iod_rwlock_t *l)
 {
-	up_read(l);
+	percpu_up_read(l);
 }
 
 void iod_write_lock(iod_rwlock_t *l)
 {
-	down_write(l);
+	percpu_down_write(l);
 }
 
 void iod_write_unlock(iod_rwlock_t *l)
 {
-	up_write(l);
+	percpu_up_write(l);
 }

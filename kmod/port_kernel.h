@@ -19,7 +19,8 @@
 #include <linux/limits.h>
 #include <linux/preempt.h>
 #include <linux/processor.h>
-#include <linux/rwsem.h>
+#include <linux/mutex.h>
+#include <linux/percpu-rwsem.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/types.h>
@@ -130,10 +131,15 @@ static inline unsigned int iod_popcount64(u64 x)
 }
 
 /*
- * Reader/writer lock (port_kernel.c). A waiting writer holds back new
- * readers, so map and unmap cannot be starved by DMA.
+ * Reader/writer lock (port_kernel.c): a percpu_rw_semaphore, the kernel's
+ * form of the userspace flavour's design (readers touch only per-CPU
+ * state while no writer is near; a writer waits one RCU grace period, and
+ * a burst of writers one in all). Readers may sleep: the core allocates
+ * under its read lock and the module's DMA copy faults on user memory
+ * under it. A waiting writer holds back new readers, so map and unmap
+ * cannot be starved by DMA.
  */
-typedef struct rw_semaphore iod_rwlock_t;
+typedef struct percpu_rw_semaphore iod_rwlock_t;
 
 int iod_rwlock_init(iod_rwlock_t *l);
 void iod_rwlock_destroy(iod_rwlock_t *l);
@@ -141,5 +147,22 @@ void iod_read_lock(iod_rwlock_t *l);
 void iod_read_unlock(iod_rwlock_t *l);
 void iod_write_lock(iod_rwlock_t *l);
 void iod_write_unlock(iod_rwlock_t *l);
+
+/* A sleeping mutex, for short sections inside a read section. */
+typedef struct mutex iod_mutex_t;
+
+#define iod_mutex_init(m) mutex_init(m)
+#define iod_mutex_destroy(m) mutex_destroy(m)
+#define iod_mutex_lock(m) mutex_lock(m)
+#define iod_mutex_unlock(m) mutex_unlock(m)
+
+/* No per-thread storage here: the core walks without per-thread hints. */
+static inline void *iod_thread_data(size_t size)
+{
+	return NULL;
+}
+
+#define iod_likely(x) likely(x)
+#define iod_unlikely(x) unlikely(x)
 
 #endif /* IODIRTY_KMOD_PORT_KERNEL_H */

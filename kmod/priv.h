@@ -8,6 +8,8 @@
  *   -> mmap_lock (taken by page faults in copy_{from,to}_user, which the
  *      DMA copy runs under the core's read lock)
  *   -> ioas->pages' xa_lock (spinlock)
+ * ioas->holds' xa_lock (SG_GET, SG_PUT) is never held while another of
+ * these is taken, nor taken under one.
  * pin_user_pages*() takes mmap_lock, so it is only called with map_lock
  * or nothing held, never under the core's lock.
  */
@@ -69,6 +71,8 @@ struct iodirty_ioas_counters {
 	atomic64_t unmaps_reported;
 	atomic64_t dirty_reported_bytes;
 	atomic64_t pinned_pages;
+	/* Holds of SG_GET not yet put. */
+	atomic64_t holds;
 	/* Bumped after every change of the mappings; starts at 1. */
 	atomic_t generation;
 };
@@ -85,6 +89,13 @@ struct iodirty_ioas {
 	 * map_lock is held by a MAP that is adding or undoing its own.
 	 */
 	struct xarray pages;
+	/*
+	 * Hold ID -> struct iod_hold of SG_GET (ioas_hold.c). Per IOAS, so
+	 * that a hold ID means nothing to another one; NULL while a hold is
+	 * being created, so that SG_PUT cannot find it before it is whole.
+	 */
+	struct xarray holds;
+	u32 next_hold_id;		/* where the cyclic ID search starts */
 	/* Whose RLIMIT_MEMLOCK account the pins are charged to. */
 	struct user_struct *user;
 	/* System-wide handle (registry.c); 0 until registered. */
@@ -172,6 +183,17 @@ int iodirty_ioas_unmap(struct iodirty_ucmd *ucmd);
 int iodirty_set_dirty_tracking(struct iodirty_ucmd *ucmd);
 int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd);
 int iodirty_dma_rw(struct iodirty_ucmd *ucmd);
+int iodirty_copy_pages(struct iodirty_ioas *ioas, u64 iova, u8 __user *buf,
+		       u64 length, bool write);
+
+/* ioas_dmav.c */
+int iodirty_dma_rwv(struct iodirty_ucmd *ucmd);
+
+/* ioas_hold.c: holds of SG_GET, released by SG_PUT or with the IOAS. */
+void iodirty_holds_init(struct iodirty_ioas *ioas);
+void iodirty_holds_fini(struct iodirty_ioas *ioas);
+int iodirty_sg_get(struct iodirty_ucmd *ucmd);
+int iodirty_sg_put(struct iodirty_ucmd *ucmd);
 
 /* pages.c: pinning, the page table of an IOAS, memlock accounting. */
 int iodirty_pages_pin(struct iodirty_ioas *ioas, u64 iova, u64 uaddr,

@@ -51,3 +51,64 @@ IODIRTY_EXPORT int iodirty_mark_dirty(struct iodirty_domain *dom,
 		return -EINVAL;
 	return dom->ops->mark_dirty(dom, iova, length);
 }
+
+/* Checks shared by both directions; *done is 0 from here on. */
+static int dmav(struct iodirty_domain *dom, const struct iodirty_dma_seg *segs,
+		size_t nr_segs, uint64_t *done, bool write)
+{
+	uint64_t scratch;
+	size_t i;
+
+	if (!done)
+		done = &scratch;
+	*done = 0;
+	if (!dom || (!segs && nr_segs))
+		return -EINVAL;
+	for (i = 0; i < nr_segs; i++)
+		if (!segs[i].buf)
+			return -EINVAL;
+	if (!dom->ops->dmav)
+		return -EOPNOTSUPP;
+	if (!nr_segs)
+		return 0;
+	return dom->ops->dmav(dom, segs, nr_segs, write, done);
+}
+
+IODIRTY_EXPORT int iodirty_dma_writev(struct iodirty_domain *dom,
+				      const struct iodirty_dma_seg *segs,
+				      size_t nr_segs, uint64_t *done)
+{
+	return dmav(dom, segs, nr_segs, done, true);
+}
+
+IODIRTY_EXPORT int iodirty_dma_readv(struct iodirty_domain *dom,
+				     const struct iodirty_dma_seg *segs,
+				     size_t nr_segs, uint64_t *done)
+{
+	return dmav(dom, segs, nr_segs, done, false);
+}
+
+IODIRTY_EXPORT int iodirty_sg_get(struct iodirty_domain *dom, uint64_t iova,
+				  uint64_t length, uint32_t flags,
+				  struct iodirty_sg *sg, size_t *nr_sg,
+				  struct iodirty_sg_hold **hold)
+{
+	if (!dom || !nr_sg || !hold || (!sg && *nr_sg))
+		return -EINVAL;
+	if (flags & ~IODIRTY_SG_WRITE)
+		return -EOPNOTSUPP;
+	if (!dom->ops->sg_get)
+		return -EOPNOTSUPP;
+	return dom->ops->sg_get(dom, iova, length, flags, sg, nr_sg, hold);
+}
+
+IODIRTY_EXPORT int iodirty_sg_put(struct iodirty_domain *dom,
+				  struct iodirty_sg_hold *hold,
+				  uint64_t written)
+{
+	if (!dom || !hold || hold->dom != dom)
+		return -EINVAL;
+	if (!dom->ops->sg_put)
+		return -EOPNOTSUPP;
+	return dom->ops->sg_put(dom, hold, written);
+}

@@ -74,6 +74,20 @@ struct iodirty_backend_ops {
 	int (*mark_dirty)(struct iodirty_domain *dom, uint64_t iova,
 			  uint64_t length);
 
+	/*
+	 * Optional (NULL: -EOPNOTSUPP). Called with validated pointers
+	 * (@segs non-NULL, every buf non-NULL, nr_segs > 0; @done non-NULL
+	 * and zeroed; @nr_sg and @hold non-NULL; @flags known).
+	 */
+	int (*dmav)(struct iodirty_domain *dom,
+		    const struct iodirty_dma_seg *segs, size_t nr_segs,
+		    bool write, uint64_t *done);
+	int (*sg_get)(struct iodirty_domain *dom, uint64_t iova,
+		      uint64_t length, uint32_t flags, struct iodirty_sg *sg,
+		      size_t *nr_sg, struct iodirty_sg_hold **hold);
+	int (*sg_put)(struct iodirty_domain *dom, struct iodirty_sg_hold *hold,
+		      uint64_t written);
+
 	/* Fills a full-size stats struct (sz already set). */
 	void (*stats)(struct iodirty_domain *dom, struct iodirty_stats *st);
 
@@ -86,6 +100,15 @@ struct iodirty_backend_ops {
 
 	/* open() accepts IODIRTY_CTX_ADOPT_FD (ctx->adopt_fd). */
 	bool adopts_fd;
+};
+
+/*
+ * What iodirty_sg_get() returns. A backend may allocate it inside a larger
+ * struct of its own (the local backends keep the core's hold after it).
+ */
+struct iodirty_sg_hold {
+	struct iodirty_domain *dom;	/* iodirty_sg_put() checks it */
+	uint64_t id;			/* kmod: the module's hold id */
 };
 
 struct iodirty_ctx {

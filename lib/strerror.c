@@ -37,6 +37,8 @@ IODIRTY_EXPORT const char *iodirty_strerror(int err)
 		return "out of memory";
 	case ENODEV:
 		return "backend device not present";
+	case ESTALE:
+		return "held range was unmapped while held";
 	default:
 		break;
 	}

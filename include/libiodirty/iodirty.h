@@ -42,6 +42,8 @@
  *                  would exceed RLIMIT_MEMLOCK; nothing was changed.
  *   -ENODEV        the backend's device (e.g. /dev/iodirty) is not present,
  *                  or is not one the backend can drive.
+ *   -ESTALE        iodirty_sg_put(): an unmap removed pages of the held
+ *                  range while it was held (the hold is released).
  *
  * Options structs
  * ---------------
@@ -68,7 +70,12 @@
  * - Map, unmap, reserve, unreserve and tracking start/stop serialise with
  *   each other and with every other call on the domain. DMA, mark-dirty,
  *   translate, dirty reads, list and stats calls run in parallel with each
- *   other.
+ *   other. On "soft" and "iommufd", their locking writes only per-thread
+ *   memory (userspace RCU), except within about 1 ms of a map, unmap,
+ *   reserve or tracking change, when they share a reader/writer lock; a
+ *   mark or DMA write of a page already dirty writes nothing shared at all.
+ *   Each thread that calls them keeps a small block of per-thread state
+ *   (about 1.5 KiB), freed when it exits.
  * - No write is lost: a DMA write or mark-dirty that returned before a
  *   read-and-clear began is reported by that read-and-clear; one that runs
  *   concurrently with it is reported by it or by the next one, never by
@@ -213,6 +220,12 @@ const char *iodirty_ctx_backend(const struct iodirty_ctx *ctx);
  * is lost; quiesce the devices for the range first.
  */
 #define IODIRTY_CAP_ATTACH		(1ULL << 7)
+/*
+ * iodirty_sg_get()/iodirty_sg_put() are available (since 0.4; every
+ * backend with IODIRTY_CAP_DMA_RW once the kernel module is new enough).
+ * iodirty_dma_writev()/iodirty_dma_readv() come with IODIRTY_CAP_DMA_RW.
+ */
+#define IODIRTY_CAP_SG			(1ULL << 8)
 
 struct iodirty_caps {
 	size_t sz;
@@ -579,6 +592,108 @@ int iodirty_dma_read(struct iodirty_domain *dom, uint64_t iova, void *buf,
  */
 int iodirty_mark_dirty(struct iodirty_domain *dom, uint64_t iova,
 		       uint64_t length);
+
+/* ------------------------------------------------------------------ */
+/* Scatter-gather and zero-copy DMA (since 0.4)                       */
+/* ------------------------------------------------------------------ */
+
+/* One segment of a vectored transfer: @length bytes at @iova <-> @buf. */
+struct iodirty_dma_seg {
+	uint64_t iova;
+	uint64_t length;
+	void *buf;
+};
+
+/**
+ * iodirty_dma_writev() - iodirty_dma_write() of each segment in turn, in
+ * one call (one system call on "kmod"): for a virtio descriptor chain.
+ * Each segment is checked as iodirty_dma_write() checks its range before
+ * any byte of it is written; the call stops at the first segment that
+ * fails and returns that segment's error. The segments before it were
+ * written and marked dirty; the failing one was not written, except on
+ * -EFAULT, where its part that was written is marked dirty too.
+ * @segs:    @nr_segs segments; NULL only with @nr_segs 0 (which returns 0).
+ * @done:    optional; receives the bytes of the segments completed before
+ *           the failing one, or of all of them on success: the length of a
+ *           short transfer, for the device to report.
+ * Return: 0 or the failing segment's errno as for iodirty_dma_write();
+ * also -EINVAL (@segs NULL with segments, a segment's @buf NULL) and
+ * -EOVERFLOW (the lengths add up past 2^64), both before any transfer
+ * (*@done is 0 then). Thread safety and concurrent unmaps as for
+ * iodirty_dma_write(), segment by segment: a segment is one transfer.
+ */
+int iodirty_dma_writev(struct iodirty_domain *dom,
+		       const struct iodirty_dma_seg *segs, size_t nr_segs,
+		       uint64_t *done);
+
+/**
+ * iodirty_dma_readv() - iodirty_dma_read() of each segment in turn; the
+ * contract of iodirty_dma_writev() with reads (nothing is marked).
+ */
+int iodirty_dma_readv(struct iodirty_domain *dom,
+		      const struct iodirty_dma_seg *segs, size_t nr_segs,
+		      uint64_t *done);
+
+/* A piece of a held range: @length bytes of the caller's memory at @addr. */
+struct iodirty_sg {
+	void *addr;
+	uint64_t length;
+};
+
+/* iodirty_sg_get(): the device will write through the list. */
+#define IODIRTY_SG_WRITE	(1u << 0)
+
+struct iodirty_sg_hold;
+
+/**
+ * iodirty_sg_get() - hold [iova, iova + length) for direct access: zero-copy
+ * DMA for device emulators. Fills @sg with the pieces of user memory the
+ * range maps to, in IOVA order (one piece per run that is contiguous in
+ * user address), and returns a hold that iodirty_sg_put() releases. The
+ * device reads or writes through the pointers while it holds them; with
+ * IODIRTY_SG_WRITE, iodirty_sg_put() marks what was written dirty.
+ * @flags:  IODIRTY_SG_WRITE (every page must be mapped with
+ *          IODIRTY_MAP_WRITE), or 0 to read (IODIRTY_MAP_READ).
+ * @sg:     @*nr_sg entries; may be NULL when *@nr_sg is 0.
+ * @nr_sg:  in: entries of @sg; out: entries used, or needed (-EMSGSIZE).
+ * @hold:   receives the hold.
+ *
+ * Unmap while held: an unmap may remove pages of a held range (it does not
+ * wait). If the hold is writable and the unmap reports dirty pages, the
+ * held pages it removes are reported dirty by it, written or not: a write
+ * through the list before the unmap returns is never lost. The hold becomes
+ * stale: iodirty_sg_put() then marks only the pages still mapped, releases
+ * the hold and returns -ESTALE, the device's sign that part of its
+ * transfer went to memory the IO address space no longer maps (a real
+ * IOMMU would have faulted it). Writes to memory after the unmap returned
+ * are not the domain's to report. Read-and-clear calls do not report held
+ * pages: what was written is marked at the put and reported by the next
+ * read. Dirty tracking may start or stop while lists are held.
+ *
+ * Thread safety: like iodirty_dma_write(); a hold may be put by another
+ * thread than the one that got it. Holds must be put before
+ * iodirty_domain_destroy().
+ * Return: 0, -EINVAL (NULL @nr_sg or @hold, zero length), -EOPNOTSUPP (an
+ * unknown flag, or no IODIRTY_CAP_SG), -EOVERFLOW, -ERANGE, -ENOENT (a page
+ * is unmapped), -EACCES (a page lacks the permission), -EMSGSIZE (*@nr_sg
+ * receives the entries needed), -ENOMEM. Nothing is held on failure.
+ */
+int iodirty_sg_get(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
+		   uint32_t flags, struct iodirty_sg *sg, size_t *nr_sg,
+		   struct iodirty_sg_hold **hold);
+
+/**
+ * iodirty_sg_put() - release a hold from iodirty_sg_get().
+ * @written: bytes written from the start of the range (0 for a read
+ *           hold); those pages are marked dirty if tracking is on. The
+ *           device may also pass the whole length when it does not know.
+ * Return: 0; -ESTALE (an unmap removed pages of the range while held, see
+ * iodirty_sg_get(); the hold is released, and the pages still mapped are
+ * marked); -EINVAL (NULL, @written beyond the range, or non-zero for a
+ * read hold: the hold is kept, put it again).
+ */
+int iodirty_sg_put(struct iodirty_domain *dom, struct iodirty_sg_hold *hold,
+		   uint64_t written);
 
 /* ------------------------------------------------------------------ */
 /* Counters                                                           */

@@ -78,6 +78,7 @@ static void iofd_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps)
 	 * the soft backend's.
 	 */
 	caps->flags = IODIRTY_CAP_DIRTY_TRACKING | IODIRTY_CAP_DMA_RW |
+		      IODIRTY_CAP_SG |
 		      IODIRTY_CAP_UADDR_REPORT | IODIRTY_CAP_USER_RESERVE |
 		      IODIRTY_CAP_ATTACH;
 	caps->page_sizes = IOD_PAGE_SIZE;
@@ -303,6 +304,9 @@ const struct iodirty_backend_ops iodirty_iommufd_ops = {
 	.read_dirty = iofd_read_dirty,
 	.read_dirty_uaddr = iofd_read_dirty_uaddr,
 	.dma = iofd_dma,
+	.dmav = iofd_dmav,
+	.sg_get = iofd_sg_get,
+	.sg_put = iofd_sg_put,
 	.mark_dirty = iofd_mark_dirty,
 	.stats = iofd_stats,
 	.domain_id = iofd_domain_id,

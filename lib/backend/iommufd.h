@@ -95,6 +95,13 @@ int iofd_iova_ranges(struct iodirty_domain *dom, struct iodirty_range *out,
 		     size_t *count);
 int iofd_dma(struct iodirty_domain *dom, uint64_t iova, void *buf,
 	     uint64_t length, bool write);
+int iofd_dmav(struct iodirty_domain *dom, const struct iodirty_dma_seg *segs,
+	      size_t nr_segs, bool write, uint64_t *done);
+int iofd_sg_get(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
+		uint32_t flags, struct iodirty_sg *sg, size_t *nr_sg,
+		struct iodirty_sg_hold **hold);
+int iofd_sg_put(struct iodirty_domain *dom, struct iodirty_sg_hold *hold,
+		uint64_t written);
 int iofd_mark_dirty(struct iodirty_domain *dom, uint64_t iova,
 		    uint64_t length);
 

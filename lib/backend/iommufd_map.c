@@ -238,6 +238,27 @@ int iofd_dma(struct iodirty_domain *dom, uint64_t iova, void *buf,
 				 write);
 }
 
+int iofd_dmav(struct iodirty_domain *dom, const struct iodirty_dma_seg *segs,
+	      size_t nr_segs, bool write, uint64_t *done)
+{
+	return iodirty_local_dmav(&iofd_dom(dom)->mirror, segs, nr_segs, write,
+				  done);
+}
+
+int iofd_sg_get(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
+		uint32_t flags, struct iodirty_sg *sg, size_t *nr_sg,
+		struct iodirty_sg_hold **hold)
+{
+	return iodirty_local_sg_get(&iofd_dom(dom)->mirror, dom, iova, length,
+				    flags, sg, nr_sg, hold);
+}
+
+int iofd_sg_put(struct iodirty_domain *dom, struct iodirty_sg_hold *hold,
+		uint64_t written)
+{
+	return iodirty_local_sg_put(&iofd_dom(dom)->mirror, hold, written);
+}
+
 int iofd_mark_dirty(struct iodirty_domain *dom, uint64_t iova,
 		    uint64_t length)
 {

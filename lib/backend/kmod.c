@@ -5,7 +5,8 @@
  * backend and checks every argument itself, so the backend only translates
  * between the public types and the uAPI structs. This file: the device,
  * its capabilities, domain lifetime and counters; kmod_map.c: mappings and
- * reserved regions; kmod_dirty.c: dirty tracking and DMA.
+ * reserved regions; kmod_dirty.c: dirty tracking and DMA, vectored and
+ * zero-copy (held ranges) included.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,7 @@ static const struct {
 	{ IODIRTY_INFO_CAP_UADDR_REPORT, IODIRTY_CAP_UADDR_REPORT },
 	{ IODIRTY_INFO_CAP_RESERVE, IODIRTY_CAP_USER_RESERVE },
 	{ IODIRTY_INFO_CAP_HW_MODEL, IODIRTY_CAP_HW_MODEL },
+	{ IODIRTY_INFO_CAP_SG, IODIRTY_CAP_SG },
 };
 
 static void caps_from_info(struct iodirty_caps *caps,
@@ -85,6 +87,7 @@ static int kmod_open(struct iodirty_ctx *ctx)
 		goto fail;
 	}
 	kc->fd = fd;
+	kc->uapi_version = info.out_uapi_version;
 	caps_from_info(&kc->caps, &info);
 	ctx->priv = kc;
 	return 0;
@@ -214,6 +217,9 @@ const struct iodirty_backend_ops iodirty_kmod_ops = {
 	.read_dirty_uaddr = kmod_read_dirty_uaddr,
 	.dma = kmod_dma,
 	.mark_dirty = kmod_mark_dirty,
+	.dmav = kmod_dmav,
+	.sg_get = kmod_sg_get,
+	.sg_put = kmod_sg_put,
 	.stats = kmod_stats,
 	.domain_id = kmod_domain_id,
 };

@@ -23,6 +23,7 @@
 struct kmod_ctx {
 	int fd;
 	struct iodirty_caps caps;	/* from GET_INFO, read once at open */
+	uint32_t uapi_version;		/* 2 and up have DMA_RWV */
 };
 
 /* dom->priv */
@@ -38,6 +39,16 @@ static inline int kmod_fd(const struct iodirty_domain *dom)
 static inline uint32_t kmod_id(const struct iodirty_domain *dom)
 {
 	return ((const struct kmod_dom *)dom->priv)->id;
+}
+
+static inline uint32_t kmod_uapi_version(const struct iodirty_domain *dom)
+{
+	return ((const struct kmod_ctx *)dom->ctx->priv)->uapi_version;
+}
+
+static inline bool kmod_has(const struct iodirty_domain *dom, uint64_t cap)
+{
+	return ((const struct kmod_ctx *)dom->ctx->priv)->caps.flags & cap;
 }
 
 
@@ -69,5 +80,12 @@ int kmod_dma(struct iodirty_domain *dom, uint64_t iova, void *buf,
 	     uint64_t length, bool write);
 int kmod_mark_dirty(struct iodirty_domain *dom, uint64_t iova,
 		    uint64_t length);
+int kmod_dmav(struct iodirty_domain *dom, const struct iodirty_dma_seg *segs,
+	      size_t nr_segs, bool write, uint64_t *done);
+int kmod_sg_get(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
+		uint32_t flags, struct iodirty_sg *sg, size_t *nr_sg,
+		struct iodirty_sg_hold **hold);
+int kmod_sg_put(struct iodirty_domain *dom, struct iodirty_sg_hold *hold,
+		uint64_t written);
 
 #endif /* IODIRTY_BACKEND_KMOD_H */

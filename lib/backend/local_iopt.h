@@ -18,6 +18,17 @@
 int iodirty_local_dma(struct iod_iopt *iopt, uint64_t iova, void *buf,
 		      uint64_t length, bool write);
 
+/* The vectored, held and released variants, with the same copy. */
+int iodirty_local_dmav(struct iod_iopt *iopt,
+		       const struct iodirty_dma_seg *segs, size_t nr_segs,
+		       bool write, uint64_t *done);
+int iodirty_local_sg_get(struct iod_iopt *iopt, struct iodirty_domain *dom,
+			 uint64_t iova, uint64_t length, uint32_t flags,
+			 struct iodirty_sg *sg, size_t *nr_sg,
+			 struct iodirty_sg_hold **hold);
+int iodirty_local_sg_put(struct iod_iopt *iopt, struct iodirty_sg_hold *hold,
+			 uint64_t written);
+
 /* Fills @st from @iopt's counters and @dom's parameters. */
 void iodirty_local_stats(struct iod_iopt *iopt,
 			 const struct iodirty_domain *dom,

@@ -30,6 +30,7 @@ static void soft_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps)
 	caps->flags = IODIRTY_CAP_DIRTY_TRACKING |
 		      IODIRTY_CAP_UNMAP_DIRTY_ATOMIC |
 		      IODIRTY_CAP_PARTIAL_UNMAP | IODIRTY_CAP_DMA_RW |
+		      IODIRTY_CAP_SG |
 		      IODIRTY_CAP_UADDR_REPORT | IODIRTY_CAP_USER_RESERVE |
 		      IODIRTY_CAP_HW_MODEL;
 	caps->page_sizes = IOD_PAGE_SIZE;
@@ -154,6 +155,27 @@ static int soft_mark_dirty(struct iodirty_domain *dom, uint64_t iova,
 	return iod_iopt_mark_dirty(iopt_of(dom), iova, length);
 }
 
+static int soft_dmav(struct iodirty_domain *dom,
+		     const struct iodirty_dma_seg *segs, size_t nr_segs,
+		     bool write, uint64_t *done)
+{
+	return iodirty_local_dmav(iopt_of(dom), segs, nr_segs, write, done);
+}
+
+static int soft_sg_get(struct iodirty_domain *dom, uint64_t iova,
+		       uint64_t length, uint32_t flags, struct iodirty_sg *sg,
+		       size_t *nr_sg, struct iodirty_sg_hold **hold)
+{
+	return iodirty_local_sg_get(iopt_of(dom), dom, iova, length, flags, sg,
+				    nr_sg, hold);
+}
+
+static int soft_sg_put(struct iodirty_domain *dom,
+		       struct iodirty_sg_hold *hold, uint64_t written)
+{
+	return iodirty_local_sg_put(iopt_of(dom), hold, written);
+}
+
 static void soft_stats(struct iodirty_domain *dom, struct iodirty_stats *st)
 {
 	iodirty_local_stats(iopt_of(dom), dom, st);
@@ -178,5 +200,8 @@ const struct iodirty_backend_ops iodirty_soft_ops = {
 	.read_dirty_uaddr = soft_read_dirty_uaddr,
 	.dma = soft_dma,
 	.mark_dirty = soft_mark_dirty,
+	.dmav = soft_dmav,
+	.sg_get = soft_sg_get,
+	.sg_put = soft_sg_put,
 	.stats = soft_stats,
 };

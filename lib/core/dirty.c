@@ -104,24 +104,26 @@ static void *dirty_install(struct iod_dirty *d, iod_atomic_ptr_t *slot,
 }
 
 /**
- * dirty_lookup() - find the leaf of a granule, optionally creating it
+ * dirty_descend() - find the leaf of a granule, optionally creating it
  * @d: the bitmap
  * @g: granule number (below the clamp limit)
- * @path: if not NULL, receives the interior node of every level
+ * @path: if not NULL, holds the nodes of levels 0 to @level on the way to
+ *        @g, and receives those of the levels below
+ * @level: where to start (0 without @path)
  * @alloc: allocate missing nodes and leaves
  *
  * Return: the leaf, or NULL if it is missing (or out of memory if @alloc).
  */
-static struct iod_dirty_leaf *dirty_lookup(struct iod_dirty *d, uint64_t g,
-					   struct iod_dirty_node **path,
-					   bool alloc)
+static struct iod_dirty_leaf *dirty_descend(struct iod_dirty *d, uint64_t g,
+					    struct iod_dirty_node **path,
+					    unsigned int level, bool alloc)
 {
-	struct iod_dirty_node *node = d->root;
-	unsigned int level, last = d->levels - 1;
+	struct iod_dirty_node *node = path ? path[level] : d->root;
+	unsigned int last = d->levels - 1;
 	iod_atomic_ptr_t *slot;
 	void *child;
 
-	for (level = 0;; level++) {
+	for (;; level++) {
 		if (path)
 			path[level] = node;
 		slot = &node->child[(g >> dirty_level_shift(d, level)) &
@@ -142,6 +144,16 @@ static struct iod_dirty_leaf *dirty_lookup(struct iod_dirty *d, uint64_t g,
 	}
 }
 
+/* dirty_descend() from the root. */
+static struct iod_dirty_leaf *dirty_lookup(struct iod_dirty *d, uint64_t g,
+					   struct iod_dirty_node **path,
+					   bool alloc)
+{
+	if (path)
+		path[0] = d->root;
+	return dirty_descend(d, g, path, 0, alloc);
+}
+
 int iod_dirty_prepare(struct iod_dirty *d, uint64_t first, uint64_t end)
 {
 	uint64_t g, last;
@@ -155,24 +167,6 @@ int iod_dirty_prepare(struct iod_dirty *d, uint64_t first, uint64_t end)
 		if ((g | IOD_DIRTY_LEAF_MASK) >= last)
 			return 0;
 	}
-}
-
-/**
- * dirty_set_bits() - OR @mask into a word or summary word
- * @p: the word
- * @mask: bits to set
- *
- * Skips the read-modify-write when every bit is set already, so that
- * re-marking hot granules does not bounce the cache line. Both accesses are
- * sequentially consistent: a mark's word update precedes (in the single
- * total order) its load or OR of the summary bits above, which is what
- * makes clearing a summary bit before exchanging the words below it safe
- * (see dirty_take_summary()).
- */
-static inline void dirty_set_bits(iod_atomic64_t *p, uint64_t mask)
-{
-	if ((iod_atomic_load(p) & mask) != mask)
-		iod_atomic_fetch_or(p, mask);
 }
 
 /**
@@ -244,6 +238,47 @@ static void dirty_mark_one(struct iod_dirty *d, uint64_t g)
 		if (!level)
 			return;
 	}
+}
+
+int iod_dirty_cursor_move(struct iod_dirty *d, uint64_t g,
+			  struct iod_dirty_cursor *c)
+{
+	uint64_t leaf_no = g >> IOD_DIRTY_LEAF_SHIFT, x = leaf_no ^ c->leaf_no;
+	struct iod_dirty_leaf *leaf;
+	unsigned int from = 0, up;
+
+	/*
+	 * path[l] depends only on the granule bits above the child index of
+	 * level l - 1: keep the levels the two leaves share, and descend
+	 * from the deepest of them. A reset cursor (~0) shares nothing.
+	 */
+	if (x < IOD_DIRTY_FANOUT) {
+		/* A sibling leaf (the usual move): one load from the parent. */
+		leaf = iod_ptr_load_acquire(&c->path[d->levels - 1]->child[
+					leaf_no & (IOD_DIRTY_FANOUT - 1)]);
+		if (leaf) {
+			c->leaf = leaf;
+			c->leaf_no = leaf_no;
+			return 0;
+		}
+	}
+	if (c->leaf_no != ~0ULL) {
+		up = (iod_fls64(x) + IOD_DIRTY_NODE_SHIFT) /
+		     IOD_DIRTY_NODE_SHIFT;
+		if (up < d->levels)
+			from = d->levels - up;
+	} else {
+		c->path[0] = d->root;
+	}
+	leaf = dirty_descend(d, g, c->path, from, true);
+	if (!leaf) {
+		/* The path may be half rewritten: start afresh next time. */
+		iod_dirty_cursor_reset(c);
+		return -ENOMEM;
+	}
+	c->leaf = leaf;
+	c->leaf_no = leaf_no;
+	return 0;
 }
 
 void iod_dirty_mark(struct iod_dirty *d, uint64_t first, uint64_t end)

@@ -58,6 +58,41 @@ void iod_dirty_fini(struct iod_dirty *d);
  */
 int iod_dirty_prepare(struct iod_dirty *d, uint64_t first, uint64_t end);
 
+/*
+ * A leaf and the interior nodes above it, kept by a caller that marks the
+ * same region again and again (a per-thread hint): the next mark in that
+ * leaf skips the descent. Valid until iod_dirty_fini(); start with
+ * iod_dirty_cursor_reset().
+ */
+struct iod_dirty_cursor {
+	uint64_t leaf_no;	/* granule >> IOD_DIRTY_LEAF_SHIFT, or ~0 */
+	void *leaf;
+	struct iod_dirty_node *path[9];	/* IOD_DIRTY_MAX_LEVELS */
+};
+
+static inline void iod_dirty_cursor_reset(struct iod_dirty_cursor *c)
+{
+	c->leaf_no = ~0ULL;
+}
+
+/* Slow path of iod_dirty_cursor_prepare(): the descent. */
+int iod_dirty_cursor_move(struct iod_dirty *d, uint64_t g,
+			  struct iod_dirty_cursor *c);
+
+/*
+ * Makes @c hold the leaf of granule @g (below the bitmap's limit),
+ * allocating it if needed, so that iod_dirty_mark_one() of @g cannot fail
+ * (that one is in dirty_mark.h, inline for the access paths). Returns 0
+ * or -ENOMEM.
+ */
+static inline int iod_dirty_cursor_prepare(struct iod_dirty *d, uint64_t g,
+					   struct iod_dirty_cursor *c)
+{
+	if (iod_likely(c->leaf_no == g >> IOD_DIRTY_LEAF_SHIFT))
+		return 0;
+	return iod_dirty_cursor_move(d, g, c);
+}
+
 /* Marks granules [first, end) dirty. The range must have been prepared. */
 void iod_dirty_mark(struct iod_dirty *d, uint64_t first, uint64_t end);
 

@@ -21,6 +21,10 @@
 /* Smallest number of interior levels with 15 + 6 * levels >= 64. */
 #define IOD_DIRTY_MAX_LEVELS	9u
 
+_Static_assert(IOD_DIRTY_MAX_LEVELS ==
+	       sizeof(((struct iod_dirty_cursor *)0)->path) /
+	       sizeof(((struct iod_dirty_cursor *)0)->path[0]),
+	       "a cursor holds a full path");
 _Static_assert(IOD_DIRTY_LEAF_WORDS * 64u == 1u << IOD_DIRTY_LEAF_SHIFT,
 	       "a leaf holds 2^IOD_DIRTY_LEAF_SHIFT granules");
 _Static_assert(IOD_DIRTY_LEAF_SHIFT +
@@ -79,6 +83,24 @@ static inline bool dirty_clamp(const struct iod_dirty *d, uint64_t first,
 	if (*end > limit)
 		*end = limit;
 	return first < *end;
+}
+
+/**
+ * dirty_set_bits() - OR @mask into a word or summary word
+ * @p: the word
+ * @mask: bits to set
+ *
+ * Skips the read-modify-write when every bit is set already, so that
+ * re-marking hot granules does not bounce the cache line. Both accesses are
+ * sequentially consistent: a mark's word update precedes (in the single
+ * total order) its load or OR of the summary bits above, which is what
+ * makes clearing a summary bit before exchanging the words below it safe
+ * (see dirty_take_summary()).
+ */
+static __always_inline void dirty_set_bits(iod_atomic64_t *p, uint64_t mask)
+{
+	if ((iod_atomic_load(p) & mask) != mask)
+		iod_atomic_fetch_or(p, mask);
 }
 
 #endif /* IODIRTY_CORE_DIRTY_PRIV_H */

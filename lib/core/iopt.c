@@ -6,18 +6,6 @@
  */
 #include "iopt_priv.h"
 
-int iod_check_range(uint64_t addr, uint64_t length, uint64_t align,
-		     unsigned int bits)
-{
-	if (!length || ((addr | length) & (align - 1)))
-		return -EINVAL;
-	if (addr + (length - 1) < addr)
-		return -EOVERFLOW;
-	if (bits < 64 && ((addr + (length - 1)) >> bits))
-		return -ERANGE;
-	return 0;
-}
-
 /* Interval-tree augmentation: the largest user end page in the subtree. */
 void iopt_uaug(struct iod_avl_node *n)
 {
@@ -246,6 +234,15 @@ struct iod_area *iopt_uarea_next(struct iod_area *a, uint64_t q0, uint64_t q1)
 	}
 }
 
+/* Source of iod_iopt.gen values: never the same twice in one process. */
+static iod_atomic64_t iopt_gen_source;
+
+void iopt_write_lock(struct iod_iopt *iopt)
+{
+	iod_write_lock(&iopt->lock);
+	iopt->gen = iod_atomic_add(&iopt_gen_source, 1);
+}
+
 int iod_iopt_init(struct iod_iopt *iopt, const struct iod_iopt_params *p)
 {
 	int ret;
@@ -260,6 +257,8 @@ int iod_iopt_init(struct iod_iopt *iopt, const struct iod_iopt_params *p)
 		return ret;
 	iopt->p = *p;
 	iod_holeset_init(&iopt->holes);
+	iod_mutex_init(&iopt->holds_lock);
+	iopt->gen = iod_atomic_add(&iopt_gen_source, 1);
 	return 0;
 }
 
@@ -299,6 +298,7 @@ void iod_iopt_fini(struct iod_iopt *iopt)
 	if (iopt->tracking)
 		iod_dirty_fini(&iopt->dirty);
 	iopt_resv_fini(iopt);
+	iod_mutex_destroy(&iopt->holds_lock);
 	iod_rwlock_destroy(&iopt->lock);
 }
 

@@ -99,8 +99,17 @@ struct iod_resv_array {
 	size_t cap;
 };
 
+struct iod_hold;
+
 struct iod_iopt {
 	iod_rwlock_t lock;
+	/*
+	 * Changes (to a value no io-pagetable had before) with every write
+	 * lock: per-thread translation hints are valid while it is the same.
+	 */
+	uint64_t gen;
+	iod_mutex_t holds_lock;		/* @holds; inside @lock */
+	struct iod_hold *holds;		/* held ranges (iod_iopt_hold()) */
 	struct iod_avl_root areas;	/* by IOVA */
 	struct iod_avl_root uareas;	/* interval tree by user address */
 	struct iod_holeset holes;	/* page numbers iova >> IOD_PAGE_SHIFT */
@@ -124,8 +133,17 @@ struct iod_iopt {
  * around 2^64, -ERANGE if it reaches past 2^@bits; else 0. Public so that
  * the kernel module sizes and pins only ranges the core would accept.
  */
-int iod_check_range(uint64_t addr, uint64_t length, uint64_t align,
-		    unsigned int bits);
+static inline int iod_check_range(uint64_t addr, uint64_t length,
+				  uint64_t align, unsigned int bits)
+{
+	if (!length || ((addr | length) & (align - 1)))
+		return -EINVAL;
+	if (addr + (length - 1) < addr)
+		return -EOVERFLOW;
+	if (bits < 64 && ((addr + (length - 1)) >> bits))
+		return -ERANGE;
+	return 0;
+}
 
 /* Returns 0, -EINVAL (bad params) or -ENOMEM. */
 int iod_iopt_init(struct iod_iopt *iopt, const struct iod_iopt_params *p);
@@ -229,6 +247,61 @@ int iod_iopt_dirty_prepare(struct iod_iopt *iopt, uint64_t iova,
 /* Software DMA: translates, calls @copy per piece, marks dirty on write. */
 int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		 bool write, iod_copy_fn copy, void *arg);
+/* One segment of a vectored transfer (iod_iopt_dmav()). */
+struct iod_dma_seg {
+	uint64_t iova;
+	uint64_t length;
+};
+
+/*
+ * iod_iopt_dma() of each segment in turn, stopping at the first that fails
+ * (its error is returned). @copy receives as @offset the position in the
+ * whole transfer: the lengths of the segments before plus the offset in
+ * this one. *@done receives the bytes of the segments completed before the
+ * failing one (all on success). Checks first that the lengths add up below
+ * 2^64 (-EOVERFLOW, and then transfers nothing); each segment's range,
+ * mapping and permission are then checked before it is copied, as
+ * iod_iopt_dma() checks them. One lookup per segment at most.
+ */
+int iod_iopt_dmav(struct iod_iopt *iopt, const struct iod_dma_seg *segs,
+		  size_t nr_segs, bool write, iod_copy_fn copy, void *arg,
+		  uint64_t *done);
+
+/*
+ * A range held for direct access (iodirty_sg_get()). The caller owns the
+ * memory; the io-pagetable links it while held.
+ */
+struct iod_hold {
+	struct iod_hold *prev, *next;	/* in iopt->holds */
+	uint64_t iova;
+	uint64_t length;
+	bool write;
+	bool stale;	/* an unmap removed pages of it while held */
+};
+
+/* Called by iod_iopt_hold() for each piece linear in user address. */
+typedef int (*iod_piece_fn)(void *arg, uint64_t iova, uint64_t uaddr,
+			    uint64_t length);
+
+/*
+ * Holds [iova, iova + length): checks that every page is mapped with the
+ * permission (-ENOENT before -EACCES), for a write hold allocates the
+ * dirty state the release will mark (-ENOMEM), calls @piece for each piece
+ * in IOVA order (a non-zero return aborts: nothing is held and that value
+ * is returned) and links @h. Range errors as for iod_iopt_dma().
+ */
+int iod_iopt_hold(struct iod_iopt *iopt, struct iod_hold *h, uint64_t iova,
+		  uint64_t length, bool write, iod_piece_fn piece, void *arg);
+
+/*
+ * Releases @h: marks the pages of [iova, iova + written) that are still
+ * mapped dirty (if tracking is on) and unlinks it. Returns 0, -ESTALE (it
+ * was stale; released all the same) or -EINVAL (@written beyond the
+ * length, or non-zero for a read hold; @h stays held).
+ */
+int iod_iopt_release(struct iod_iopt *iopt, struct iod_hold *h,
+		     uint64_t written);
+
 int iod_iopt_translate(struct iod_iopt *iopt, uint64_t iova, uint64_t *uaddr,
 		       uint64_t *contig);
 

@@ -28,11 +28,19 @@ int iod_iopt_set_tracking(struct iod_iopt *iopt, bool enable)
 {
 	int ret = 0;
 
-	iod_write_lock(&iopt->lock);
+	iopt_write_lock(iopt);
 	if (enable && !iopt->tracking) {
 		ret = iod_dirty_init(&iopt->dirty,
 				     iopt->p.iova_bits - iopt->p.granule_shift);
-		iopt->tracking = !ret;
+		if (!ret) {
+			/* Held writable ranges must be markable at their put. */
+			iopt->tracking = true;
+			ret = iopt_holds_prepare_all(iopt);
+			if (ret) {
+				iod_dirty_fini(&iopt->dirty);
+				iopt->tracking = false;
+			}
+		}
 		if (!ret)
 			iopt_hw_tracking(iopt, true);
 	} else if (!enable && iopt->tracking) {

@@ -1,17 +1,77 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
 /*
  * io-pagetable access paths that run under the read lock, in parallel with
- * each other: translation, software DMA and mark-dirty.
+ * each other: translation, software DMA (single and vectored) and
+ * mark-dirty.
+ *
+ * These are a device emulator's hot path, so each thread keeps a hint
+ * (userspace only; the kernel flavour has no thread-local storage and
+ * walks every time): the last run of mapped pages it touched, with its
+ * user address and permissions, and the dirty leaf it last marked with
+ * the nodes above it. A hint is valid while the io-pagetable's gen is the
+ * one it was made under; every write lock changes gen, and gen values are
+ * never reused, so a hint cannot outlive what it describes (areas and
+ * dirty leaves are freed only under the write lock). A hit costs no tree
+ * walk: the mark is a compare, then a load of the word (and an atomic OR
+ * only if the bit is clear) and loads of the summaries above it.
  */
+#include "dirty_mark.h"
 #include "iopt_priv.h"
 
 /*
- * Checks that pages [first, end) are all mapped, and (when @need is not 0)
- * with the @need permission bits. Returns 0, -ENOENT or -EACCES; a missing
- * page wins over a missing permission.
+ * Dirty cursors per hint: one per leaf of the last few a thread marked,
+ * by leaf number, so that random marks over 1 GiB (8 leaves at 4 KiB
+ * granules) never descend. A hint on the kernel stack has one.
  */
-static int check_mapped(struct iod_iopt *iopt, uint64_t first, uint64_t end,
-			uint32_t need)
+#define HINT_SLOTS	16
+
+struct dma_hint {
+	const struct iod_iopt *iopt;
+	uint64_t gen;
+	uint64_t first, end;	/* pages of one mapped run without holes */
+	uint64_t ufirst;	/* user page of @first */
+	uint32_t prot;
+	unsigned int slots;	/* HINT_SLOTS, or 1 */
+	struct iod_dirty_cursor *cur;
+};
+
+/* What iod_thread_data() holds. */
+struct dma_hint_thread {
+	struct dma_hint h;
+	struct iod_dirty_cursor cur[HINT_SLOTS];
+};
+
+/* A hint of one slot, when there is no per-thread one. */
+struct dma_hint_local {
+	struct dma_hint h;
+	struct iod_dirty_cursor cur[1];
+};
+
+static struct dma_hint *hint_get(struct dma_hint_local *local)
+{
+	struct dma_hint_thread *t = iod_thread_data(sizeof(*t));
+
+	if (iod_likely(t != NULL)) {
+		if (iod_unlikely(!t->h.cur)) {
+			/* Fresh, zeroed block: iopt NULL makes it miss. */
+			t->h.cur = t->cur;
+			t->h.slots = HINT_SLOTS;
+		}
+		return &t->h;
+	}
+	local->h.iopt = NULL;
+	local->h.cur = local->cur;
+	local->h.slots = 1;
+	return &local->h;
+}
+
+static struct iod_dirty_cursor *hint_cursor(struct dma_hint *h, uint64_t g)
+{
+	return &h->cur[(g >> IOD_DIRTY_LEAF_SHIFT) & (h->slots - 1)];
+}
+
+int iopt_check_mapped(struct iod_iopt *iopt, uint64_t first, uint64_t end,
+		      uint32_t need)
 {
 	struct iod_area *a = iopt_area_from(iopt, first);
 	uint64_t p = first;
@@ -33,28 +93,197 @@ static int check_mapped(struct iod_iopt *iopt, uint64_t first, uint64_t end,
 	return ret;
 }
 
-/*
- * Granules [*g0, *g1) that a write of bytes [iova, iova + length) dirties:
- * those holding the bytes or, under the hardware model, their leaves.
- */
-static void write_granules(struct iod_iopt *iopt, uint64_t iova,
-			   uint64_t length, uint64_t *g0, uint64_t *g1)
+void iopt_write_granules(struct iod_iopt *iopt, uint64_t iova,
+			 uint64_t length, uint64_t *g0, uint64_t *g1)
 {
 	unsigned int gp = iopt->p.granule_shift - IOD_PAGE_SHIFT;
 	uint64_t first = iova >> IOD_PAGE_SHIFT;
 	uint64_t last = (iova + (length - 1)) >> IOD_PAGE_SHIFT;
 
-	iopt_hw_write_span(iopt, &first, &last);
+	if (iopt->p.hw_model)
+		iopt_hw_write_span(iopt, &first, &last);
 	*g0 = first >> gp;
 	*g1 = (last >> gp) + 1;
+}
+
+/* Points @h at the run of mapped pages that holds @page (mapped). */
+static void hint_fill(struct iod_iopt *iopt, struct dma_hint *h,
+		      uint64_t page)
+{
+	struct iod_area *a = iopt_area_from(iopt, page);
+
+	/* Without a "previous hole" query the run may start at @page. */
+	h->first = iod_holeset_next_hole(&iopt->holes, a->first, page) == page ?
+		   a->first : page;
+	h->end = iod_holeset_next_hole(&iopt->holes, page, area_end(a));
+	h->ufirst = a->ufirst + (h->first - a->first);
+	h->prot = a->prot;
+}
+
+/*
+ * Checks that pages [first, end) are mapped with @need, as
+ * iopt_check_mapped() does, through the hint when it holds them. Returns
+ * true in *@linear when they lie in the hint's run (one user piece).
+ */
+static int resolve(struct iod_iopt *iopt, struct dma_hint *h, uint64_t first,
+		   uint64_t end, uint32_t need, bool *linear)
+{
+	int ret;
+
+	if (iod_likely(h->iopt == iopt && h->gen == iopt->gen)) {
+		if (iod_likely(first >= h->first && end <= h->end)) {
+			*linear = true;
+			return (h->prot & need) == need ? 0 : -EACCES;
+		}
+	} else {
+		unsigned int i;
+
+		h->iopt = iopt;
+		h->gen = iopt->gen;
+		h->first = h->end = 0;
+		for (i = 0; i < h->slots; i++)
+			iod_dirty_cursor_reset(&h->cur[i]);
+	}
+	*linear = false;
+	ret = iopt_check_mapped(iopt, first, end, need);
+	if (ret == -ENOENT)
+		return ret;
+	hint_fill(iopt, h, first);
+	*linear = end <= h->end;
+	return ret;
+}
+
+/* Allocates the dirty state of granules [g0, g1) before a write. */
+static int dirty_ready(struct iod_iopt *iopt, struct dma_hint *h,
+		       uint64_t g0, uint64_t g1)
+{
+	if (g1 - g0 == 1)
+		return iod_dirty_cursor_prepare(&iopt->dirty, g0,
+						hint_cursor(h, g0));
+	return iod_dirty_prepare(&iopt->dirty, g0, g1);
+}
+
+/* Marks granules [g0, g1), made ready by dirty_ready(). */
+static void dirty_set(struct iod_iopt *iopt, struct dma_hint *h,
+		      uint64_t g0, uint64_t g1)
+{
+	if (g1 - g0 == 1)
+		(void)iod_dirty_mark_one(&iopt->dirty, g0, hint_cursor(h, g0));
+	else
+		iod_dirty_mark(&iopt->dirty, g0, g1);
+}
+
+/*
+ * One transfer, under the read lock: @base is its offset in the whole
+ * (vectored) transfer, passed on to @copy.
+ */
+static int dma_one(struct iod_iopt *iopt, struct dma_hint *h, uint64_t iova,
+		   uint64_t length, bool write, iod_copy_fn copy, void *arg,
+		   uint64_t base)
+{
+	uint64_t first = iova >> IOD_PAGE_SHIFT, off = 0, g0 = 0, g1 = 0;
+	uint64_t end = ((iova + (length - 1)) >> IOD_PAGE_SHIFT) + 1;
+	bool mark, linear;
+	struct iod_area *a;
+	int ret;
+
+	ret = resolve(iopt, h, first, end,
+		      write ? IOD_PROT_WRITE : IOD_PROT_READ, &linear);
+	if (ret)
+		return ret;
+	mark = write && iopt->tracking;
+	if (mark) {
+		/* Allocate before copying: a write must never go unlogged. */
+		iopt_write_granules(iopt, iova, length, &g0, &g1);
+		ret = dirty_ready(iopt, h, g0, g1);
+		if (ret)
+			return ret;
+	}
+	if (linear) {
+		ret = copy(arg, iova, ((h->ufirst + (first - h->first)) <<
+				       IOD_PAGE_SHIFT) |
+				      (iova & (IOD_PAGE_SIZE - 1)),
+			   base, length, write);
+		goto done;
+	}
+	a = iopt_area_from(iopt, first);
+	while (off < length) {
+		uint64_t pos = iova + off;
+		uint64_t page = pos >> IOD_PAGE_SHIFT;
+		uint64_t in_page = pos & (IOD_PAGE_SIZE - 1);
+		uint64_t room = ((area_end(a) - page) << IOD_PAGE_SHIFT) -
+				in_page;
+		uint64_t chunk = iod_min_u64(length - off, room);
+		uint64_t uaddr = ((a->ufirst + (page - a->first))
+				  << IOD_PAGE_SHIFT) | in_page;
+
+		ret = copy(arg, pos, uaddr, base + off, chunk, write);
+		if (ret)
+			break;
+		off += chunk;
+		a = area_next(a);
+	}
+done:
+	/* Mark even after a failed copy: part of the range may be written. */
+	if (mark)
+		dirty_set(iopt, h, g0, g1);
+	return ret;
 }
 
 int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		 bool write, iod_copy_fn copy, void *arg)
 {
-	uint64_t first, end, off = 0, g0 = 0, g1 = 0;
-	bool mark;
-	struct iod_area *a;
+	struct dma_hint_local local;
+	struct dma_hint *h = hint_get(&local);
+	int ret;
+
+	ret = iod_check_range(iova, length, 1, iopt->p.iova_bits);
+	if (ret)
+		return ret;
+	iod_read_lock(&iopt->lock);
+	ret = dma_one(iopt, h, iova, length, write, copy, arg, 0);
+	iod_read_unlock(&iopt->lock);
+	return ret;
+}
+
+int iod_iopt_dmav(struct iod_iopt *iopt, const struct iod_dma_seg *segs,
+		  size_t nr_segs, bool write, iod_copy_fn copy, void *arg,
+		  uint64_t *done)
+{
+	struct dma_hint_local local;
+	struct dma_hint *h = hint_get(&local);
+	uint64_t total = 0;
+	size_t i;
+	int ret = 0;
+
+	*done = 0;
+	for (i = 0; i < nr_segs; i++) {
+		if (total + segs[i].length < total)
+			return -EOVERFLOW;
+		total += segs[i].length;
+	}
+	/* One read section for the list: unmaps wait for the whole chain. */
+	iod_read_lock(&iopt->lock);
+	for (i = 0; i < nr_segs; i++) {
+		ret = iod_check_range(segs[i].iova, segs[i].length, 1,
+				      iopt->p.iova_bits);
+		if (!ret)
+			ret = dma_one(iopt, h, segs[i].iova, segs[i].length,
+				      write, copy, arg, *done);
+		if (ret)
+			break;
+		*done += segs[i].length;
+	}
+	iod_read_unlock(&iopt->lock);
+	return ret;
+}
+
+int iod_iopt_mark_dirty(struct iod_iopt *iopt, uint64_t iova, uint64_t length)
+{
+	struct dma_hint_local local;
+	struct dma_hint *h = hint_get(&local);
+	uint64_t first, end, g0, g1;
+	bool linear;
 	int ret;
 
 	ret = iod_check_range(iova, length, 1, iopt->p.iova_bits);
@@ -62,61 +291,19 @@ int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		return ret;
 	first = iova >> IOD_PAGE_SHIFT;
 	end = ((iova + (length - 1)) >> IOD_PAGE_SHIFT) + 1;
-
 	iod_read_lock(&iopt->lock);
-	ret = check_mapped(iopt, first, end,
-			   write ? IOD_PROT_WRITE : IOD_PROT_READ);
-	if (ret)
-		goto out;
-	mark = write && iopt->tracking;
-	if (mark) {
-		/* Allocate before copying: a write must never go unlogged. */
-		write_granules(iopt, iova, length, &g0, &g1);
-		ret = iod_dirty_prepare(&iopt->dirty, g0, g1);
-		if (ret)
-			goto out;
-	}
-	a = iopt_area_from(iopt, first);
-	while (off < length) {
-		uint64_t pos = iova + off;
-		uint64_t page = pos >> IOD_PAGE_SHIFT;
-		uint64_t in_page = pos & (IOD_PAGE_SIZE - 1);
-		uint64_t room = ((area_end(a) - page) << IOD_PAGE_SHIFT) - in_page;
-		uint64_t chunk = iod_min_u64(length - off, room);
-		uint64_t uaddr = ((a->ufirst + (page - a->first))
-				  << IOD_PAGE_SHIFT) | in_page;
-
-		ret = copy(arg, pos, uaddr, off, chunk, write);
-		if (ret)
-			break;
-		off += chunk;
-		a = area_next(a);
-	}
-	/* Mark even after a failed copy: part of the range may be written. */
-	if (mark)
-		iod_dirty_mark(&iopt->dirty, g0, g1);
-out:
-	iod_read_unlock(&iopt->lock);
-	return ret;
-}
-
-int iod_iopt_mark_dirty(struct iod_iopt *iopt, uint64_t iova, uint64_t length)
-{
-	uint64_t g0, g1;
-	int ret;
-
-	ret = iod_check_range(iova, length, 1, iopt->p.iova_bits);
-	if (ret)
-		return ret;
-	iod_read_lock(&iopt->lock);
-	ret = check_mapped(iopt, iova >> IOD_PAGE_SHIFT,
-			   ((iova + (length - 1)) >> IOD_PAGE_SHIFT) + 1, 0);
+	ret = resolve(iopt, h, first, end, 0, &linear);
 	if (ret || !iopt->tracking)
 		goto out;
-	write_granules(iopt, iova, length, &g0, &g1);
-	ret = iod_dirty_prepare(&iopt->dirty, g0, g1);
-	if (!ret)
-		iod_dirty_mark(&iopt->dirty, g0, g1);
+	iopt_write_granules(iopt, iova, length, &g0, &g1);
+	if (g1 - g0 == 1) {
+		ret = iod_dirty_mark_one(&iopt->dirty, g0,
+					 hint_cursor(h, g0));
+	} else {
+		ret = iod_dirty_prepare(&iopt->dirty, g0, g1);
+		if (!ret)
+			iod_dirty_mark(&iopt->dirty, g0, g1);
+	}
 out:
 	iod_read_unlock(&iopt->lock);
 	return ret;

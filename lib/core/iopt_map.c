@@ -200,7 +200,7 @@ int iod_iopt_map(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
 	end = first + (length >> IOD_PAGE_SHIFT);
 	ufirst = uaddr >> IOD_PAGE_SHIFT;
 
-	iod_write_lock(&iopt->lock);
+	iopt_write_lock(iopt);
 	ret = map_check_state(iopt, first, end);
 	if (ret)
 		goto out;
@@ -322,7 +322,7 @@ int iod_iopt_unmap_counted(struct iod_iopt *iopt, uint64_t iova,
 	first = iova >> IOD_PAGE_SHIFT;
 	end = first + (length >> IOD_PAGE_SHIFT);
 
-	iod_write_lock(&iopt->lock);
+	iopt_write_lock(iopt);
 	ret = unmap_check_state(iopt, first, end, bitmap, &present);
 	if (ret)
 		goto out;
@@ -338,7 +338,14 @@ int iod_iopt_unmap_counted(struct iod_iopt *iopt, uint64_t iova,
 		if (ret)
 			goto out;
 	}
+	ret = iopt_holds_unmap_prepare(iopt, first, end, bitmap);
+	if (ret) {
+		if (punch)
+			iod_holeset_unreserve(&iopt->holes);
+		goto out;
+	}
 	/* Nothing below can fail: harvest and removal are one step. */
+	iopt_holds_unmap(iopt, first, end, bitmap);
 	if (bitmap) {
 		int64_t n = iopt_dirty_harvest_iova(iopt, iova, length,
 						    page_size, bitmap, true);

@@ -53,6 +53,12 @@ static inline struct iod_area *area_next(struct iod_area *a)
 	return area_of(iod_avl_next(&a->node));
 }
 
+/*
+ * Takes the write lock and changes iopt->gen, so that no per-thread hint
+ * made before survives (iopt.c).
+ */
+void iopt_write_lock(struct iod_iopt *iopt);
+
 /* Tree maintenance (iopt.c). */
 void iopt_uaug(struct iod_avl_node *n);
 void iopt_area_link(struct iod_iopt *iopt, struct iod_area *a);
@@ -76,6 +82,20 @@ struct iod_area *iopt_uarea_first(struct iod_iopt *iopt, uint64_t q0,
 struct iod_area *iopt_uarea_next(struct iod_area *a, uint64_t q0, uint64_t q1);
 
 
+/*
+ * Access paths (iopt_dma.c). Checks that pages [first, end) are all
+ * mapped, and with the @need permission bits: 0, -ENOENT or -EACCES (a
+ * missing page wins over a missing permission).
+ */
+int iopt_check_mapped(struct iod_iopt *iopt, uint64_t first, uint64_t end,
+		      uint32_t need);
+/*
+ * Granules [*g0, *g1) that a write of bytes [iova, iova + length) dirties:
+ * those holding the bytes or, under the hardware model, their leaves.
+ */
+void iopt_write_granules(struct iod_iopt *iopt, uint64_t iova,
+			 uint64_t length, uint64_t *g0, uint64_t *g1);
+
 /* Reserved regions (iopt_resv.c). True if [first, end) pages hit one. */
 bool iopt_resv_overlaps(const struct iod_iopt *iopt, uint64_t first,
 			uint64_t end);
@@ -91,6 +111,22 @@ int64_t iopt_dirty_harvest_iova(struct iod_iopt *iopt, uint64_t iova,
 int iopt_dirty_check(struct iod_iopt *iopt);
 /* Number of dirty granules (read lock is enough). */
 uint64_t iopt_dirty_pending(struct iod_iopt *iopt);
+
+/* Holds (iopt_hold.c), under the write lock. */
+/*
+ * Before an unmap of pages [first, end) changes anything: allocates the
+ * dirty state of the held writable pages it will report (-ENOMEM).
+ */
+int iopt_holds_unmap_prepare(struct iod_iopt *iopt, uint64_t first,
+			     uint64_t end, bool report);
+/*
+ * Makes the holds that overlap [first, end) stale and, with @report,
+ * marks their mapped pages there dirty for the unmap's harvest.
+ */
+void iopt_holds_unmap(struct iod_iopt *iopt, uint64_t first, uint64_t end,
+		      bool report);
+/* Allocates the dirty state of every writable hold (tracking start). */
+int iopt_holds_prepare_all(struct iod_iopt *iopt);
 
 /* Hardware model (iopt_hw.c). */
 /*

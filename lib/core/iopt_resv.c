@@ -86,7 +86,7 @@ int iod_iopt_reserve(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 	end = first + (length >> IOD_PAGE_SHIFT);
 	last = page_last_byte(end);
 
-	iod_write_lock(&iopt->lock);
+	iopt_write_lock(iopt);
 	if (resv_hits(r, iova, last))
 		ret = -EEXIST;
 	else if (iopt_present_pages(iopt, first, end))
@@ -116,7 +116,7 @@ int iod_iopt_unreserve(struct iod_iopt *iopt, uint64_t iova, uint64_t length)
 	if (ret)
 		return ret;
 	last = iova + (length - 1);
-	iod_write_lock(&iopt->lock);
+	iopt_write_lock(iopt);
 	i = resv_lower_bound(r, iova);
 	if (i < r->nr && r->v[i].start == iova && r->v[i].last == last) {
 		iod_memmove(&r->v[i], &r->v[i + 1],

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
 /* Userspace implementation of the core portability layer. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* pthread_rwlockattr_setkind_np */
+#define _GNU_SOURCE
 #endif
 #include <stdlib.h>
 
@@ -58,42 +58,29 @@ void iod_free(void *ptr)
 	free(ptr);
 }
 
-int iod_rwlock_init(iod_rwlock_t *l)
-{
-	pthread_rwlockattr_t attr;
-	int ret;
+__thread void *iod_thread_block __attribute__((tls_model("initial-exec")));
+static pthread_key_t thread_key;
+static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
+static bool thread_key_ok;
 
-	ret = pthread_rwlockattr_init(&attr);
-	if (ret)
-		return -ret;
-	pthread_rwlockattr_setkind_np(&attr,
-				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	ret = pthread_rwlock_init(&l->rw, &attr);
-	pthread_rwlockattr_destroy(&attr);
-	return -ret;
+static void thread_key_make(void)
+{
+	thread_key_ok = !pthread_key_create(&thread_key, free);
 }
 
-void iod_rwlock_destroy(iod_rwlock_t *l)
+void *iod_thread_data_alloc(size_t size)
 {
-	pthread_rwlock_destroy(&l->rw);
-}
+	void *p;
 
-void iod_read_lock(iod_rwlock_t *l)
-{
-	pthread_rwlock_rdlock(&l->rw);
-}
-
-void iod_read_unlock(iod_rwlock_t *l)
-{
-	pthread_rwlock_unlock(&l->rw);
-}
-
-void iod_write_lock(iod_rwlock_t *l)
-{
-	pthread_rwlock_wrlock(&l->rw);
-}
-
-void iod_write_unlock(iod_rwlock_t *l)
-{
-	pthread_rwlock_unlock(&l->rw);
+	pthread_once(&thread_key_once, thread_key_make);
+	if (!thread_key_ok)
+		return NULL;
+	/* Not iod_zalloc(): no injected failure here, a miss is harmless. */
+	p = calloc(1, size);
+	if (p && pthread_setspecific(thread_key, p)) {
+		free(p);
+		return NULL;
+	}
+	iod_thread_block = p;
+	return p;
 }

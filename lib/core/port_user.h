@@ -116,16 +116,76 @@ static inline void iod_cpu_relax(void)
 #endif
 }
 
-/* Reader/writer lock; writers are preferred so map/unmap cannot starve. */
+/*
+ * Reader/writer lock whose read side writes nothing shared. Readers enter
+ * a userspace RCU read-side section (liburcu's "bulletproof" flavour,
+ * which registers threads itself, as a library must) and check @passing;
+ * a writer sets @passing, waits one grace period, after which every reader
+ * either has left or has seen @passing and queued on @rw, and then owns
+ * the protected data alone. @passing stays set for a while after the
+ * writer leaves, so that a burst of writers pays for one grace period; the
+ * first reader to find it stale clears it. The kernel flavour is a
+ * percpu_rw_semaphore, the same design. Writers are preferred on @rw so
+ * map/unmap cannot starve.
+ */
 typedef struct {
 	pthread_rwlock_t rw;
+	_Atomic int passing;
+	uint64_t quiet_from;	/* CLOCK_MONOTONIC ns of the last write unlock */
 } iod_rwlock_t;
 
 int iod_rwlock_init(iod_rwlock_t *l);
 void iod_rwlock_destroy(iod_rwlock_t *l);
-void iod_read_lock(iod_rwlock_t *l);
-void iod_read_unlock(iod_rwlock_t *l);
 void iod_write_lock(iod_rwlock_t *l);
 void iod_write_unlock(iod_rwlock_t *l);
+/* iod_read_lock() and iod_read_unlock(): port_user_rwlock.h, inline. */
+
+/* A plain mutex, for short sections that may run inside a read section. */
+typedef struct {
+	pthread_mutex_t m;
+} iod_mutex_t;
+
+static inline void iod_mutex_init(iod_mutex_t *m)
+{
+	pthread_mutex_init(&m->m, NULL);
+}
+
+static inline void iod_mutex_destroy(iod_mutex_t *m)
+{
+	pthread_mutex_destroy(&m->m);
+}
+
+static inline void iod_mutex_lock(iod_mutex_t *m)
+{
+	pthread_mutex_lock(&m->m);
+}
+
+static inline void iod_mutex_unlock(iod_mutex_t *m)
+{
+	pthread_mutex_unlock(&m->m);
+}
+
+/*
+ * Per-thread storage for the core's translation hints (iopt_dma.c):
+ * iod_thread_data() returns this thread's zeroed block of @size bytes
+ * (the same size on every call), allocated on first use and freed when the
+ * thread exits, or NULL if memory is short. Only a pointer is
+ * thread-local, so a dlopen()ed library does not strain the static TLS
+ * block. The kernel flavour returns NULL (the core then walks every time).
+ */
+extern __thread void *iod_thread_block __attribute__((tls_model("initial-exec")));
+void *iod_thread_data_alloc(size_t size);
+
+static inline void *iod_thread_data(size_t size)
+{
+	void *p = iod_thread_block;
+
+	return __builtin_expect(p != NULL, 1) ? p : iod_thread_data_alloc(size);
+}
+
+#define iod_likely(x) __builtin_expect(!!(x), 1)
+#define iod_unlikely(x) __builtin_expect(!!(x), 0)
+
+#include "port_user_rwlock.h"
 
 #endif /* IODIRTY_CORE_PORT_USER_H */

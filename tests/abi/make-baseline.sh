@@ -4,11 +4,12 @@
 # make-baseline.sh BUILDDIR OUTPUT
 #
 # Writes the ABI baseline (abidw's ABIXML) of the library built in BUILDDIR,
-# for check-layout.sh. Run it on the released sources, e.g. for 0.2:
+# for check-layout.sh. Run it on the released sources, e.g. for 0.3 (0.3.0
+# is commit f83890f; 0.2's baseline came from 16d6d82^):
 #
-#   git worktree add /tmp/wt-02 16d6d82^
-#   cd /tmp/wt-02 && meson setup build --buildtype debugoptimized && ninja -C build
-#   tests/abi/make-baseline.sh build tests/abi/libiodirty-0.2.abi
+#   git worktree add /tmp/wt-03 f83890f
+#   cd /tmp/wt-03 && meson setup build --buildtype debugoptimized && ninja -C build
+#   /work/main/tests/abi/make-baseline.sh build /tmp/libiodirty-0.3.abi
 #
 # (run the script of the tree being checked: /work/main/tests/abi/... when
 # the release predates it) and copy OUTPUT into tests/abi/ of the main tree.

@@ -6,7 +6,13 @@
  *
  * Four writers DMA-write (and sometimes write through a translated pointer
  * and then mark-dirty) random units (granules), some their own, some
- * shared. One harvester reads-and-clears in a loop, alternating the full
+ * shared. Since 0.4 they also write two units at once with
+ * iodirty_dma_writev() (two segments), and through zero-copy holds
+ * (iodirty_sg_get() with IODIRTY_SG_WRITE over two units, a write through
+ * the pieces, iodirty_sg_put() of the first unit's bytes or of the whole
+ * range): the put marks, so its write starts (S) just before the put and
+ * has returned (L) after it; a harvest that reported a held unit before
+ * the put would be unjustified. One harvester reads-and-clears in a loop, alternating the full
  * range with random partial ranges (some of them read through the RAM
  * behind the range with iodirty_read_dirty_uaddr()). Optionally another
  * thread maps, writes, reads and unmaps a separate range next to it all
@@ -46,6 +52,7 @@
 #define BASE1 (1ULL << 32)
 #define R2_PAGES 64
 #define MAPPER_ROUNDS 400
+#define WREC_MAX (2 * WRITES)	/* records per writer: up to 2 per write */
 
 struct wrec {
 	uint32_t u, s, l;
@@ -67,6 +74,9 @@ struct conc {
 	struct t_race race;
 	struct wrec *wlog[NW];
 	uint32_t nwlog[NW];
+	uint32_t iters[NW];		/* writes completed per writer */
+	bool sg;			/* the backend has IODIRTY_CAP_SG */
+	_Atomic uint32_t nkind[4];	/* writes of each kind */
 	/* harvester-only */
 	struct harvest *hv;
 	uint32_t nhv;
@@ -77,14 +87,85 @@ struct conc {
 
 #define TERR(c, ...) T_RACE_ERR(&(c)->race, __VA_ARGS__)
 
+enum { K_DMA, K_MARK, K_VEC, K_SG };
+
+/* A writer's own bytes in unit @u. */
+static uint64_t own(const struct conc *c, int id, uint64_t u, uint64_t *seed)
+{
+	return BASE1 + u * c->granule + (uint64_t)id * (P / NW) +
+	       t_rand_below(seed, P / NW - 16);
+}
+
+static void logw(struct conc *c, int id, uint64_t u, uint32_t s, uint32_t l)
+{
+	struct wrec *w = &c->wlog[id][c->nwlog[id]++];
+
+	w->u = (uint32_t)u;
+	w->s = s;
+	w->l = l;
+}
+
+/* Writes @v at byte @b of a held range through its pieces. */
+static void sg_poke(const struct iodirty_sg *sg, uint64_t b, uint8_t v)
+{
+	size_t k = 0;
+
+	while (b >= sg[k].length)
+		b -= sg[k++].length;
+	((uint8_t *)sg[k].addr)[b] = v;
+}
+
+/*
+ * A write hold from the writer's bytes in unit @u to its bytes in unit
+ * @u + 1: writes the first 16 bytes and, when @all, the last 16, and puts
+ * with written = 16 (unit @u) or the whole range (both units).
+ */
+static int write_sg(struct conc *c, int id, uint64_t u, uint64_t *seed,
+		    uint8_t v)
+{
+	uint64_t iova = own(c, id, u, seed), len = c->granule + 16;
+	bool all = t_rand_below(seed, 2);
+	struct iodirty_sg sg[4];
+	struct iodirty_sg_hold *h = NULL;
+	size_t n = 4;
+	uint64_t sum = 0;
+	uint32_t s, l;
+	int rc;
+
+	rc = iodirty_sg_get(c->dom, iova, len, IODIRTY_SG_WRITE, sg, &n, &h);
+	if (rc)
+		return rc;
+	for (size_t k = 0; k < n; k++)
+		sum += sg[k].length;
+	if (sum != len) {
+		TERR(c, "writer %d: sg pieces add up to %" PRIu64 "\n", id,
+		     sum);
+		iodirty_sg_put(c->dom, h, 0);
+		return -EIO;
+	}
+	for (uint64_t b = 0; b < len; b++)
+		if (b < 16 || (all && b >= len - 16))
+			sg_poke(sg, b, v);
+	s = t_ticket(&c->race);
+	rc = iodirty_sg_put(c->dom, h, all ? len : 16);
+	l = t_ticket(&c->race);
+	if (rc)
+		return rc;
+	logw(c, id, u, s, l);
+	if (all)
+		logw(c, id, u + 1, s, l);
+	return 0;
+}
+
 static void writer(void *ctx, int id, uint64_t seed)
 {
 	struct conc *c = ctx;
 	uint8_t buf[16];
 
 	for (int i = 0; i < WRITES; i++) {
-		struct wrec *w = &c->wlog[id][i];
-		uint64_t u, iova;
+		uint64_t u, u2, iova;
+		int kind = (int)t_rand_below(&seed, 8);
+		uint32_t s, l;
 		int rc;
 
 		if (t_rand_below(&seed, 2))
@@ -94,31 +175,59 @@ static void writer(void *ctx, int id, uint64_t seed)
 			u = t_rand_below(&seed, NUNITS);
 		/* each writer has its own bytes in a unit: the races are on
 		 * the dirty state, not on the data */
-		iova = BASE1 + u * c->granule + (uint64_t)id * (P / NW) +
-		       t_rand_below(&seed, P / NW - sizeof(buf));
+		iova = own(c, id, u, &seed);
 		memset(buf, (int)(i & 0xff), sizeof(buf));
-		w->u = (uint32_t)u;
-		w->s = t_ticket(&c->race);
-		if (t_rand_below(&seed, 8) == 0) {
-			void *p;
+		/* 1/8 translate and mark, 2/8 writev, 2/8 holds, else DMA */
+		kind = kind == 0 ? K_MARK : kind <= 2 ? K_VEC :
+		       kind <= 4 && c->sg && u + 1 < NUNITS ? K_SG : K_DMA;
+		if (kind == K_SG) {
+			rc = write_sg(c, id, u, &seed, (uint8_t)i);
+		} else if (kind == K_VEC) {
+			struct iodirty_dma_seg seg[2];
+			uint64_t done = 0;
 
-			rc = iodirty_translate(c->dom, iova, &p, NULL);
+			u2 = t_rand_below(&seed, NUNITS);
+			seg[0] = (struct iodirty_dma_seg){ iova, 16, buf };
+			seg[1] = (struct iodirty_dma_seg){
+				own(c, id, u2, &seed), 16, buf };
+			s = t_ticket(&c->race);
+			rc = iodirty_dma_writev(c->dom, seg, 2, &done);
+			l = t_ticket(&c->race);
+			if (!rc && done != 32) {
+				TERR(c, "writer %d: writev done %" PRIu64
+				     "\n", id, done);
+				rc = -EIO;
+			}
 			if (!rc) {
-				memcpy(p, buf, sizeof(buf));
-				rc = iodirty_mark_dirty(c->dom, iova,
-							sizeof(buf));
+				logw(c, id, u, s, l);
+				logw(c, id, u2, s, l);
 			}
 		} else {
-			rc = iodirty_dma_write(c->dom, iova, buf,
-					       sizeof(buf));
+			s = t_ticket(&c->race);
+			if (kind == K_MARK) {
+				void *p;
+
+				rc = iodirty_translate(c->dom, iova, &p, NULL);
+				if (!rc) {
+					memcpy(p, buf, sizeof(buf));
+					rc = iodirty_mark_dirty(c->dom, iova,
+								sizeof(buf));
+				}
+			} else {
+				rc = iodirty_dma_write(c->dom, iova, buf,
+						       sizeof(buf));
+			}
+			l = t_ticket(&c->race);
+			if (!rc)
+				logw(c, id, u, s, l);
 		}
-		w->l = t_ticket(&c->race);
 		if (rc) {
-			TERR(c, "writer %d: write at 0x%" PRIx64 ": %d\n",
-			     id, iova, rc);
+			TERR(c, "writer %d: write (kind %d) at 0x%" PRIx64
+			     ": %d\n", id, kind, iova, rc);
 			break;
 		}
-		c->nwlog[id] = (uint32_t)i + 1;
+		atomic_fetch_add(&c->nkind[kind], 1);
+		c->iters[id] = (uint32_t)i + 1;
 		/* let the harvester in on 2 cores */
 		if (i % 128 == 127)
 			sched_yield();
@@ -441,9 +550,12 @@ static void run(uint64_t granule, bool with_mapper)
 	assert_non_null(c->hv);
 	assert_non_null(c->reports);
 	for (int i = 0; i < NW; i++) {
-		c->wlog[i] = calloc(WRITES, sizeof(struct wrec));
+		c->wlog[i] = calloc(WREC_MAX, sizeof(struct wrec));
 		assert_non_null(c->wlog[i]);
 	}
+	c->sg = t_caps.flags & IODIRTY_CAP_SG;
+	if (!c->sg)
+		print_message("backend lacks IODIRTY_CAP_SG: no holds\n");
 	c->dom = t_domain(40, granule);
 	c->uaddr = t_caps.flags & IODIRTY_CAP_UADDR_REPORT;
 	c->ram1 = t_ram(NUNITS * granule, granule);
@@ -466,12 +578,22 @@ static void run(uint64_t granule, bool with_mapper)
 	assert_int_equal(atomic_load(&c->race.errors), 0);
 
 	check_oracle(c, &lost, &unjust, &nw);
-	printf("# granule %" PRIu64 "%s: %" PRIu64 " writes, %u harvests (%u "
-	       "non-empty), %u bits reported; lost %" PRIu64 ", unjustified "
-	       "%" PRIu64 "\n", granule, with_mapper ? " with mapper" : "",
-	       nw, c->nhv, c->productive, c->nreports, lost, unjust);
+	printf("# granule %" PRIu64 "%s: %" PRIu64 " unit writes (%u DMA, %u "
+	       "mark, %u writev, %u holds), %u harvests (%u non-empty), %u "
+	       "bits reported; lost %" PRIu64 ", unjustified %" PRIu64 "\n",
+	       granule, with_mapper ? " with mapper" : "", nw,
+	       atomic_load(&c->nkind[K_DMA]), atomic_load(&c->nkind[K_MARK]),
+	       atomic_load(&c->nkind[K_VEC]), atomic_load(&c->nkind[K_SG]),
+	       c->nhv, c->productive, c->nreports, lost, unjust);
 	fflush(stdout);
-	assert_int_equal(nw, (uint64_t)NW * WRITES);
+	/* every writer made all its writes, each kind some */
+	for (int i = 0; i < NW; i++)
+		assert_int_equal(c->iters[i], WRITES);
+	assert_true(nw >= (uint64_t)NW * WRITES);
+	assert_true(atomic_load(&c->nkind[K_VEC]) > 0);
+	assert_true(atomic_load(&c->nkind[K_MARK]) > 0);
+	if (c->sg)
+		assert_true(atomic_load(&c->nkind[K_SG]) > 0);
 	assert_int_equal(lost, 0);
 	assert_int_equal(unjust, 0);
 	T_EQ(t_dirty_count(c->dom, BASE1, NUNITS * granule), 0);

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 /* The last command of the header: the one place that names it. */
-#define LAST_CMD IODIRTY_CMD_IOAS_STATS
+#define LAST_CMD IODIRTY_CMD_SG_PUT
 
 #define FX_IOVA (1ULL << 20)
 #define FX_MAPPED 16			/* pages mapped at FX_IOVA */
@@ -48,6 +48,8 @@ struct fx {
 	uint64_t bitmap[4];
 	uint8_t dma[64];
 	struct iodirty_iova_range ranges[8];
+	struct iodirty_dma_vec vec[2];
+	struct iodirty_sg_piece pieces[4];
 };
 
 struct field {
@@ -75,7 +77,7 @@ struct cmd_row {
 	unsigned int nres;
 	struct field res[2];	/* __reserved inputs: must be 0 */
 	unsigned int nout;
-	struct field out[16];	/* outputs: ignored on input, written */
+	struct field out[20];	/* outputs: ignored on input, written */
 };
 
 #define F(type, m) { offsetof(struct type, m), sizeof(((struct type *)0)->m) }
@@ -187,6 +189,50 @@ static void fill_stats(struct fx *fx, void *arg)
 	struct iodirty_ioas_stats *a = arg;
 
 	a->ioas_id = fx->ioas;
+}
+
+/* Two segments, the second in another page, from the DMA buffer. */
+static void fill_dmav(struct fx *fx, void *arg)
+{
+	struct iodirty_dma_rwv *a = arg;
+
+	fx->vec[0].iova = FX_IOVA + 200;
+	fx->vec[0].length = 16;
+	fx->vec[0].data = (uintptr_t)fx->dma;
+	fx->vec[1].iova = FX_IOVA + 5 * U_PAGE;
+	fx->vec[1].length = 32;
+	fx->vec[1].data = (uintptr_t)(fx->dma + 16);
+	a->flags = IODIRTY_DMA_WRITE;
+	a->ioas_id = fx->ioas;
+	a->num_segs = 2;
+	a->segs = (uintptr_t)fx->vec;
+}
+
+static void fill_sg_get(struct fx *fx, void *arg)
+{
+	struct iodirty_sg_get *a = arg;
+
+	a->flags = IODIRTY_SG_GET_WRITE;
+	a->ioas_id = fx->ioas;
+	a->num_pieces = U_ARRAY_SIZE(fx->pieces);
+	a->iova = FX_IOVA + 100;
+	a->length = 2 * U_PAGE;
+	a->pieces = (uintptr_t)fx->pieces;
+}
+
+/* A write hold to put (each call takes a new one; teardown drops them). */
+static void fill_sg_put(struct fx *fx, void *arg)
+{
+	struct iodirty_sg_put *a = arg;
+	struct iodirty_sg_get g;
+
+	memset(&g, 0, sizeof(g));
+	g.size = sizeof(g);
+	fill_sg_get(fx, &g);
+	U_EQ(u_ioctl(fx->fd, IODIRTY_SG_GET, &g), 0);
+	a->ioas_id = fx->ioas;
+	a->hold_id = g.out_hold_id;
+	a->written = 8;
 }
 
 /* A command whose struct grew after it was introduced at @min bytes. */
@@ -307,7 +353,7 @@ static const struct cmd_row cmds[] = {
 	    /* Every field after ioas_id is an output, __reserved included:
 	     * a reserved field of the reply is ignored on input and
 	     * written as 0. */
-	    .nout = 16, .out = {
+	    .nout = 17, .out = {
 		F(iodirty_ioas_stats, out_tracking),
 		F(iodirty_ioas_stats, out_mapped_bytes),
 		F(iodirty_ioas_stats, out_mappings),
@@ -324,7 +370,32 @@ static const struct cmd_row cmds[] = {
 		F(iodirty_ioas_stats, out_hw_collapses),
 		F(iodirty_ioas_stats, out_handle),
 		F(iodirty_ioas_stats, __reserved2),
+		F(iodirty_ioas_stats, out_holds),
 	    }),
+	/* Segments are in the list, so no address or length fields here. */
+	ROW(DMA_RWV, iodirty_dma_rwv,
+	    .flags_off = OFF(iodirty_dma_rwv, flags),
+	    .cap = IODIRTY_INFO_CAP_DMA_RW,
+	    .fill = fill_dmav,
+	    .flags_known = IODIRTY_DMA_WRITE,
+	    .id_off = OFF(iodirty_dma_rwv, ioas_id),
+	    .nout = 1, .out = { F(iodirty_dma_rwv, out_done) }),
+	/* num_pieces is read and written: not in .out. */
+	ROW(SG_GET, iodirty_sg_get,
+	    .flags_off = OFF(iodirty_sg_get, flags),
+	    .cap = IODIRTY_INFO_CAP_SG,
+	    .fill = fill_sg_get,
+	    .flags_known = IODIRTY_SG_GET_WRITE,
+	    .id_off = OFF(iodirty_sg_get, ioas_id),
+	    .iova_off = OFF(iodirty_sg_get, iova),
+	    .len_off = OFF(iodirty_sg_get, length),
+	    .nres = 1, .res = { F(iodirty_sg_get, __reserved) },
+	    .nout = 1, .out = { F(iodirty_sg_get, out_hold_id) }),
+	ROW(SG_PUT, iodirty_sg_put,
+	    .flags_off = OFF(iodirty_sg_put, flags),
+	    .cap = IODIRTY_INFO_CAP_SG,
+	    .fill = fill_sg_put,
+	    .id_off = OFF(iodirty_sg_put, ioas_id)),
 };
 
 /*
@@ -474,7 +545,7 @@ static void test_table_complete(void **state)
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
 	U_EQ(u_ioctl(u_fd, IODIRTY_GET_INFO, &info), 0);
-	U_EQ(info.out_uapi_version, 1);
+	U_EQ(info.out_uapi_version, 2);
 }
 
 static void test_size_too_small(void **state)
@@ -616,7 +687,7 @@ static void test_info_zero_tail(void **state)
 	U_EQ(a.info.size, sizeof(a));
 	for (size_t k = 0; k < TAIL; k++)
 		U_EQ(a.tail[k], 0);
-	U_EQ(a.info.out_uapi_version, 1);
+	U_EQ(a.info.out_uapi_version, 2);
 	U_EQ(a.info.__reserved, 0);
 	/* Same answer as with the exact size. */
 	a.info.size = b.info.size;
@@ -629,7 +700,7 @@ static void test_info_zero_tail(void **state)
 	assert_true(a.info.out_page_sizes & U_PAGE);
 	assert_true(a.info.out_granules & U_PAGE);
 	/* No capability bit that this header does not know. */
-	U_EQ(a.info.out_capabilities & ~(uint64_t)0x7f, 0);
+	U_EQ(a.info.out_capabilities & ~(uint64_t)0xff, 0);
 }
 
 static void test_unknown_flags(void **state)

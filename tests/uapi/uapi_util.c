@@ -406,6 +406,7 @@ void u_snap_equal(const struct u_snap *b, const struct u_snap *a)
 	U_EQ(a->st.out_clears, b->st.out_clears);
 	U_EQ(a->st.out_granule, b->st.out_granule);
 	U_EQ(a->st.out_iova_bits, b->st.out_iova_bits);
+	U_EQ(a->st.out_holds, b->st.out_holds);
 	U_EQ(a->resv_rc, b->resv_rc);
 	U_EQ(a->nresv, b->nresv);
 	if (!a->resv_rc)

@@ -74,6 +74,9 @@ enum {
 	IODIRTY_CMD_GET_DIRTY_BITMAP,
 	IODIRTY_CMD_DMA_RW,
 	IODIRTY_CMD_IOAS_STATS,
+	IODIRTY_CMD_DMA_RWV,
+	IODIRTY_CMD_SG_GET,
+	IODIRTY_CMD_SG_PUT,
 };
 
 /*
@@ -93,6 +96,10 @@ enum {
  * @IODIRTY_INFO_CAP_UADDR_REPORT: GET_DIRTY_BITMAP with IODIRTY_DIRTY_UADDR
  * @IODIRTY_INFO_CAP_RESERVE: IOAS_RESERVE
  * @IODIRTY_INFO_CAP_HW_MODEL: IOAS_ALLOC with IODIRTY_IOAS_HW_MODEL
+ * @IODIRTY_INFO_CAP_SG: SG_GET and SG_PUT (uAPI version 2)
+ *
+ * DMA_RWV (uAPI version 2) needs IODIRTY_INFO_CAP_DMA_RW: it is the same
+ * feature, vectored.
  */
 enum iodirty_info_caps {
 	IODIRTY_INFO_CAP_DIRTY_TRACKING = 1 << 0,
@@ -102,13 +109,15 @@ enum iodirty_info_caps {
 	IODIRTY_INFO_CAP_UADDR_REPORT = 1 << 4,
 	IODIRTY_INFO_CAP_RESERVE = 1 << 5,
 	IODIRTY_INFO_CAP_HW_MODEL = 1 << 6,
+	IODIRTY_INFO_CAP_SG = 1 << 7,
 };
 
 /**
  * struct iodirty_info - ioctl(IODIRTY_GET_INFO)
  * @size: sizeof(struct iodirty_info)
  * @flags: must be 0
- * @out_uapi_version: 1 for this layout; grows when commands are added
+ * @out_uapi_version: 2 (1 before DMA_RWV, SG_GET and SG_PUT); grows when
+ *                    commands are added
  * @out_max_iova_bits: widest IO address space IOAS_ALLOC accepts
  * @out_capabilities: enum iodirty_info_caps
  * @out_page_sizes: bit n set: 2^n is a valid mapping alignment
@@ -636,6 +645,8 @@ struct iodirty_dma_rw {
  * @out_handle: system-wide handle of the io-pagetable (see IOAS_ALLOC);
  *              written if @size covers it
  * @__reserved2: written as 0
+ * @out_holds: (uAPI version 2) holds of SG_GET not yet put; written if
+ *             @size covers it
  */
 struct iodirty_ioas_stats {
 	__u32 size;
@@ -657,7 +668,182 @@ struct iodirty_ioas_stats {
 	__aligned_u64 out_hw_collapses;
 	__u32 out_handle;
 	__u32 __reserved2;
+	__aligned_u64 out_holds;
 };
 #define IODIRTY_IOAS_STATS _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_STATS)
+
+/**
+ * struct iodirty_dma_vec - one segment of DMA_RWV
+ * @iova: any start (byte granular)
+ * @length: non-zero byte count
+ * @data: user pointer to the segment's buffer, non-zero
+ *
+ * The layout is fixed (24 bytes): a segment with more fields would come
+ * with a new DMA_RWV flag that selects it, which an older module refuses
+ * with EOPNOTSUPP.
+ */
+struct iodirty_dma_vec {
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 data;
+};
+
+/**
+ * struct iodirty_dma_rwv - ioctl(IODIRTY_DMA_RWV)
+ * @size: sizeof(struct iodirty_dma_rwv)
+ * @flags: IODIRTY_DMA_WRITE or 0 (MARK_ONLY is not accepted here:
+ *         EOPNOTSUPP)
+ * @ioas_id: io-pagetable
+ * @num_segs: entries of @segs; 0 is a transfer of nothing (success)
+ * @segs: user pointer to @num_segs struct iodirty_dma_vec; may be 0 only
+ *        when @num_segs is 0 (else EINVAL)
+ * @out_done: bytes of the segments completed before the failing one, or
+ *            of all of them on success; written on failure too (below)
+ *
+ * DMA_RW of each segment in turn, in one call: a device's descriptor
+ * chain. Needs IODIRTY_INFO_CAP_DMA_RW and uAPI version 2.
+ *
+ * The whole list is checked before anything is transferred: EINVAL if a
+ * segment's @data is 0, then EOVERFLOW if the lengths add up past 2^64.
+ * Then each segment is checked and copied as DMA_RW does it (EINVAL for a
+ * zero length, EOVERFLOW, ERANGE, ENOENT, EACCES before any byte of the
+ * segment moves, ENOMEM before anything of it is written), in order, and the call
+ * stops at the first segment that fails and returns its error. The
+ * segments before it were transferred (and, written, marked dirty); the
+ * failing one was not, except on EFAULT from its buffer or EINTR, where
+ * part of it may have landed and the whole segment is marked dirty.
+ *
+ * @out_done is written back whenever the list was read: on success and
+ * on every error from the checks of the list or of a segment, so a
+ * device reports a short transfer from it. Errors of the argument itself
+ * (size, flags, ID, @segs 0, EFAULT reading the list) write nothing back:
+ * nothing was transferred, and a caller that zeroes @out_done before the
+ * call reads 0 after any failure. If @out_done cannot be written, the
+ * call fails with EFAULT instead of the segment's error.
+ *
+ * The list has no length limit: the module reads it in pieces, so its
+ * kernel memory does not grow with @num_segs, and each piece of segments
+ * is transferred under one hold of the io-pagetable's read lock (an unmap
+ * waits at most for one piece). Like readv(), the list is read twice
+ * (checked, then transferred): a list changed by another thread during
+ * the call gets the checks of what is read the second time, segment by
+ * segment, never a transfer the checks would refuse.
+ */
+struct iodirty_dma_rwv {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 num_segs;
+	__aligned_u64 segs;
+	__aligned_u64 out_done;
+};
+#define IODIRTY_DMA_RWV _IO(IODIRTY_TYPE, IODIRTY_CMD_DMA_RWV)
+
+/**
+ * enum iodirty_sg_get_flags - flags for SG_GET
+ * @IODIRTY_SG_GET_WRITE: the device will write through the pieces: every
+ *                        page must be mapped with IODIRTY_IOAS_MAP_WRITE
+ *                        (else IODIRTY_IOAS_MAP_READ), and SG_PUT marks
+ *                        what was written dirty
+ */
+enum iodirty_sg_get_flags {
+	IODIRTY_SG_GET_WRITE = 1 << 0,
+};
+
+/**
+ * struct iodirty_sg_piece - one piece of a held range
+ * @uaddr: user address of the piece, in the memory IOAS_MAP mapped
+ * @length: bytes
+ */
+struct iodirty_sg_piece {
+	__aligned_u64 uaddr;
+	__aligned_u64 length;
+};
+
+/**
+ * struct iodirty_sg_get - ioctl(IODIRTY_SG_GET)
+ * @size: sizeof(struct iodirty_sg_get)
+ * @flags: enum iodirty_sg_get_flags
+ * @ioas_id: io-pagetable
+ * @num_pieces: in: entries @pieces can hold; out: entries used, or needed
+ *              (EMSGSIZE)
+ * @iova: any start (byte granular)
+ * @length: non-zero byte count
+ * @pieces: user pointer to @num_pieces struct iodirty_sg_piece; may be 0
+ *          only when @num_pieces is 0 (else EINVAL)
+ * @out_hold_id: the hold, for SG_PUT
+ * @__reserved: must be 0
+ *
+ * Holds [@iova, @iova + @length) for direct access (zero-copy DMA of a
+ * device emulator): fills @pieces with the user memory the range maps to,
+ * in IOVA order, one piece per run that is contiguous in user address,
+ * and returns a hold that SG_PUT releases. Needs IODIRTY_INFO_CAP_SG.
+ * The pieces are addresses in the caller's memory as IOAS_MAP was given
+ * it: they reach the pinned pages as long as the caller has not remapped
+ * that memory (as with TRANSLATE).
+ *
+ * Checks as DMA_RW: EOVERFLOW, ERANGE, ENOENT (a page is unmapped), then
+ * EACCES (a page lacks the permission); a write hold allocates the dirty
+ * state SG_PUT will mark (ENOMEM) before anything is held. When
+ * @num_pieces is too small, as many entries as fit are written, the
+ * others are untouched, @num_pieces says how many are needed, the reply
+ * is written and the call fails with EMSGSIZE: nothing is held. (0 and
+ * @pieces 0 ask for the count.) Nothing is held on any failure; if the
+ * reply cannot be written, the hold is released and the call fails with
+ * EFAULT.
+ *
+ * A hold belongs to its io-pagetable: its ID means nothing to another
+ * one (ENOENT there). Hold IDs start at 1 and are handed out cyclically,
+ * like object IDs. DESTROY of the io-pagetable and close of the fd release
+ * the holds left (without marking anything). Holds are kernel memory
+ * charged to the caller's memory cgroup, and IOAS_STATS counts them.
+ *
+ * Unmap while held: IOAS_UNMAP does not wait for holds. If it removes
+ * pages of a write hold and reports dirty state (IODIRTY_UNMAP_DIRTY_BITMAP),
+ * the held pages it removes are reported dirty, written or not, so a
+ * write through the pieces before the unmap returned is never lost. The
+ * hold becomes stale: SG_PUT then marks only the pages still mapped and
+ * fails with ESTALE. GET_DIRTY_BITMAP does not report held pages: what
+ * was written is marked at SG_PUT and reported by the next read.
+ */
+struct iodirty_sg_get {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 num_pieces;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 pieces;
+	__u32 out_hold_id;
+	__u32 __reserved;
+};
+#define IODIRTY_SG_GET _IO(IODIRTY_TYPE, IODIRTY_CMD_SG_GET)
+
+/**
+ * struct iodirty_sg_put - ioctl(IODIRTY_SG_PUT)
+ * @size: sizeof(struct iodirty_sg_put)
+ * @flags: must be 0
+ * @ioas_id: io-pagetable the hold belongs to
+ * @hold_id: out_hold_id of SG_GET
+ * @written: bytes written from the start of the range, at most its
+ *           length, 0 for a read hold (else EINVAL, and the hold is kept);
+ *           a device that does not know passes the whole length
+ *
+ * Releases a hold of SG_GET, marking the pages of [iova, iova + @written)
+ * that are still mapped dirty if tracking is on. Needs
+ * IODIRTY_INFO_CAP_SG.
+ *
+ * Errors: ENOENT (no such hold in this io-pagetable, or put already);
+ * ESTALE (an unmap removed pages of the range while held: the hold is
+ * released all the same, and the pages still mapped are marked).
+ */
+struct iodirty_sg_put {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 hold_id;
+	__aligned_u64 written;
+};
+#define IODIRTY_SG_PUT _IO(IODIRTY_TYPE, IODIRTY_CMD_SG_PUT)
 
 #endif /* _UAPI_LINUX_IODIRTY_H */
