@@ -41,11 +41,26 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * A fork() while another thread is inside liburcu's grace-period code
+ * would leave the child with its locks held; liburcu-bp asks its users to
+ * call these around fork, which a library can only do through
+ * pthread_atfork() (glibc drops the handlers if the library is unloaded).
+ */
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void atfork_register(void)
+{
+	pthread_atfork(urcu_bp_before_fork, urcu_bp_after_fork_parent,
+		       urcu_bp_after_fork_child);
+}
+
 int iod_rwlock_init(iod_rwlock_t *l)
 {
 	pthread_rwlockattr_t attr;
 	int ret;
 
+	pthread_once(&atfork_once, atfork_register);
 	ret = pthread_rwlockattr_init(&attr);
 	if (ret)
 		return -ret;
