@@ -173,6 +173,60 @@ static void dirty_set(struct iod_iopt *iopt, struct dma_hint *h,
 		iod_dirty_mark(&iopt->dirty, g0, g1);
 }
 
+int iopt_for_each_piece(struct iod_iopt *iopt, uint64_t iova,
+			uint64_t length, iod_piece_fn piece, void *arg)
+{
+	struct iod_area *a = iopt_area_from(iopt, iova >> IOD_PAGE_SHIFT);
+	uint64_t off = 0, cur_iova = iova, cur_u = 0, cur_len = 0;
+	int ret;
+
+	while (off < length) {
+		uint64_t pos = iova + off;
+		uint64_t page = pos >> IOD_PAGE_SHIFT;
+		uint64_t in_page = pos & (IOD_PAGE_SIZE - 1);
+		uint64_t room = ((area_end(a) - page) << IOD_PAGE_SHIFT) -
+				in_page;
+		uint64_t chunk = iod_min_u64(length - off, room);
+		uint64_t u = ((a->ufirst + (page - a->first)) <<
+			      IOD_PAGE_SHIFT) | in_page;
+
+		/* Areas kept apart (keep_areas) may still be linear. */
+		if (cur_len && cur_u + cur_len == u) {
+			cur_len += chunk;
+		} else {
+			if (cur_len) {
+				ret = piece(arg, cur_iova, cur_u, cur_len);
+				if (ret)
+					return ret;
+			}
+			cur_iova = pos;
+			cur_u = u;
+			cur_len = chunk;
+		}
+		off += chunk;
+		a = area_next(a);
+	}
+	return piece(arg, cur_iova, cur_u, cur_len);
+}
+
+/* A transfer that crosses areas: @copy for each piece. */
+struct piece_copy {
+	iod_copy_fn copy;
+	void *arg;
+	uint64_t iova;		/* start of the transfer */
+	uint64_t base;		/* its offset in the whole transfer */
+	bool write;
+};
+
+static int copy_piece(void *arg, uint64_t iova, uint64_t uaddr,
+		      uint64_t length)
+{
+	struct piece_copy *pc = arg;
+
+	return pc->copy(pc->arg, iova, uaddr, pc->base + (iova - pc->iova),
+			length, pc->write);
+}
+
 /*
  * One transfer, under the read lock: @base is its offset in the whole
  * (vectored) transfer, passed on to @copy.
@@ -181,10 +235,10 @@ static int dma_one(struct iod_iopt *iopt, struct dma_hint *h, uint64_t iova,
 		   uint64_t length, bool write, iod_copy_fn copy, void *arg,
 		   uint64_t base)
 {
-	uint64_t first = iova >> IOD_PAGE_SHIFT, off = 0, g0 = 0, g1 = 0;
+	uint64_t first = iova >> IOD_PAGE_SHIFT, g0 = 0, g1 = 0;
 	uint64_t end = ((iova + (length - 1)) >> IOD_PAGE_SHIFT) + 1;
+	struct piece_copy pc;
 	bool mark, linear;
-	struct iod_area *a;
 	int ret;
 
 	ret = resolve(iopt, h, first, end,
@@ -206,23 +260,12 @@ static int dma_one(struct iod_iopt *iopt, struct dma_hint *h, uint64_t iova,
 			   base, length, write);
 		goto done;
 	}
-	a = iopt_area_from(iopt, first);
-	while (off < length) {
-		uint64_t pos = iova + off;
-		uint64_t page = pos >> IOD_PAGE_SHIFT;
-		uint64_t in_page = pos & (IOD_PAGE_SIZE - 1);
-		uint64_t room = ((area_end(a) - page) << IOD_PAGE_SHIFT) -
-				in_page;
-		uint64_t chunk = iod_min_u64(length - off, room);
-		uint64_t uaddr = ((a->ufirst + (page - a->first))
-				  << IOD_PAGE_SHIFT) | in_page;
-
-		ret = copy(arg, pos, uaddr, base + off, chunk, write);
-		if (ret)
-			break;
-		off += chunk;
-		a = area_next(a);
-	}
+	pc.copy = copy;
+	pc.arg = arg;
+	pc.iova = iova;
+	pc.base = base;
+	pc.write = write;
+	ret = iopt_for_each_piece(iopt, iova, length, copy_piece, &pc);
 done:
 	/* Mark even after a failed copy: part of the range may be written. */
 	if (mark)

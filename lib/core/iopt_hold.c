@@ -86,43 +86,6 @@ static int prepare_bytes(struct iod_iopt *iopt, uint64_t iova,
 	return iod_dirty_prepare(&iopt->dirty, g0, g1);
 }
 
-/* Calls @piece for each run of [iova, iova + length) linear in uaddr. */
-static int emit_pieces(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
-		       iod_piece_fn piece, void *arg)
-{
-	struct iod_area *a = iopt_area_from(iopt, iova >> IOD_PAGE_SHIFT);
-	uint64_t off = 0, cur_iova = iova, cur_u = 0, cur_len = 0;
-	int ret;
-
-	while (off < length) {
-		uint64_t pos = iova + off;
-		uint64_t page = pos >> IOD_PAGE_SHIFT;
-		uint64_t in_page = pos & (IOD_PAGE_SIZE - 1);
-		uint64_t room = ((area_end(a) - page) << IOD_PAGE_SHIFT) -
-				in_page;
-		uint64_t chunk = iod_min_u64(length - off, room);
-		uint64_t u = ((a->ufirst + (page - a->first)) <<
-			      IOD_PAGE_SHIFT) | in_page;
-
-		/* Areas kept apart (keep_areas) may still be linear. */
-		if (cur_len && cur_u + cur_len == u) {
-			cur_len += chunk;
-		} else {
-			if (cur_len) {
-				ret = piece(arg, cur_iova, cur_u, cur_len);
-				if (ret)
-					return ret;
-			}
-			cur_iova = pos;
-			cur_u = u;
-			cur_len = chunk;
-		}
-		off += chunk;
-		a = area_next(a);
-	}
-	return piece(arg, cur_iova, cur_u, cur_len);
-}
-
 int iod_iopt_hold(struct iod_iopt *iopt, struct iod_hold *h, uint64_t iova,
 		  uint64_t length, bool write, iod_piece_fn piece, void *arg)
 {
@@ -138,7 +101,7 @@ int iod_iopt_hold(struct iod_iopt *iopt, struct iod_hold *h, uint64_t iova,
 	if (!ret && write && iopt->tracking)
 		ret = prepare_bytes(iopt, iova, length);
 	if (!ret)
-		ret = emit_pieces(iopt, iova, length, piece, arg);
+		ret = iopt_for_each_piece(iopt, iova, length, piece, arg);
 	if (!ret) {
 		h->iova = iova;
 		h->length = length;

@@ -96,6 +96,14 @@ int iopt_check_mapped(struct iod_iopt *iopt, uint64_t first, uint64_t end,
 void iopt_write_granules(struct iod_iopt *iopt, uint64_t iova,
 			 uint64_t length, uint64_t *g0, uint64_t *g1);
 
+/*
+ * Calls @piece for each run of bytes [iova, iova + length) (all mapped)
+ * that is linear in user address, in IOVA order; stops at and returns a
+ * non-zero return of @piece.
+ */
+int iopt_for_each_piece(struct iod_iopt *iopt, uint64_t iova,
+			uint64_t length, iod_piece_fn piece, void *arg);
+
 /* Reserved regions (iopt_resv.c). True if [first, end) pages hit one. */
 bool iopt_resv_overlaps(const struct iod_iopt *iopt, uint64_t first,
 			uint64_t end);
