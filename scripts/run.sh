@@ -268,7 +268,7 @@ tier_sanitizers() {
 # (api_concurrency, api_unmap_atomic, core dirty_concurrency): every race
 # TSan sees fails the test (halt_on_error, exit status 66).
 #
-# No suppression file. liburcu (liburcu-bp, the core lock's read side) is
+# No suppression file. liburcu (liburcu-memb, the core lock's read side) is
 # not built with TSan, but nothing of it needs hiding: the read-side fast
 # path is inlined into the library (_LGPL_SOURCE) and so instrumented,
 # the library's own code is not instrumented and so reports nothing, and

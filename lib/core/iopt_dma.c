@@ -228,12 +228,45 @@ static int copy_piece(void *arg, uint64_t iova, uint64_t uaddr,
 }
 
 /*
+ * Granules written but not yet marked, within one read section: a
+ * vectored transfer marks a run once after its last copy rather than once
+ * per segment (a virtio chain often writes one page in several pieces).
+ */
+struct dirty_run {
+	uint64_t g0, g1;	/* empty when equal */
+};
+
+static void run_flush(struct iod_iopt *iopt, struct dma_hint *h,
+		      struct dirty_run *r)
+{
+	if (r->g0 != r->g1)
+		dirty_set(iopt, h, r->g0, r->g1);
+	r->g0 = r->g1 = 0;
+}
+
+/* Adds [g0, g1) to @r, marking what @r held first unless they touch. */
+static void run_add(struct iod_iopt *iopt, struct dma_hint *h,
+		    struct dirty_run *r, uint64_t g0, uint64_t g1)
+{
+	if (r->g0 != r->g1 && g0 <= r->g1 && g1 >= r->g0) {
+		r->g0 = iod_min_u64(r->g0, g0);
+		r->g1 = r->g1 > g1 ? r->g1 : g1;
+		return;
+	}
+	run_flush(iopt, h, r);
+	r->g0 = g0;
+	r->g1 = g1;
+}
+
+/*
  * One transfer, under the read lock: @base is its offset in the whole
- * (vectored) transfer, passed on to @copy.
+ * (vectored) transfer, passed on to @copy. The granules it wrote are
+ * marked now, or, with @r, added to @r, whose caller marks them before
+ * leaving the read section.
  */
 static int dma_one(struct iod_iopt *iopt, struct dma_hint *h, uint64_t iova,
 		   uint64_t length, bool write, iod_copy_fn copy, void *arg,
-		   uint64_t base)
+		   uint64_t base, struct dirty_run *r)
 {
 	uint64_t first = iova >> IOD_PAGE_SHIFT, g0 = 0, g1 = 0;
 	uint64_t end = ((iova + (length - 1)) >> IOD_PAGE_SHIFT) + 1;
@@ -268,7 +301,9 @@ static int dma_one(struct iod_iopt *iopt, struct dma_hint *h, uint64_t iova,
 	ret = iopt_for_each_piece(iopt, iova, length, copy_piece, &pc);
 done:
 	/* Mark even after a failed copy: part of the range may be written. */
-	if (mark)
+	if (mark && r)
+		run_add(iopt, h, r, g0, g1);
+	else if (mark)
 		dirty_set(iopt, h, g0, g1);
 	return ret;
 }
@@ -284,7 +319,7 @@ int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 	if (ret)
 		return ret;
 	iod_read_lock(&iopt->lock);
-	ret = dma_one(iopt, h, iova, length, write, copy, arg, 0);
+	ret = dma_one(iopt, h, iova, length, write, copy, arg, 0, NULL);
 	iod_read_unlock(&iopt->lock);
 	return ret;
 }
@@ -295,6 +330,7 @@ int iod_iopt_dmav(struct iod_iopt *iopt, const struct iod_dma_seg *segs,
 {
 	struct dma_hint_local local;
 	struct dma_hint *h = hint_get(&local);
+	struct dirty_run run = { 0, 0 };
 	uint64_t total = 0;
 	size_t i;
 	int ret = 0;
@@ -312,11 +348,12 @@ int iod_iopt_dmav(struct iod_iopt *iopt, const struct iod_dma_seg *segs,
 				      iopt->p.iova_bits);
 		if (!ret)
 			ret = dma_one(iopt, h, segs[i].iova, segs[i].length,
-				      write, copy, arg, *done);
+				      write, copy, arg, *done, &run);
 		if (ret)
 			break;
 		*done += segs[i].length;
 	}
+	run_flush(iopt, h, &run);
 	iod_read_unlock(&iopt->lock);
 	return ret;
 }

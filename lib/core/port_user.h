@@ -118,15 +118,16 @@ static inline void iod_cpu_relax(void)
 
 /*
  * Reader/writer lock whose read side writes nothing shared. Readers enter
- * a userspace RCU read-side section (liburcu's "bulletproof" flavour,
- * which registers threads itself, as a library must) and check @passing;
- * a writer sets @passing, waits one grace period, after which every reader
- * either has left or has seen @passing and queued on @rw, and then owns
- * the protected data alone. @passing stays set for a while after the
- * writer leaves, so that a burst of writers pays for one grace period; the
- * first reader to find it stale clears it. The kernel flavour is a
+ * a userspace RCU read-side section (liburcu's membarrier flavour; the
+ * library registers each thread on its first read section and
+ * unregisters it when the thread exits) and check @passing; a writer sets
+ * @passing, waits one grace period, after which every reader either has
+ * left or has seen @passing and queued on @rw, and then owns the
+ * protected data alone. @passing stays set for a while after the writer
+ * leaves, so that a burst of writers pays for one grace period; the first
+ * reader to find it stale clears it. The kernel flavour is a
  * percpu_rw_semaphore, the same design. Writers are preferred on @rw so
- * map/unmap cannot starve.
+ * map/unmap cannot starve. All of it is in port_user_rwlock.c.
  */
 typedef struct {
 	pthread_rwlock_t rw;

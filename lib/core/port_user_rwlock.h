@@ -7,41 +7,32 @@
 #ifndef IODIRTY_CORE_PORT_USER_RWLOCK_H
 #define IODIRTY_CORE_PORT_USER_RWLOCK_H
 
-/*
- * liburcu's inline read-side fast paths (_LGPL_SOURCE), except in builds
- * with UndefinedBehaviorSanitizer (meson defines IOD_URCU_CALLS then):
- * liburcu-bp places its per-thread reader structs in its registry at
- * addresses that are not multiples of their declared 128-byte alignment
- * (their members are naturally aligned, so the hardware does not care),
- * and the sanitizer's alignment check would flag every access compiled
- * here. Those builds call the same operations in liburcu-bp.so instead,
- * where they run uninstrumented; the accesses are the same either way.
- */
-#ifndef IOD_URCU_CALLS
+/* liburcu's inline read-side fast paths. */
 #ifndef _LGPL_SOURCE
 #define _LGPL_SOURCE
 #endif
-#endif
-#include <urcu-bp.h>
+#include <urcu/urcu-memb.h>
 
 /*
- * liburcu-bp's per-thread reader pointer lives in liburcu-bp.so; by default
- * each access to it from here is a __tls_get_addr() call, two per read
- * section, more than the rest of a mark. liburcu-bp is a load-time
+ * liburcu-memb's per-thread reader state lives in liburcu-memb.so; by
+ * default each access to it from here is a __tls_get_addr() call, two per
+ * read section, more than the rest of a mark. liburcu-memb is a load-time
  * dependency of this library, so its TLS is in the static block and
  * initial-exec access (a load off the thread pointer) is valid.
  */
-#ifndef IOD_URCU_CALLS
-extern __thread struct urcu_bp_reader *urcu_bp_reader
+extern __thread struct urcu_reader urcu_memb_reader
 	__attribute__((tls_model("initial-exec")));
-#endif
 
 /* Per thread: bit i set = read section i (nesting depth) is on @rw. */
 extern __thread uint64_t iod_rw_slow_bits
 	__attribute__((tls_model("initial-exec")));
 extern __thread unsigned int iod_rw_depth
 	__attribute__((tls_model("initial-exec")));
+/* Per thread: registered with liburcu-memb (port_user_rwlock.c). */
+extern __thread bool iod_rcu_registered
+	__attribute__((tls_model("initial-exec")));
 
+bool iod_rcu_register(void);
 void iod_read_lock_slow(iod_rwlock_t *l);
 void iod_read_unlock_slow(iod_rwlock_t *l);
 
@@ -71,13 +62,17 @@ void __tsan_release(void *addr);
 
 static inline void iod_read_lock(iod_rwlock_t *l)
 {
-	urcu_bp_read_lock();
+	if (__builtin_expect(!iod_rcu_registered, 0) && !iod_rcu_register()) {
+		iod_read_lock_slow(l);
+		return;
+	}
+	urcu_memb_read_lock();
 	if (__builtin_expect(!atomic_load_explicit(&l->passing,
 						   memory_order_acquire), 1)) {
 		iod_rw_depth++;
 		return;
 	}
-	urcu_bp_read_unlock();
+	urcu_memb_read_unlock();
 	iod_read_lock_slow(l);
 }
 
@@ -87,7 +82,7 @@ static inline void iod_read_unlock(iod_rwlock_t *l)
 
 	if (__builtin_expect(!(iod_rw_slow_bits & bit), 1)) {
 		iod_tsan_release(l);
-		urcu_bp_read_unlock();
+		urcu_memb_read_unlock();
 		return;
 	}
 	iod_rw_slow_bits &= ~bit;

@@ -18,7 +18,8 @@
  * segment alone); the checks made before any transfer (NULL segs, a NULL
  * buf, lengths adding up past 2^64; they win over an earlier failing
  * segment and leave *done 0 and the domain unchanged); zero segments;
- * many segments with overlaps (applied in order); reads, which mark
+ * many segments with overlaps (applied in order); segments far apart
+ * that move the per-thread dirty cursors; reads, which mark
  * nothing; tracking off; -EFAULT on the kmod backend.
  */
 #include "helpers.h"
@@ -647,6 +648,58 @@ static void test_writev_efault(void **state)
 	fx_teardown(&f);
 }
 
+/*
+ * Segments far apart, in an order that makes a thread's dirty cursors
+ * move between them (pages 2 GiB apart share a cursor slot of the soft
+ * backend's per-thread hint, one 128 MiB apart does not), some writing a
+ * page again: every page written reads dirty once, no other.
+ */
+static void test_vec_far_pages(void **state)
+{
+	static const uint64_t base = 1ULL << 40;
+	static const uint64_t off[3] = { 0, 2ULL << 30, 128ULL << 20 };
+	static const unsigned int order[8] = { 0, 1, 0, 2, 2, 1, 0, 0 };
+	struct iodirty_dma_seg s[8];
+	struct iodirty_domain *d;
+	uint8_t *ram, src[8 * 16];
+	uint64_t done = 0, bm;
+	unsigned int i;
+
+	(void)state;
+	if (!(t_caps.flags & IODIRTY_CAP_DMA_RW)) {
+		print_message("backend has no IODIRTY_CAP_DMA_RW\n");
+		skip();
+	}
+	d = t_domain(48, 0);
+	ram = t_ram(3 * P, 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(iodirty_map(d, base + off[i], ram + i * P, P,
+					     RW), 0);
+	assert_int_equal(iodirty_set_dirty_tracking(d, true), 0);
+	memset(ram, 0, 3 * P);
+	for (i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i + 1);
+	for (i = 0; i < 8; i++)
+		s[i] = (struct iodirty_dma_seg){ base + off[order[i]] + i * 16,
+						 16, src + i * 16 };
+	assert_int_equal(iodirty_dma_writev(d, s, 8, &done), 0);
+	T_EQ(done, sizeof(src));
+	for (i = 0; i < 8; i++)
+		assert_memory_equal(ram + order[i] * P + i * 16, src + i * 16,
+				    16);
+	for (i = 0; i < 3; i++) {
+		bm = 0;
+		assert_int_equal(iodirty_read_dirty(d, base + off[i], P, P,
+						    &bm, 0), 1);
+		T_EQ(bm, 1);
+		bm = 0;
+		assert_int_equal(iodirty_read_dirty(d, base + off[i], P, P,
+						    &bm, 0), 0);
+	}
+	iodirty_domain_destroy(d);
+	t_ram_free(ram, 3 * P);
+}
+
 /* A backend without software DMA refuses the vectored calls too. */
 static void test_vec_nocap(void **state)
 {
@@ -675,6 +728,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_vec_prechecks),
 		cmocka_unit_test(test_vec_many),
 		cmocka_unit_test(test_vec_tracking_off),
+		cmocka_unit_test(test_vec_far_pages),
 		cmocka_unit_test(test_writev_efault),
 		cmocka_unit_test(test_vec_nocap),
 	};
