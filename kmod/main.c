@@ -22,7 +22,7 @@
 static_assert(IOD_PAGE_SIZE == PAGE_SIZE);
 
 /* 2: DMA_RWV, SG_GET, SG_PUT. */
-#define IODIRTY_UAPI_VERSION 2
+#define IODIRTY_UAPI_VERSION 3
 
 int iodirty_respond(struct iodirty_ucmd *ucmd, size_t size)
 {
@@ -48,7 +48,8 @@ static int iodirty_get_info(struct iodirty_ucmd *ucmd)
 				IODIRTY_INFO_CAP_UADDR_REPORT |
 				IODIRTY_INFO_CAP_RESERVE |
 				IODIRTY_INFO_CAP_HW_MODEL |
-				IODIRTY_INFO_CAP_SG;
+				IODIRTY_INFO_CAP_SG |
+				IODIRTY_INFO_CAP_MAPPINGS;
 	cmd->out_page_sizes = PAGE_SIZE;
 	/* Any power of two from a page up to 1 GiB (IOAS_ALLOC's limit). */
 	cmd->out_granules = GENMASK_ULL(30, PAGE_SHIFT);
@@ -75,6 +76,7 @@ union iodirty_ucmd_buffer {
 	struct iodirty_dma_rwv dmav;
 	struct iodirty_sg_get sg_get;
 	struct iodirty_sg_put sg_put;
+	struct iodirty_ioas_mappings mappings;
 };
 
 struct iodirty_ioctl_op {
@@ -131,6 +133,8 @@ static const struct iodirty_ioctl_op iodirty_ops[] = {
 		   __reserved),
 	IODIRTY_OP(IODIRTY_SG_PUT, iodirty_sg_put, struct iodirty_sg_put,
 		   written),
+	IODIRTY_OP(IODIRTY_IOAS_MAPPINGS, iodirty_ioas_mappings,
+		   struct iodirty_ioas_mappings, entries),
 };
 
 static long iodirty_fops_ioctl(struct file *file, unsigned int cmd,

@@ -135,6 +135,7 @@ struct iodirty_ioas *iodirty_ioas_get(struct iodirty_ucmd *ucmd, u32 id);
 void iodirty_ioas_put(struct iodirty_ioas *ioas);
 int iodirty_ioas_alloc(struct iodirty_ucmd *ucmd);
 int iodirty_ioas_translate(struct iodirty_ucmd *ucmd);
+int iodirty_ioas_mappings(struct iodirty_ucmd *ucmd);
 int iodirty_ioas_iova_ranges(struct iodirty_ucmd *ucmd);
 int iodirty_ioas_reserve(struct iodirty_ucmd *ucmd);
 int iodirty_ioas_stats(struct iodirty_ucmd *ucmd);

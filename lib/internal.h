@@ -50,6 +50,15 @@ struct iodirty_backend_ops {
 		     uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped);
 	int (*translate)(struct iodirty_domain *dom, uint64_t iova,
 			 uint64_t *uaddr, uint64_t *contig);
+	/*
+	 * Optional (NULL: -EOPNOTSUPP). Up to @nr runs of mapped pages from
+	 * @iova's page up, in IOVA order, the first clipped to that page;
+	 * runs need not be maximal (iodirty_mappings() merges them). Returns
+	 * how many, fewer than @nr only when no more is mapped. Called with
+	 * @iova inside the IOVA width and @nr > 0.
+	 */
+	int64_t (*mappings)(struct iodirty_domain *dom, uint64_t iova,
+			    struct iodirty_mapping *out, size_t nr);
 
 	int (*reserve)(struct iodirty_domain *dom, uint64_t iova,
 		       uint64_t length, uint32_t type);

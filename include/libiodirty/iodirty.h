@@ -226,6 +226,8 @@ const char *iodirty_ctx_backend(const struct iodirty_ctx *ctx);
  * iodirty_dma_writev()/iodirty_dma_readv() come with IODIRTY_CAP_DMA_RW.
  */
 #define IODIRTY_CAP_SG			(1ULL << 8)
+/* iodirty_mappings() (since 0.5) */
+#define IODIRTY_CAP_MAPPINGS		(1ULL << 12)
 
 struct iodirty_caps {
 	size_t sz;
@@ -441,10 +443,46 @@ int iodirty_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
  * @contig: optional; receives how many bytes from @iova on are mapped
  *          contiguously, in IOVA and in user address, with equal
  *          permissions (at least 1).
- * Return: 0, -EINVAL, -ERANGE, -ENOENT.
+ * Return: 0, -EINVAL, -ERANGE, -ENOENT. After -ENOENT,
+ *         iodirty_mappings(dom, iova, &m, 1) gives the next mapped IOVA
+ *         (m.iova), or returns 0 when nothing is mapped above @iova.
  */
 int iodirty_translate(struct iodirty_domain *dom, uint64_t iova, void **addr,
 		      uint64_t *contig);
+
+/* One run of mapped pages, as iodirty_mappings() lists them (since 0.5). */
+struct iodirty_mapping {
+	uint64_t iova;
+	uint64_t length;
+	void *addr;		/* user address of @iova */
+	uint32_t flags;		/* IODIRTY_MAP_READ and/or IODIRTY_MAP_WRITE */
+	uint32_t __reserved;	/* 0 */
+};
+
+/**
+ * iodirty_mappings() - list what is mapped from @iova up, in IOVA order.
+ * @iova: where to start; any byte address. A run that holds it is listed
+ *        from the page that holds it.
+ * @out:  array of @nr entries (may be NULL when @nr is 0).
+ *
+ * Each entry is a maximal run of pages that are mapped contiguously both
+ * in IOVA and in user address, with equal permissions: holes left by
+ * iodirty_unmap() split runs, while adjacent iodirty_map() calls that
+ * continue each other make one run, whatever the backend. Since 0.5;
+ * needs IODIRTY_CAP_MAPPINGS.
+ *
+ * To list everything, call again from the end of the last entry (iova +
+ * length) while the array comes back full; an end of 0 means the last
+ * entry reached the top of a 64-bit IOVA space. Thread-safe. Each batch of
+ * up to 64 runs is read in one step; a map or unmap that runs meanwhile
+ * may show in later batches of the same call and not in earlier ones.
+ *
+ * Return: the number of entries written: fewer than @nr only when nothing
+ * more is mapped; or -EINVAL (NULL @dom, or NULL @out with @nr > 0),
+ * -ERANGE (@iova beyond the domain's IOVA width), -EOPNOTSUPP, -ENOMEM.
+ */
+int64_t iodirty_mappings(struct iodirty_domain *dom, uint64_t iova,
+			 struct iodirty_mapping *out, size_t nr);
 
 /* ------------------------------------------------------------------ */
 /* Reserved IOVA regions                                              */

@@ -78,7 +78,7 @@ static void iofd_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps)
 	 * the soft backend's.
 	 */
 	caps->flags = IODIRTY_CAP_DIRTY_TRACKING | IODIRTY_CAP_DMA_RW |
-		      IODIRTY_CAP_SG |
+		      IODIRTY_CAP_SG | IODIRTY_CAP_MAPPINGS |
 		      IODIRTY_CAP_UADDR_REPORT | IODIRTY_CAP_USER_RESERVE |
 		      IODIRTY_CAP_ATTACH;
 	caps->page_sizes = IOD_PAGE_SIZE;
@@ -296,6 +296,7 @@ const struct iodirty_backend_ops iodirty_iommufd_ops = {
 	.map = iofd_map,
 	.unmap = iofd_unmap,
 	.translate = iofd_translate,
+	.mappings = iofd_mappings,
 	.reserve = iofd_reserve,
 	.unreserve = iofd_unreserve,
 	.reserved = iofd_reserved,

@@ -85,6 +85,9 @@ int iofd_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
 	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped);
 int iofd_translate(struct iodirty_domain *dom, uint64_t iova,
 		   uint64_t *uaddr, uint64_t *contig);
+/* The mirror's runs: it holds exactly what the IOAS maps. */
+int64_t iofd_mappings(struct iodirty_domain *dom, uint64_t iova,
+		      struct iodirty_mapping *out, size_t nr);
 int iofd_reserve(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
 		 uint32_t type);
 int iofd_unreserve(struct iodirty_domain *dom, uint64_t iova,

@@ -97,6 +97,12 @@ int iofd_translate(struct iodirty_domain *dom, uint64_t iova,
 	return iod_iopt_translate(&iofd_dom(dom)->mirror, iova, uaddr, contig);
 }
 
+int64_t iofd_mappings(struct iodirty_domain *dom, uint64_t iova,
+		      struct iodirty_mapping *out, size_t nr)
+{
+	return iodirty_local_mappings(&iofd_dom(dom)->mirror, iova, out, nr);
+}
+
 /*
  * Reserved regions live in the mirror only: it refuses maps into them,
  * so the IOAS never gets one.

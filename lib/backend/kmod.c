@@ -39,6 +39,7 @@ static const struct {
 	{ IODIRTY_INFO_CAP_RESERVE, IODIRTY_CAP_USER_RESERVE },
 	{ IODIRTY_INFO_CAP_HW_MODEL, IODIRTY_CAP_HW_MODEL },
 	{ IODIRTY_INFO_CAP_SG, IODIRTY_CAP_SG },
+	{ IODIRTY_INFO_CAP_MAPPINGS, IODIRTY_CAP_MAPPINGS },
 };
 
 static void caps_from_info(struct iodirty_caps *caps,
@@ -208,6 +209,7 @@ const struct iodirty_backend_ops iodirty_kmod_ops = {
 	.map = kmod_map,
 	.unmap = kmod_unmap,
 	.translate = kmod_translate,
+	.mappings = kmod_mappings,
 	.reserve = kmod_reserve,
 	.unreserve = kmod_unreserve,
 	.reserved = kmod_reserved,

@@ -59,6 +59,8 @@ int kmod_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
 	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped);
 int kmod_translate(struct iodirty_domain *dom, uint64_t iova,
 		   uint64_t *uaddr, uint64_t *contig);
+int64_t kmod_mappings(struct iodirty_domain *dom, uint64_t iova,
+		      struct iodirty_mapping *out, size_t nr);
 int kmod_reserve(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
 		 uint32_t type);
 int kmod_unreserve(struct iodirty_domain *dom, uint64_t iova,

@@ -94,6 +94,48 @@ int kmod_translate(struct iodirty_domain *dom, uint64_t iova,
 	return 0;
 }
 
+/* Entries asked of the module per ioctl: the caller's batch. */
+#define KMOD_MAPPINGS_STEP 64
+
+int64_t kmod_mappings(struct iodirty_domain *dom, uint64_t iova,
+		      struct iodirty_mapping *out, size_t nr)
+{
+	struct iodirty_mapping_entry e[KMOD_MAPPINGS_STEP];
+	size_t n = 0;
+
+	if (!kmod_has(dom, IODIRTY_CAP_MAPPINGS))
+		return -EOPNOTSUPP;
+	while (n < nr) {
+		struct iodirty_ioas_mappings cmd = {
+			.size = sizeof(cmd),
+			.ioas_id = kmod_id(dom),
+			.num_entries = (uint32_t)(nr - n < KMOD_MAPPINGS_STEP ?
+						  nr - n : KMOD_MAPPINGS_STEP),
+			.iova = iova,
+			.entries = (uintptr_t)e,
+		};
+		uint32_t want = cmd.num_entries, i;
+		int ret = iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_IOAS_MAPPINGS,
+					    &cmd);
+
+		if (ret)
+			return ret;
+		for (i = 0; i < cmd.num_entries; i++)
+			out[n++] = (struct iodirty_mapping){
+				.iova = e[i].iova,
+				.length = e[i].length,
+				.addr = (void *)(uintptr_t)e[i].user_va,
+				.flags = e[i].flags,
+			};
+		if (cmd.num_entries < want)
+			break;
+		iova = e[want - 1].iova + e[want - 1].length;
+		if (!iova)
+			break;
+	}
+	return (int64_t)n;
+}
+
 static int ioas_reserve(struct iodirty_domain *dom, uint32_t flags,
 			uint64_t iova, uint64_t length, uint32_t type)
 {

@@ -170,3 +170,33 @@ void iodirty_local_stats(struct iod_iopt *iopt,
 	st->hw_splits = s.hw_splits;
 	st->hw_collapses = s.hw_collapses;
 }
+
+_Static_assert(IODIRTY_MAP_READ == IOD_PROT_READ &&
+	       IODIRTY_MAP_WRITE == IOD_PROT_WRITE, "map flags");
+
+struct mappings_fill {
+	struct iodirty_mapping *out;
+	size_t nr, n;
+};
+
+static int mappings_run(void *arg, const struct iod_run *r)
+{
+	struct mappings_fill *f = arg;
+
+	f->out[f->n++] = (struct iodirty_mapping){
+		.iova = r->iova,
+		.length = r->length,
+		.addr = (void *)(uintptr_t)r->uaddr,
+		.flags = r->prot,
+	};
+	return f->n == f->nr;
+}
+
+int64_t iodirty_local_mappings(struct iod_iopt *iopt, uint64_t iova,
+			       struct iodirty_mapping *out, size_t nr)
+{
+	struct mappings_fill f = { .out = out, .nr = nr };
+
+	iod_iopt_for_each_run(iopt, iova, mappings_run, &f);
+	return (int64_t)f.n;
+}

@@ -29,6 +29,10 @@ int iodirty_local_sg_get(struct iod_iopt *iopt, struct iodirty_domain *dom,
 int iodirty_local_sg_put(struct iod_iopt *iopt, struct iodirty_sg_hold *hold,
 			 uint64_t written);
 
+/* The mappings op: up to @nr runs of @iopt from @iova up. */
+int64_t iodirty_local_mappings(struct iod_iopt *iopt, uint64_t iova,
+			       struct iodirty_mapping *out, size_t nr);
+
 /* Fills @st from @iopt's counters and @dom's parameters. */
 void iodirty_local_stats(struct iod_iopt *iopt,
 			 const struct iodirty_domain *dom,

@@ -30,7 +30,7 @@ static void soft_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps)
 	caps->flags = IODIRTY_CAP_DIRTY_TRACKING |
 		      IODIRTY_CAP_UNMAP_DIRTY_ATOMIC |
 		      IODIRTY_CAP_PARTIAL_UNMAP | IODIRTY_CAP_DMA_RW |
-		      IODIRTY_CAP_SG |
+		      IODIRTY_CAP_SG | IODIRTY_CAP_MAPPINGS |
 		      IODIRTY_CAP_UADDR_REPORT | IODIRTY_CAP_USER_RESERVE |
 		      IODIRTY_CAP_HW_MODEL;
 	caps->page_sizes = IOD_PAGE_SIZE;
@@ -88,6 +88,12 @@ static int soft_translate(struct iodirty_domain *dom, uint64_t iova,
 			  uint64_t *uaddr, uint64_t *contig)
 {
 	return iod_iopt_translate(iopt_of(dom), iova, uaddr, contig);
+}
+
+static int64_t soft_mappings(struct iodirty_domain *dom, uint64_t iova,
+			     struct iodirty_mapping *out, size_t nr)
+{
+	return iodirty_local_mappings(iopt_of(dom), iova, out, nr);
 }
 
 static int soft_reserve(struct iodirty_domain *dom, uint64_t iova,
@@ -191,6 +197,7 @@ const struct iodirty_backend_ops iodirty_soft_ops = {
 	.map = soft_map,
 	.unmap = soft_unmap,
 	.translate = soft_translate,
+	.mappings = soft_mappings,
 	.reserve = soft_reserve,
 	.unreserve = soft_unreserve,
 	.reserved = soft_reserved,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Property test: long random sequences of map / unmap / DMA / mark-dirty /
- * dirty reads / tracking on-off, checked after every step against a plain
+ * dirty reads / tracking on-off / listing the mappings, checked after every step against a plain
  * reference model of the header's semantics (per-page arrays plus the list
  * of linear runs). Every return code, every output bit, translations and
  * the counters are compared.
@@ -539,12 +539,76 @@ static void op_translate(struct run *r)
 	check_translate(r, p, off);
 }
 
+/*
+ * The model's maximal runs from window page @s up (clipped to start at
+ * @s), at most @cap of them into @out; returns how many exist up to @cap.
+ */
+static int model_runs(const struct run *r, int64_t s,
+		      struct iodirty_mapping *out, int cap)
+{
+	const struct model *m = r->m;
+	int64_t p = s < 0 ? 0 : s;
+	int n = 0;
+
+	while (p < W && n < cap) {
+		int64_t q = p + 1;
+
+		if (!m->mapped[p]) {
+			p++;
+			continue;
+		}
+		while (q < W && m->mapped[q] &&
+		       m->tgt[q] - q == m->tgt[p] - p &&
+		       m->prot[q] == m->prot[p])
+			q++;
+		out[n++] = (struct iodirty_mapping){
+			.iova = BASE + (uint64_t)p * P,
+			.length = (uint64_t)(q - p) * P,
+			.addr = r->ram + (uint64_t)m->tgt[p] * P,
+			.flags = m->prot[p],
+		};
+		p = q;
+	}
+	return n;
+}
+
+static void check_mappings(struct run *r, int64_t s, uint64_t off, int cap)
+{
+	struct iodirty_mapping got[8], exp[8];
+	int64_t rc;
+	int n, i;
+
+	memset(got, 0, sizeof(got));
+	rc = iodirty_mappings(r->dom, BASE + (uint64_t)s * P + off, got,
+			      (size_t)cap);
+	n = model_runs(r, s, exp, cap);
+	CHECK_EQ(rc, n);
+	for (i = 0; i < n && i < rc; i++) {
+		CHECK_EQ(got[i].iova, exp[i].iova);
+		CHECK_EQ(got[i].length, exp[i].length);
+		CHECK(got[i].addr == exp[i].addr);
+		CHECK_EQ(got[i].flags, exp[i].flags);
+	}
+}
+
+static void op_mappings(struct run *r)
+{
+	int64_t s = (int64_t)rnd(r, W + 2) - 1;
+	uint64_t off = rnd(r, 2) ? 0 : rnd(r, P);
+	int cap = 1 + (int)rnd(r, 8);
+
+	logop(r, "mappings from page %lld + %llu, %d entries", (long long)s,
+	      (unsigned long long)off, cap);
+	check_mappings(r, s, off, cap);
+}
+
 static void run_property(uint64_t granule, uint64_t seed)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	struct model *m = calloc(1, sizeof(*m));
 	bool uaddr = t_caps.flags & IODIRTY_CAP_UADDR_REPORT;
 	bool partial = t_caps.flags & IODIRTY_CAP_PARTIAL_UNMAP;
+	bool mappings = t_caps.flags & IODIRTY_CAP_MAPPINGS;
 
 	assert_non_null(r);
 	assert_non_null(m);
@@ -575,8 +639,10 @@ static void run_property(uint64_t granule, uint64_t seed)
 			op_read(r);
 		else if (k < 90 && uaddr)
 			op_read_uaddr(r);
-		else if (k < 95)
+		else if (k < 93 || (k < 95 && !mappings))
 			op_translate(r);
+		else if (k < 95)
+			op_mappings(r);
 		else if (k < 97)
 			op_tracking(r);
 		else

@@ -286,6 +286,20 @@ static int call_dirty_uaddr(struct fcase *c)
 	return rc < 0 ? (int)rc : 0;
 }
 
+static int call_mappings(struct fcase *c)
+{
+	struct iodirty_ioas_mappings a = {
+		.size = sizeof(a),
+		.ioas_id = c->ioas,
+		.num_entries = sizeof(c->data) /
+			       sizeof(struct iodirty_mapping_entry),
+		.iova = BASE,
+		.entries = (uintptr_t)c->data,
+	};
+
+	return u_ioctl(u_fd, IODIRTY_IOAS_MAPPINGS, &a);
+}
+
 static const struct op ops[] = {
 	{ "IOAS_ALLOC", 0, setup_empty, call_alloc },
 	{ "IOAS_MAP 4 MiB", 0, setup_empty, call_map },
@@ -314,6 +328,8 @@ static const struct op ops[] = {
 	{ "GET_DIRTY_BITMAP uaddr", IODIRTY_INFO_CAP_UADDR_REPORT |
 	  IODIRTY_INFO_CAP_DIRTY_TRACKING | IODIRTY_INFO_CAP_DMA_RW,
 	  setup_mapped, call_dirty_uaddr },
+	{ "IOAS_MAPPINGS", IODIRTY_INFO_CAP_MAPPINGS |
+	  IODIRTY_INFO_CAP_PARTIAL_UNMAP, setup_holed, call_mappings },
 };
 
 static void sweep(const struct op *op, struct fcase *c)

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 /* The last command of the header: the one place that names it. */
-#define LAST_CMD IODIRTY_CMD_SG_PUT
+#define LAST_CMD IODIRTY_CMD_IOAS_MAPPINGS
 
 #define FX_IOVA (1ULL << 20)
 #define FX_MAPPED 16			/* pages mapped at FX_IOVA */
@@ -50,6 +50,7 @@ struct fx {
 	struct iodirty_iova_range ranges[8];
 	struct iodirty_dma_vec vec[2];
 	struct iodirty_sg_piece pieces[4];
+	struct iodirty_mapping_entry maps[4];
 };
 
 struct field {
@@ -235,6 +236,16 @@ static void fill_sg_put(struct fx *fx, void *arg)
 	a->written = 8;
 }
 
+static void fill_mappings(struct fx *fx, void *arg)
+{
+	struct iodirty_ioas_mappings *a = arg;
+
+	a->ioas_id = fx->ioas;
+	a->num_entries = 4;
+	a->iova = FX_IOVA;
+	a->entries = (uintptr_t)fx->maps;
+}
+
 /* A command whose struct grew after it was introduced at @min bytes. */
 #define ROW_GROWN(c, type, min, ...)					\
 	[IODIRTY_CMD_##c - IODIRTY_CMD_BASE] = {			\
@@ -396,6 +407,13 @@ static const struct cmd_row cmds[] = {
 	    .cap = IODIRTY_INFO_CAP_SG,
 	    .fill = fill_sg_put,
 	    .id_off = OFF(iodirty_sg_put, ioas_id)),
+	/* num_entries is read and written: not in .out. */
+	ROW(IOAS_MAPPINGS, iodirty_ioas_mappings,
+	    .flags_off = OFF(iodirty_ioas_mappings, flags),
+	    .cap = IODIRTY_INFO_CAP_MAPPINGS,
+	    .fill = fill_mappings,
+	    .id_off = OFF(iodirty_ioas_mappings, ioas_id),
+	    .iova_off = OFF(iodirty_ioas_mappings, iova)),
 };
 
 /*

@@ -77,6 +77,7 @@ enum {
 	IODIRTY_CMD_DMA_RWV,
 	IODIRTY_CMD_SG_GET,
 	IODIRTY_CMD_SG_PUT,
+	IODIRTY_CMD_IOAS_MAPPINGS,
 };
 
 /*
@@ -97,6 +98,7 @@ enum {
  * @IODIRTY_INFO_CAP_RESERVE: IOAS_RESERVE
  * @IODIRTY_INFO_CAP_HW_MODEL: IOAS_ALLOC with IODIRTY_IOAS_HW_MODEL
  * @IODIRTY_INFO_CAP_SG: SG_GET and SG_PUT (uAPI version 2)
+ * @IODIRTY_INFO_CAP_MAPPINGS: IOAS_MAPPINGS (uAPI version 3)
  *
  * DMA_RWV (uAPI version 2) needs IODIRTY_INFO_CAP_DMA_RW: it is the same
  * feature, vectored.
@@ -110,14 +112,15 @@ enum iodirty_info_caps {
 	IODIRTY_INFO_CAP_RESERVE = 1 << 5,
 	IODIRTY_INFO_CAP_HW_MODEL = 1 << 6,
 	IODIRTY_INFO_CAP_SG = 1 << 7,
+	IODIRTY_INFO_CAP_MAPPINGS = 1 << 11,
 };
 
 /**
  * struct iodirty_info - ioctl(IODIRTY_GET_INFO)
  * @size: sizeof(struct iodirty_info)
  * @flags: must be 0
- * @out_uapi_version: 2 (1 before DMA_RWV, SG_GET and SG_PUT); grows when
- *                    commands are added
+ * @out_uapi_version: 3 (2 before IOAS_MAPPINGS, 1 before DMA_RWV, SG_GET
+ *                    and SG_PUT); grows when commands are added
  * @out_max_iova_bits: widest IO address space IOAS_ALLOC accepts
  * @out_capabilities: enum iodirty_info_caps
  * @out_page_sizes: bit n set: 2^n is a valid mapping alignment
@@ -845,5 +848,56 @@ struct iodirty_sg_put {
 	__aligned_u64 written;
 };
 #define IODIRTY_SG_PUT _IO(IODIRTY_TYPE, IODIRTY_CMD_SG_PUT)
+
+/**
+ * struct iodirty_mapping_entry - one run of IOAS_MAPPINGS
+ * @iova: first byte
+ * @length: bytes
+ * @user_va: address of @iova in the process that mapped it
+ * @flags: enum iodirty_ioas_map_flags of the mapping
+ * @__reserved: written as 0
+ */
+struct iodirty_mapping_entry {
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 user_va;
+	__u32 flags;
+	__u32 __reserved;
+};
+
+/**
+ * struct iodirty_ioas_mappings - ioctl(IODIRTY_IOAS_MAPPINGS)
+ * @size: sizeof(struct iodirty_ioas_mappings)
+ * @flags: must be 0
+ * @ioas_id: io-pagetable
+ * @num_entries: in: entries @entries can hold, at least 1; out: entries
+ *               written
+ * @iova: where to start (any byte address)
+ * @entries: user pointer to an array of @num_entries struct
+ *           iodirty_mapping_entry
+ *
+ * Lists the runs of mapped pages (the parts of mappings between the holes
+ * that IOAS_UNMAP cut) from the page that holds @iova up, in IOVA order,
+ * the first one starting at that page. Runs of separate IOAS_MAP calls are
+ * listed separately even when they continue each other. At most
+ * @num_entries are written, fewer only when nothing more is mapped; to go
+ * on, call again from the end of the last one. The list is read in steps
+ * of up to 64 runs under the io-pagetable's read lock, so a call that
+ * returns more may see a concurrent map or unmap in its later steps only.
+ * Needs IODIRTY_INFO_CAP_MAPPINGS.
+ *
+ * Errors: EINVAL (@num_entries or @entries 0); ERANGE (@iova beyond the
+ * IO address space); EFAULT (@entries not writable: entries before the
+ * fault may have been written).
+ */
+struct iodirty_ioas_mappings {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 num_entries;
+	__aligned_u64 iova;
+	__aligned_u64 entries;
+};
+#define IODIRTY_IOAS_MAPPINGS _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_MAPPINGS)
 
 #endif /* _UAPI_LINUX_IODIRTY_H */
