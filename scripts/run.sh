@@ -268,15 +268,18 @@ tier_sanitizers() {
 # (api_concurrency, api_unmap_atomic, core dirty_concurrency): every race
 # TSan sees fails the test (halt_on_error, exit status 66).
 #
-# No suppression file. liburcu (liburcu-memb, the core lock's read side) is
-# not built with TSan, but nothing of it needs hiding: the read-side fast
-# path is inlined into the library (_LGPL_SOURCE) and so instrumented,
-# the library's own code is not instrumented and so reports nothing, and
-# the ordering a grace period gives (every fast reader's exit before the
-# writer's return from synchronize_rcu(), which TSan cannot see through
-# membarrier) is told to TSan by __tsan_release()/__tsan_acquire() in
-# lib/core/port_user_rwlock.[ch]. Should liburcu ever need one, add a
-# TSAN_OPTIONS=suppressions=FILE here, with each entry explained.
+# No suppression file. liburcu (liburcu-memb, the core lock's read side)
+# is not built with TSan, and under TSan the library calls its read-side
+# functions in liburcu-memb.so rather than inlining them (see
+# lib/core/port_user_rwlock.h: liburcu's inline unlock reads its
+# grace-period futex word with a plain volatile load that TSan would
+# report, though liburcu orders it with its own barriers). Uninstrumented
+# code reports nothing, and the ordering a grace period gives (every fast
+# reader's exit before the writer's return from synchronize_rcu(), which
+# TSan cannot see through membarrier) is told to TSan by
+# __tsan_release()/__tsan_acquire() in lib/core/port_user_rwlock.[ch].
+# Should liburcu ever need one, add a TSAN_OPTIONS=suppressions=FILE here,
+# with each entry explained.
 tier_tsan() {
 	local tier_suites="core api"
 	# The compiler of a build directory is fixed when it is set up: one

@@ -7,12 +7,31 @@
 #ifndef IODIRTY_CORE_PORT_USER_RWLOCK_H
 #define IODIRTY_CORE_PORT_USER_RWLOCK_H
 
-/* liburcu's inline read-side fast paths. */
+#if defined(__SANITIZE_THREAD__)
+#define IOD_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define IOD_TSAN 1
+#endif
+#endif
+
+/*
+ * liburcu's inline read-side fast paths (_LGPL_SOURCE), except under
+ * ThreadSanitizer: liburcu's inline unlock reads its grace-period futex
+ * word with a plain volatile load, which a writer's wake-up stores to,
+ * and it relies on its own barriers for that; TSan would report every such
+ * pair as a race. Those builds call the same operations in
+ * liburcu-memb.so, which is not instrumented, and tell TSan the ordering a
+ * grace period gives (iod_tsan_acquire/release below).
+ */
+#ifndef IOD_TSAN
 #ifndef _LGPL_SOURCE
 #define _LGPL_SOURCE
 #endif
+#endif
 #include <urcu/urcu-memb.h>
 
+#ifndef IOD_TSAN
 /*
  * liburcu-memb's per-thread reader state lives in liburcu-memb.so; by
  * default each access to it from here is a __tls_get_addr() call, two per
@@ -22,6 +41,7 @@
  */
 extern __thread struct urcu_reader urcu_memb_reader
 	__attribute__((tls_model("initial-exec")));
+#endif
 
 /* Per thread: bit i set = read section i (nesting depth) is on @rw. */
 extern __thread uint64_t iod_rw_slow_bits
@@ -35,14 +55,6 @@ extern __thread bool iod_rcu_registered
 bool iod_rcu_register(void);
 void iod_read_lock_slow(iod_rwlock_t *l);
 void iod_read_unlock_slow(iod_rwlock_t *l);
-
-#if defined(__SANITIZE_THREAD__)
-#define IOD_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define IOD_TSAN 1
-#endif
-#endif
 
 #ifdef IOD_TSAN
 /*
