@@ -344,5 +344,8 @@ int iodirty_ioas_stats(struct iodirty_ucmd *ucmd)
 	cmd->out_hw_huge_leaves = st.hw_huge_leaves;
 	cmd->out_hw_splits = st.hw_splits;
 	cmd->out_hw_collapses = st.hw_collapses;
+	cmd->out_dirtied = st.counts[IOD_CNT_DIRTIED];
+	cmd->out_dma_written = st.counts[IOD_CNT_DMA_WRITTEN];
+	cmd->out_dma_read = st.counts[IOD_CNT_DMA_READ];
 	return iodirty_respond(ucmd, sizeof(*cmd));
 }

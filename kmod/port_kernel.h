@@ -162,6 +162,14 @@ static inline void *iod_thread_data(size_t size)
 	return NULL;
 }
 
+/* No thread slots: counters are shared, added atomically (iopt_count()). */
+#define IOD_THREAD_SLOTS 0
+
+static inline int iod_thread_slot(void)
+{
+	return -1;
+}
+
 #define iod_likely(x) likely(x)
 #define iod_unlikely(x) unlikely(x)
 

@@ -2,6 +2,7 @@
 /* Domains: lifetime, mappings, reserved regions, tracking, counters. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -161,12 +162,16 @@ IODIRTY_EXPORT int iodirty_domain_stats(struct iodirty_domain *dom,
 					struct iodirty_stats *st)
 {
 	struct iodirty_stats full;
+	struct timespec now;
 
 	if (!dom || !st)
 		return -EINVAL;
 	memset(&full, 0, sizeof(full));
 	full.sz = sizeof(full);
 	dom->ops->stats(dom, &full);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	full.time_ns = (uint64_t)now.tv_sec * 1000000000ULL +
+		       (uint64_t)now.tv_nsec;
 	return iodirty_opts_copy_out(st, &full, sizeof(full));
 }
 

@@ -762,6 +762,23 @@ struct iodirty_stats {
 	/* Since 0.3; "kmod" only, else 0: the IO address space's system-wide
 	 * handle, as "iodirty-ctl list" and "show" name it. */
 	uint64_t handle;
+	/*
+	 * Since 0.5, for convergence estimates: counters since the domain was
+	 * created, and when they were read. A rate is the difference of two
+	 * readings over the difference of their time_ns; dirtied * granule
+	 * gives bytes.
+	 */
+	uint64_t time_ns;	/* CLOCK_MONOTONIC of this reading, in ns */
+	uint64_t dirtied;	/* granules changed from clean to dirty by
+				 * software DMA, marks and puts (each change
+				 * once: a granule dirtied again after a
+				 * read counts again); "iommufd": also the
+				 * IOMMU's dirty bits, when a read collects
+				 * them */
+	uint64_t dma_written;	/* bytes written by successful software
+				 * DMA (iodirty_dma_write(), _writev()) and
+				 * reported by iodirty_sg_put() */
+	uint64_t dma_read;	/* bytes read by successful software DMA */
 };
 
 /**

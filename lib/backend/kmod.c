@@ -191,6 +191,10 @@ static void kmod_stats(struct iodirty_domain *dom, struct iodirty_stats *st)
 	st->hw_splits = cmd.out_hw_splits;
 	st->hw_collapses = cmd.out_hw_collapses;
 	st->handle = cmd.out_handle;
+	/* A module of uAPI version 2 leaves these 0: unknown, not none. */
+	st->dirtied = cmd.out_dirtied;
+	st->dma_written = cmd.out_dma_written;
+	st->dma_read = cmd.out_dma_read;
 }
 
 static int kmod_domain_id(struct iodirty_domain *dom, uint32_t *id)

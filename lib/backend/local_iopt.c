@@ -169,6 +169,9 @@ void iodirty_local_stats(struct iod_iopt *iopt,
 	st->hw_huge_leaves = s.hw_huge_leaves;
 	st->hw_splits = s.hw_splits;
 	st->hw_collapses = s.hw_collapses;
+	st->dirtied = s.counts[IOD_CNT_DIRTIED];
+	st->dma_written = s.counts[IOD_CNT_DMA_WRITTEN];
+	st->dma_read = s.counts[IOD_CNT_DMA_READ];
 }
 
 _Static_assert(IODIRTY_MAP_READ == IOD_PROT_READ &&

@@ -175,26 +175,32 @@ int iod_dirty_prepare(struct iod_dirty *d, uint64_t first, uint64_t end)
  * @lo: first granule offset inside the leaf
  * @hi: last granule offset inside the leaf (inclusive, >= @lo)
  */
-static void dirty_mark_leaf(struct iod_dirty_leaf *leaf, unsigned int lo,
-			    unsigned int hi)
+static uint64_t dirty_mark_leaf(struct iod_dirty_leaf *leaf, unsigned int lo,
+				unsigned int hi)
 {
 	unsigned int wlo = lo / 64, whi = hi / 64, w, s;
 	uint64_t lo_mask = ~0ULL << (lo % 64);
 	uint64_t hi_mask = ~0ULL >> (63 - hi % 64);
+	uint64_t newly;
 
 	if (wlo == whi) {
-		dirty_set_bits(&leaf->words[wlo], lo_mask & hi_mask);
+		newly = iod_popcount64(dirty_set_bits(&leaf->words[wlo],
+						      lo_mask & hi_mask));
 	} else {
-		dirty_set_bits(&leaf->words[wlo], lo_mask);
+		newly = iod_popcount64(dirty_set_bits(&leaf->words[wlo],
+						      lo_mask));
 		for (w = wlo + 1; w < whi; w++)
-			dirty_set_bits(&leaf->words[w], ~0ULL);
-		dirty_set_bits(&leaf->words[whi], hi_mask);
+			newly += iod_popcount64(dirty_set_bits(&leaf->words[w],
+							       ~0ULL));
+		newly += iod_popcount64(dirty_set_bits(&leaf->words[whi],
+						       hi_mask));
 	}
 	for (s = wlo / 64; s <= whi / 64; s++)
 		dirty_set_bits(&leaf->summary[s],
 			       iod_mask_range(s == wlo / 64 ? wlo % 64 : 0,
 					      s == whi / 64 ? whi % 64 + 1 :
 							      64));
+	return newly;
 }
 
 /**
@@ -207,12 +213,13 @@ static void dirty_mark_leaf(struct iod_dirty_leaf *leaf, unsigned int lo,
  * bottom-up), in far fewer instructions: marks of random pages miss the
  * cache, and consecutive marks overlap their misses only if each is short.
  */
-static void dirty_mark_one(struct iod_dirty *d, uint64_t g)
+static uint64_t dirty_mark_one(struct iod_dirty *d, uint64_t g)
 {
 	struct iod_dirty_node *path[IOD_DIRTY_MAX_LEVELS];
 	struct iod_dirty_node *node = d->root;
 	struct iod_dirty_leaf *leaf;
 	unsigned int level, shift = dirty_level_shift(d, 0), off, wi;
+	uint64_t newly;
 	void *child;
 
 	for (level = 0;; level++, shift -= IOD_DIRTY_NODE_SHIFT) {
@@ -221,7 +228,7 @@ static void dirty_mark_one(struct iod_dirty *d, uint64_t g)
 						       (IOD_DIRTY_FANOUT - 1)]);
 		/* A missing leaf means the caller did not prepare: skip. */
 		if (!child)
-			return;
+			return 0;
 		if (level + 1 == d->levels)
 			break;
 		node = child;
@@ -229,14 +236,14 @@ static void dirty_mark_one(struct iod_dirty *d, uint64_t g)
 	leaf = child;
 	off = (unsigned int)(g & IOD_DIRTY_LEAF_MASK);
 	wi = off / 64;
-	dirty_set_bits(&leaf->words[wi], 1ULL << (off % 64));
+	newly = dirty_set_bits(&leaf->words[wi], 1ULL << (off % 64)) != 0;
 	dirty_set_bits(&leaf->summary[wi / 64], 1ULL << (wi % 64));
 	/* Bottom-up, after the word and the leaf summary; shift is 15 here. */
 	for (;; level--, shift += IOD_DIRTY_NODE_SHIFT) {
 		dirty_set_bits(&path[level]->summary,
 			       1ULL << ((g >> shift) & (IOD_DIRTY_FANOUT - 1)));
 		if (!level)
-			return;
+			return newly;
 	}
 }
 
@@ -281,27 +288,25 @@ int iod_dirty_cursor_move(struct iod_dirty *d, uint64_t g,
 	return 0;
 }
 
-void iod_dirty_mark(struct iod_dirty *d, uint64_t first, uint64_t end)
+uint64_t iod_dirty_mark(struct iod_dirty *d, uint64_t first, uint64_t end)
 {
 	struct iod_dirty_node *path[IOD_DIRTY_MAX_LEVELS];
 	struct iod_dirty_leaf *leaf;
-	uint64_t g, last, seg_last;
+	uint64_t g, last, seg_last, newly = 0;
 	unsigned int level, idx;
 
 	if (!dirty_clamp(d, first, &end))
-		return;
-	if (end - first == 1) {
-		dirty_mark_one(d, first);
-		return;
-	}
+		return 0;
+	if (end - first == 1)
+		return dirty_mark_one(d, first);
 	last = end - 1;
 	for (g = first;; g = seg_last + 1) {
 		seg_last = iod_min_u64(g | IOD_DIRTY_LEAF_MASK, last);
 		/* A missing leaf means the caller did not prepare: skip. */
 		leaf = dirty_lookup(d, g, path, false);
 		if (leaf) {
-			dirty_mark_leaf(leaf, g & IOD_DIRTY_LEAF_MASK,
-					seg_last & IOD_DIRTY_LEAF_MASK);
+			newly += dirty_mark_leaf(leaf, g & IOD_DIRTY_LEAF_MASK,
+						 seg_last & IOD_DIRTY_LEAF_MASK);
 			/* Bottom-up, after the words and the leaf summary. */
 			for (level = d->levels; level--;) {
 				idx = (g >> dirty_level_shift(d, level)) &
@@ -311,6 +316,6 @@ void iod_dirty_mark(struct iod_dirty *d, uint64_t first, uint64_t end)
 			}
 		}
 		if (seg_last == last)
-			return;
+			return newly;
 	}
 }

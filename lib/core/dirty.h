@@ -93,8 +93,11 @@ static inline int iod_dirty_cursor_prepare(struct iod_dirty *d, uint64_t g,
 	return iod_dirty_cursor_move(d, g, c);
 }
 
-/* Marks granules [first, end) dirty. The range must have been prepared. */
-void iod_dirty_mark(struct iod_dirty *d, uint64_t first, uint64_t end);
+/*
+ * Marks granules [first, end) dirty. The range must have been prepared.
+ * Returns how many of them this call changed from clean to dirty.
+ */
+uint64_t iod_dirty_mark(struct iod_dirty *d, uint64_t first, uint64_t end);
 
 /*
  * Called by harvest for each non-zero word found: granules base + i are

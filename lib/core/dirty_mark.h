@@ -22,7 +22,8 @@
  * every mark (see dirty_set_bits()): the word, the leaf summary, then each
  * ancestor's bit bottom-up.
  *
- * Return: 0 or -ENOMEM (nothing marked).
+ * Return: 1 if this call changed @g from clean to dirty, 0 if it was
+ * dirty already (or beyond the bitmap), or -ENOMEM (nothing marked).
  */
 static inline int iod_dirty_mark_one(struct iod_dirty *d, uint64_t g,
 				     struct iod_dirty_cursor *c)
@@ -30,6 +31,7 @@ static inline int iod_dirty_mark_one(struct iod_dirty *d, uint64_t g,
 	struct iod_dirty_leaf *leaf;
 	unsigned int level, shift, off, wi;
 	uint64_t end = g + 1;
+	int newly;
 
 	if (!dirty_clamp(d, g, &end))
 		return 0;
@@ -38,7 +40,7 @@ static inline int iod_dirty_mark_one(struct iod_dirty *d, uint64_t g,
 	leaf = c->leaf;
 	off = (unsigned int)(g & IOD_DIRTY_LEAF_MASK);
 	wi = off / 64;
-	dirty_set_bits(&leaf->words[wi], 1ULL << (off % 64));
+	newly = dirty_set_bits(&leaf->words[wi], 1ULL << (off % 64)) != 0;
 	dirty_set_bits(&leaf->summary[wi / 64], 1ULL << (wi % 64));
 	level = d->levels - 1;
 	shift = IOD_DIRTY_LEAF_SHIFT;
@@ -46,7 +48,7 @@ static inline int iod_dirty_mark_one(struct iod_dirty *d, uint64_t g,
 		dirty_set_bits(&c->path[level]->summary,
 			       1ULL << ((g >> shift) & (IOD_DIRTY_FANOUT - 1)));
 		if (!level)
-			return 0;
+			return newly;
 	}
 }
 

@@ -96,11 +96,16 @@ static inline bool dirty_clamp(const struct iod_dirty *d, uint64_t first,
  * total order) its load or OR of the summary bits above, which is what
  * makes clearing a summary bit before exchanging the words below it safe
  * (see dirty_take_summary()).
+ *
+ * Return: the bits of @mask that this call changed from 0 to 1 (the
+ * granules it made dirty, for a word).
  */
-static __always_inline void dirty_set_bits(iod_atomic64_t *p, uint64_t mask)
+static __always_inline uint64_t dirty_set_bits(iod_atomic64_t *p,
+					       uint64_t mask)
 {
-	if ((iod_atomic_load(p) & mask) != mask)
-		iod_atomic_fetch_or(p, mask);
+	if ((iod_atomic_load(p) & mask) == mask)
+		return 0;
+	return mask & ~iod_atomic_fetch_or(p, mask);
 }
 
 #endif /* IODIRTY_CORE_DIRTY_PRIV_H */

@@ -252,9 +252,19 @@ int iod_iopt_init(struct iod_iopt *iopt, const struct iod_iopt_params *p)
 	    p->granule_shift >= p->iova_bits)
 		return -EINVAL;
 	iod_memset(iopt, 0, sizeof(*iopt));
+	/* Cache-line aligned by hand: iod_zalloc() promises 8 or 16 bytes. */
+	iopt->counts_mem = iod_zalloc((IOD_THREAD_SLOTS + 2) *
+				      sizeof(struct iod_iopt_counts));
+	if (!iopt->counts_mem)
+		return -ENOMEM;
+	iopt->counts = (void *)(((uintptr_t)iopt->counts_mem +
+				 sizeof(struct iod_iopt_counts) - 1) &
+				~(uintptr_t)(sizeof(struct iod_iopt_counts) - 1));
 	ret = iod_rwlock_init(&iopt->lock);
-	if (ret)
+	if (ret) {
+		iod_free(iopt->counts_mem);
 		return ret;
+	}
 	iopt->p = *p;
 	iod_holeset_init(&iopt->holes);
 	iod_mutex_init(&iopt->holds_lock);
@@ -300,6 +310,7 @@ void iod_iopt_fini(struct iod_iopt *iopt)
 	iopt_resv_fini(iopt);
 	iod_mutex_destroy(&iopt->holds_lock);
 	iod_rwlock_destroy(&iopt->lock);
+	iod_free(iopt->counts_mem);
 }
 
 void iod_iopt_stats(struct iod_iopt *iopt, struct iod_iopt_stats *st)
@@ -310,6 +321,7 @@ void iod_iopt_stats(struct iod_iopt *iopt, struct iod_iopt_stats *st)
 	st->holes = iopt->holes.count;
 	st->dirty_pending = 0;
 	st->mem_bytes = sizeof(*iopt) +
+			(IOD_THREAD_SLOTS + 2) * sizeof(struct iod_iopt_counts) +
 			iopt->nr_areas * sizeof(struct iod_area) +
 			iopt->holes.mem_bytes +
 			iopt->resv.cap * sizeof(struct iod_range);
@@ -324,6 +336,18 @@ void iod_iopt_stats(struct iod_iopt *iopt, struct iod_iopt_stats *st)
 	st->reads = iod_atomic_load_relaxed(&iopt->reads);
 	st->clears = iod_atomic_load_relaxed(&iopt->clears);
 	iod_read_unlock(&iopt->lock);
+	iopt_counts_sum(iopt, st->counts);
+}
+
+void iopt_counts_sum(struct iod_iopt *iopt, uint64_t *out)
+{
+	unsigned int i, k;
+
+	for (k = 0; k < IOD_CNT_NR; k++)
+		out[k] = 0;
+	for (i = 0; i <= IOD_THREAD_SLOTS; i++)
+		for (k = 0; k < IOD_CNT_NR; k++)
+			out[k] += iod_atomic_load_relaxed(&iopt->counts[i].v[k]);
 }
 
 /* Counts uareas nodes and verifies their augmentation, iteratively. */

@@ -79,6 +79,14 @@ struct iod_iopt_params {
 	bool keep_areas;
 };
 
+/* What iopt_count() counts, for convergence estimates. */
+enum {
+	IOD_CNT_DIRTIED,	/* granules changed from clean to dirty */
+	IOD_CNT_DMA_WRITTEN,	/* bytes written by software DMA */
+	IOD_CNT_DMA_READ,	/* bytes read by software DMA */
+	IOD_CNT_NR
+};
+
 struct iod_iopt_stats {
 	uint64_t mapped_bytes;
 	uint64_t areas;		/* linear runs: kept areas count as merged */
@@ -91,6 +99,7 @@ struct iod_iopt_stats {
 	uint64_t hw_huge_leaves;
 	uint64_t hw_splits;
 	uint64_t hw_collapses;
+	uint64_t counts[IOD_CNT_NR];	/* since the io-pagetable was made */
 };
 
 struct iod_resv_array {
@@ -100,6 +109,11 @@ struct iod_resv_array {
 };
 
 struct iod_hold;
+
+/* One slot of counters: a cache line, written by one thread (or shared). */
+struct iod_iopt_counts {
+	iod_atomic64_t v[8];
+};
 
 struct iod_iopt {
 	iod_rwlock_t lock;
@@ -125,6 +139,14 @@ struct iod_iopt {
 	bool hw_split;			/* huge leaves are split now */
 	uint64_t hw_splits;
 	uint64_t hw_collapses;
+	/*
+	 * IOD_THREAD_SLOTS + 1 slots, cache-line aligned: slot i is written
+	 * only by the thread that holds thread slot i, the last one by any
+	 * thread with atomic adds (iopt_count()); @counts_mem is the
+	 * allocation they lie in.
+	 */
+	struct iod_iopt_counts *counts;
+	void *counts_mem;
 };
 
 /*

@@ -163,14 +163,20 @@ static int dirty_ready(struct iod_iopt *iopt, struct dma_hint *h,
 	return iod_dirty_prepare(&iopt->dirty, g0, g1);
 }
 
-/* Marks granules [g0, g1), made ready by dirty_ready(). */
+/* Marks granules [g0, g1), made ready by dirty_ready(), and counts them. */
 static void dirty_set(struct iod_iopt *iopt, struct dma_hint *h,
 		      uint64_t g0, uint64_t g1)
 {
+	uint64_t newly;
+
 	if (g1 - g0 == 1)
-		(void)iod_dirty_mark_one(&iopt->dirty, g0, hint_cursor(h, g0));
+		/* Ready: it cannot fail (-ENOMEM), so 0 or 1. */
+		newly = (uint64_t)iod_dirty_mark_one(&iopt->dirty, g0,
+						     hint_cursor(h, g0));
 	else
-		iod_dirty_mark(&iopt->dirty, g0, g1);
+		newly = iod_dirty_mark(&iopt->dirty, g0, g1);
+	if (newly)
+		iopt_count(iopt, IOD_CNT_DIRTIED, newly);
 }
 
 int iopt_for_each_piece(struct iod_iopt *iopt, uint64_t iova,
@@ -320,6 +326,9 @@ int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		return ret;
 	iod_read_lock(&iopt->lock);
 	ret = dma_one(iopt, h, iova, length, write, copy, arg, 0, NULL);
+	if (!ret)
+		iopt_count(iopt, write ? IOD_CNT_DMA_WRITTEN : IOD_CNT_DMA_READ,
+			   length);
 	iod_read_unlock(&iopt->lock);
 	return ret;
 }
@@ -354,6 +363,9 @@ int iod_iopt_dmav(struct iod_iopt *iopt, const struct iod_dma_seg *segs,
 		*done += segs[i].length;
 	}
 	run_flush(iopt, h, &run);
+	if (*done)
+		iopt_count(iopt, write ? IOD_CNT_DMA_WRITTEN : IOD_CNT_DMA_READ,
+			   *done);
 	iod_read_unlock(&iopt->lock);
 	return ret;
 }
@@ -379,10 +391,15 @@ int iod_iopt_mark_dirty(struct iod_iopt *iopt, uint64_t iova, uint64_t length)
 	if (g1 - g0 == 1) {
 		ret = iod_dirty_mark_one(&iopt->dirty, g0,
 					 hint_cursor(h, g0));
+		if (ret > 0) {
+			iopt_count(iopt, IOD_CNT_DIRTIED, 1);
+			ret = 0;
+		}
 	} else {
 		ret = iod_dirty_prepare(&iopt->dirty, g0, g1);
 		if (!ret)
-			iod_dirty_mark(&iopt->dirty, g0, g1);
+			iopt_count(iopt, IOD_CNT_DIRTIED,
+				   iod_dirty_mark(&iopt->dirty, g0, g1));
 	}
 out:
 	iod_read_unlock(&iopt->lock);

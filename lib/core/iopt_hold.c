@@ -69,7 +69,8 @@ static int mark_present(struct iod_iopt *iopt, uint64_t iova,
 			ret = iod_dirty_prepare(&iopt->dirty, g0, g1);
 			if (ret)
 				return ret;
-			iod_dirty_mark(&iopt->dirty, g0, g1);
+			iopt_count(iopt, IOD_CNT_DIRTIED,
+				   iod_dirty_mark(&iopt->dirty, g0, g1));
 			s = x;
 		}
 	}
@@ -144,6 +145,8 @@ int iod_iopt_release(struct iod_iopt *iopt, struct iod_hold *h,
 	 */
 	if (written && iopt->tracking)
 		(void)mark_present(iopt, h->iova, written);
+	if (written)
+		iopt_count(iopt, IOD_CNT_DMA_WRITTEN, written);
 	iod_read_unlock(&iopt->lock);
 	return stale ? -ESTALE : 0;
 }

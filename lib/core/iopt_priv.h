@@ -59,6 +59,29 @@ static inline struct iod_area *area_next(struct iod_area *a)
  */
 void iopt_write_lock(struct iod_iopt *iopt);
 
+/* Sums every slot of @iopt's counters into out[IOD_CNT_NR]. */
+void iopt_counts_sum(struct iod_iopt *iopt, uint64_t *out);
+
+/*
+ * Adds @n to counter @idx of @iopt: a plain add to the calling thread's
+ * own slot (no other thread writes it, so no atomic read-modify-write and
+ * no shared cache line on the DMA path), or an atomic add to the shared
+ * slot for a thread without one.
+ */
+static inline void iopt_count(struct iod_iopt *iopt, unsigned int idx,
+			      uint64_t n)
+{
+	int s = iod_thread_slot();
+	iod_atomic64_t *p;
+
+	if (iod_likely(s >= 0)) {
+		p = &iopt->counts[s].v[idx];
+		iod_atomic_store_relaxed(p, iod_atomic_load_relaxed(p) + n);
+	} else {
+		iod_atomic_add(&iopt->counts[IOD_THREAD_SLOTS].v[idx], n);
+	}
+}
+
 /* Tree maintenance (iopt.c). */
 void iopt_uaug(struct iod_avl_node *n);
 void iopt_area_link(struct iod_iopt *iopt, struct iod_area *a);

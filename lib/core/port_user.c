@@ -84,3 +84,56 @@ void *iod_thread_data_alloc(size_t size)
 	iod_thread_block = p;
 	return p;
 }
+
+/*
+ * Thread slots: a bitmap of the numbers in use; a thread gives its number
+ * back when it exits, and the mutex orders its last counter stores before
+ * the next owner's first.
+ */
+__thread int iod_thread_slot_plus1 __attribute__((tls_model("initial-exec")));
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t slot_used;
+static pthread_key_t slot_key;
+static pthread_once_t slot_key_once = PTHREAD_ONCE_INIT;
+static bool slot_key_ok;
+
+_Static_assert(IOD_THREAD_SLOTS <= 64, "one word of slot bits");
+
+static void slot_put(void *arg)
+{
+	unsigned int s = (unsigned int)(uintptr_t)arg - 1;
+
+	pthread_mutex_lock(&slot_lock);
+	slot_used &= ~(1ULL << s);
+	pthread_mutex_unlock(&slot_lock);
+	iod_thread_slot_plus1 = 0;
+}
+
+static void slot_key_make(void)
+{
+	slot_key_ok = !pthread_key_create(&slot_key, slot_put);
+}
+
+int iod_thread_slot_get(void)
+{
+	unsigned int s;
+
+	pthread_once(&slot_key_once, slot_key_make);
+	pthread_mutex_lock(&slot_lock);
+	if (!slot_key_ok || !~slot_used) {
+		pthread_mutex_unlock(&slot_lock);
+		/* All taken: this thread counts on the shared slot for good. */
+		iod_thread_slot_plus1 = -1;
+		return -1;
+	}
+	s = (unsigned int)__builtin_ctzll(~slot_used);
+	if (pthread_setspecific(slot_key, (void *)(uintptr_t)(s + 1))) {
+		pthread_mutex_unlock(&slot_lock);
+		iod_thread_slot_plus1 = -1;
+		return -1;
+	}
+	slot_used |= 1ULL << s;
+	pthread_mutex_unlock(&slot_lock);
+	iod_thread_slot_plus1 = (int)s + 1;
+	return (int)s;
+}

@@ -184,6 +184,27 @@ static inline void *iod_thread_data(size_t size)
 	return __builtin_expect(p != NULL, 1) ? p : iod_thread_data_alloc(size);
 }
 
+/*
+ * A small number for the calling thread, unique among the threads alive:
+ * 0 to IOD_THREAD_SLOTS - 1, or -1 when that many threads hold one (or the
+ * thread-exit hook that gives it back cannot be set up). Lets counters
+ * live in the object they count, one slot per thread, each written by its
+ * thread only (iopt_count()). The kernel flavour has none.
+ */
+#define IOD_THREAD_SLOTS 64
+extern __thread int iod_thread_slot_plus1
+	__attribute__((tls_model("initial-exec")));
+int iod_thread_slot_get(void);
+
+static inline int iod_thread_slot(void)
+{
+	int s = iod_thread_slot_plus1;
+
+	if (__builtin_expect(s > 0, 1))
+		return s - 1;
+	return s < 0 ? -1 : iod_thread_slot_get();
+}
+
 #define iod_likely(x) __builtin_expect(!!(x), 1)
 #define iod_unlikely(x) __builtin_expect(!!(x), 0)
 

@@ -364,7 +364,7 @@ static const struct cmd_row cmds[] = {
 	    /* Every field after ioas_id is an output, __reserved included:
 	     * a reserved field of the reply is ignored on input and
 	     * written as 0. */
-	    .nout = 17, .out = {
+	    .nout = 20, .out = {
 		F(iodirty_ioas_stats, out_tracking),
 		F(iodirty_ioas_stats, out_mapped_bytes),
 		F(iodirty_ioas_stats, out_mappings),
@@ -382,6 +382,9 @@ static const struct cmd_row cmds[] = {
 		F(iodirty_ioas_stats, out_handle),
 		F(iodirty_ioas_stats, __reserved2),
 		F(iodirty_ioas_stats, out_holds),
+		F(iodirty_ioas_stats, out_dirtied),
+		F(iodirty_ioas_stats, out_dma_written),
+		F(iodirty_ioas_stats, out_dma_read),
 	    }),
 	/* Segments are in the list, so no address or length fields here. */
 	ROW(DMA_RWV, iodirty_dma_rwv,
@@ -563,7 +566,7 @@ static void test_table_complete(void **state)
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
 	U_EQ(u_ioctl(u_fd, IODIRTY_GET_INFO, &info), 0);
-	U_EQ(info.out_uapi_version, 2);
+	U_EQ(info.out_uapi_version, 3);
 }
 
 static void test_size_too_small(void **state)
@@ -705,7 +708,7 @@ static void test_info_zero_tail(void **state)
 	U_EQ(a.info.size, sizeof(a));
 	for (size_t k = 0; k < TAIL; k++)
 		U_EQ(a.tail[k], 0);
-	U_EQ(a.info.out_uapi_version, 2);
+	U_EQ(a.info.out_uapi_version, 3);
 	U_EQ(a.info.__reserved, 0);
 	/* Same answer as with the exact size. */
 	a.info.size = b.info.size;

@@ -650,6 +650,13 @@ struct iodirty_dma_rw {
  * @__reserved2: written as 0
  * @out_holds: (uAPI version 2) holds of SG_GET not yet put; written if
  *             @size covers it
+ * @out_dirtied: (uAPI version 3) granules changed from clean to dirty
+ *               since the io-pagetable was made (a granule dirtied again
+ *               after a read counts again); written if @size covers it
+ * @out_dma_written: (uAPI version 3) bytes written by successful DMA_RW
+ *                   and DMA_RWV calls and reported by SG_PUT
+ * @out_dma_read: (uAPI version 3) bytes read by successful DMA_RW and
+ *                DMA_RWV calls
  */
 struct iodirty_ioas_stats {
 	__u32 size;
@@ -672,6 +679,9 @@ struct iodirty_ioas_stats {
 	__u32 out_handle;
 	__u32 __reserved2;
 	__aligned_u64 out_holds;
+	__aligned_u64 out_dirtied;
+	__aligned_u64 out_dma_written;
+	__aligned_u64 out_dma_read;
 };
 #define IODIRTY_IOAS_STATS _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_STATS)
 
