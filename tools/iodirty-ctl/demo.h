@@ -116,6 +116,10 @@ struct demo_pass {
 	uint64_t est_ns;	/* downtime estimated when the pass began, had
 				 * the device been stopped then; 0: unknown */
 	uint64_t writes;	/* device writes while the pass ran */
+	/* From iodirty_stats between this pass's harvest and the one
+	 * before (pass 0: its start), bytes/s; 0 for pass 0. */
+	uint64_t dirty_rate;	/* memory dirtied (stats.dirtied) */
+	uint64_t dma_rate;	/* written by DMA (stats.dma_written) */
 };
 
 struct demo_check {
@@ -174,6 +178,7 @@ struct demo {
 	unsigned int n_passes;
 	enum demo_stop_reason stop_reason;
 	double bw;		/* copy bandwidth estimate, bytes/s */
+	struct iodirty_stats rate_base;	/* counters at the last harvest */
 	uint64_t copied;	/* bytes copied in all passes */
 	uint64_t bad_counts;	/* reads whose return value was not the
 				 * number of bits they set */

@@ -130,6 +130,31 @@ static int harvest(struct demo *d, struct demo_pass *p, uint64_t *bm)
 	return 0;
 }
 
+/*
+ * The device's dirty and DMA rates since the last call, from the domain's
+ * convergence counters, into @p (left 0 on the first call, which only
+ * takes the base).
+ */
+static void sample_rates(struct demo *d, struct demo_pass *p)
+{
+	struct iodirty_stats st = IODIRTY_OPTS(iodirty_stats);
+	const struct iodirty_stats *b = &d->rate_base;
+	uint64_t dt;
+
+	if (iodirty_domain_stats(d->dom, &st))
+		return;
+	dt = st.time_ns - b->time_ns;
+	if (b->time_ns && dt) {
+		p->dirty_rate = (uint64_t)((double)((st.dirtied - b->dirtied) *
+						    st.granule) * 1e9 /
+					   (double)dt);
+		p->dma_rate = (uint64_t)((double)(st.dma_written -
+						  b->dma_written) * 1e9 /
+					 (double)dt);
+	}
+	d->rate_base = st;
+}
+
 /* Stop-and-copy time of @pages pages: a harvest like the last one, then
  * the copy at the bandwidth measured so far. */
 static uint64_t estimate_ns(const struct demo *d, uint64_t pages,
@@ -205,6 +230,7 @@ static int precopy(struct demo *d, uint64_t *bm, struct demo_pass **last)
 	int err;
 
 	/* Pass 0: all of the RAM. */
+	sample_rates(d, p);
 	t = demo_now_ns();
 	w = demo_device_writes(d);
 	p->dirty_pages = d->ram_pages;
@@ -226,6 +252,7 @@ static int precopy(struct demo *d, uint64_t *bm, struct demo_pass **last)
 		err = harvest(d, p, bm);
 		if (err)
 			return err;
+		sample_rates(d, p);
 		p->est_ns = estimate_ns(d, p->dirty_pages, p->harvest_ns);
 		if (p->est_ns <= target || k >= d->opts->max_passes) {
 			d->stop_reason = p->est_ns <= target ?

@@ -89,6 +89,16 @@ void demo_report_intro(const struct demo *d)
 	fflush(stdout);
 }
 
+/*
+ * Whether pre-copy gains on the device: it dirtied memory more slowly
+ * than the link copies (both bytes/s), by the rates of the last pre-copy
+ * pass (iodirty_stats' convergence counters).
+ */
+static bool converges(const struct demo *d)
+{
+	return (double)d->passes[d->n_passes - 1].dirty_rate < d->bw;
+}
+
 static const char *stop_reason(const struct demo *d)
 {
 	return d->stop_reason == DEMO_STOP_TARGET ? "downtime-target"
@@ -116,6 +126,15 @@ static void text_summary(const struct demo *d, const struct style *s)
 		       "estimate %.1f ms > target %" PRIu64 " ms\n", "stopped",
 		       d->n_passes - 1, (double)last->est_ns / 1e6,
 		       d->opts->downtime_ms);
+	if (last->dirty_rate || last->dma_rate)
+		printf("  %-16s device dirtied %.1f MiB/s (DMA %.1f MiB/s) "
+		       "before the stop, link %.1f MiB/s: pre-copy %s\n",
+		       "rates", (double)last->dirty_rate / DEMO_MIB,
+		       (double)last->dma_rate / DEMO_MIB, d->bw / DEMO_MIB,
+		       !converges(d) ? "does not converge (dirtied faster "
+				       "than copied)" :
+		       (double)last->dirty_rate < d->bw / 2 ? "converges" :
+		       "gains slowly (dirtied at over half the link's rate)");
 	printf("  %-16s %s (%.2f times the RAM)\n", "total copied",
 	       fmt_size_human(a, d->copied),
 	       (double)d->copied / (double)d->ram_size);
@@ -210,6 +229,8 @@ static void json_passes(struct json *j, const struct demo *d)
 		else
 			json_null(j, "est_downtime_us");
 		json_u64(j, "device_writes", p->writes);
+		json_u64(j, "dirty_rate_kib_s", p->dirty_rate >> 10);
+		json_u64(j, "dma_rate_kib_s", p->dma_rate >> 10);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -255,6 +276,9 @@ void demo_report_json(const struct demo *d)
 	json_passes(&j, d);
 	json_str(&j, "stop_reason", stop_reason(d));
 	json_bool(&j, "converged", d->stop_reason == DEMO_STOP_TARGET);
+	json_u64(&j, "dirty_rate_kib_s", last->dirty_rate >> 10);
+	json_u64(&j, "link_kib_s", (uint64_t)d->bw >> 10);
+	json_bool(&j, "precopy_converges", converges(d));
 	json_u64(&j, "copied_bytes", d->copied);
 	json_u64(&j, "downtime_us", last->time_ns / 1000);
 	json_u64(&j, "downtime_estimate_us", last->est_ns / 1000);

@@ -33,7 +33,8 @@ cp "$tmp/out" "$tmp/demo.json"
 check_json "$tmp/demo.json"
 for key in backend seed ram_bytes threads layout passes pass_log \
 	   stop_reason copied_bytes downtime_us device stats mappings holes \
-	   mem_bytes reads clears checks verified; do
+	   mem_bytes reads clears checks verified dirty_rate_kib_s link_kib_s \
+	   precopy_converges; do
 	expect_grep "\"$key\": " "$tmp/demo.json" "JSON has \"$key\""
 done
 expect_grep '^  "verified": true' "$tmp/demo.json" "JSON says verified"
@@ -50,6 +51,22 @@ if [ -n "$writes" ] && [ "$writes" -gt 0 ]; then
 	pass "the device wrote ($writes writes)"
 else
 	fail "the device made no writes ('$writes')"
+fi
+
+# The rates come from the domain's convergence counters: the device wrote
+# by DMA while pass 1 ran, and dirtied memory doing so.
+rate=$(json_num dirty_rate_kib_s "$tmp/demo.json")
+if [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
+	pass "the dirty rate before the stop is $rate KiB/s (> 0)"
+else
+	fail "the dirty rate before the stop is '$rate', want > 0"
+fi
+dma=$(sed -n 's/^      "dma_rate_kib_s": \([0-9]*\)$/\1/p' "$tmp/demo.json" |
+      sed -n 2p)
+if [ -n "$dma" ] && [ "$dma" -gt 0 ]; then
+	pass "pass 1 saw a DMA rate of $dma KiB/s (> 0)"
+else
+	fail "pass 1's DMA rate is '$dma', want > 0"
 fi
 
 # Without convergence (a target of 0 ms is never met), --max-passes
