@@ -3,7 +3,7 @@
  * The convergence counters of iodirty_stats (since 0.5): time_ns, dirtied,
  * dma_written and dma_read.
  *
- * Covered: a new domain counts nothing; time_ns moves forward; software
+ * Covered: a new domain counts nothing; time_ns never goes back; software
  * DMA counts the bytes of successful calls only (single, vectored, a put
  * of a held range) and dirtied counts each granule once per change from
  * clean to dirty (rewriting a dirty page adds nothing, a read-and-clear
@@ -50,7 +50,8 @@ static struct iodirty_stats now(struct fx *f)
 	struct iodirty_stats st;
 
 	t_stats(f->dom, &st);
-	assert_true(st.time_ns > last);
+	/* The guest clock of the VM tier may not tick between two calls. */
+	assert_true(st.time_ns >= last && st.time_ns > 0);
 	last = st.time_ns;
 	return st;
 }
