@@ -388,19 +388,10 @@ int iod_iopt_mark_dirty(struct iod_iopt *iopt, uint64_t iova, uint64_t length)
 	if (ret || !iopt->tracking)
 		goto out;
 	iopt_write_granules(iopt, iova, length, &g0, &g1);
-	if (g1 - g0 == 1) {
-		ret = iod_dirty_mark_one(&iopt->dirty, g0,
-					 hint_cursor(h, g0));
-		if (ret > 0) {
-			iopt_count(iopt, IOD_CNT_DIRTIED, 1);
-			ret = 0;
-		}
-	} else {
-		ret = iod_dirty_prepare(&iopt->dirty, g0, g1);
-		if (!ret)
-			iopt_count(iopt, IOD_CNT_DIRTIED,
-				   iod_dirty_mark(&iopt->dirty, g0, g1));
-	}
+	/* The same two steps as a DMA write's, without the copy between. */
+	ret = dirty_ready(iopt, h, g0, g1);
+	if (!ret)
+		dirty_set(iopt, h, g0, g1);
 out:
 	iod_read_unlock(&iopt->lock);
 	return ret;
