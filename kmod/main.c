@@ -21,8 +21,11 @@
 /* The core's pages are the kernel's pages: one xarray slot per page. */
 static_assert(IOD_PAGE_SIZE == PAGE_SIZE);
 
-/* 2: DMA_RWV, SG_GET, SG_PUT. */
-#define IODIRTY_UAPI_VERSION 2
+/*
+ * 2: DMA_RWV, SG_GET, SG_PUT. 3: IODIRTY_DIRTY_COUNT_ALL, IOAS_UNMAP's
+ * out_nr_dirty and reports that cut report pages.
+ */
+#define IODIRTY_UAPI_VERSION 3
 
 int iodirty_respond(struct iodirty_ucmd *ucmd, size_t size)
 {

@@ -56,7 +56,8 @@ static inline bool kmod_has(const struct iodirty_domain *dom, uint64_t cap)
 int kmod_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
 	     uint64_t length, uint32_t prot);
 int kmod_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
-	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped);
+	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped,
+	       uint64_t *dirty);
 int kmod_translate(struct iodirty_domain *dom, uint64_t iova,
 		   uint64_t *uaddr, uint64_t *contig);
 int kmod_reserve(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
