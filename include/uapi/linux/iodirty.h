@@ -258,8 +258,10 @@ enum iodirty_ioas_map_flags {
  * charge it twice. The charge is undone as pages stop being mapped.
  *
  * Errors: EEXIST if a page of the range is already mapped; EADDRNOTAVAIL
- * if it overlaps a reserved region; EFAULT if the memory cannot be pinned
- * (not mapped, PROT_NONE, or read-only with IODIRTY_IOAS_MAP_WRITE).
+ * if it overlaps a reserved region; EFAULT if @user_va is 0 (no process
+ * can map page 0; checked with the other values, before EEXIST and
+ * EADDRNOTAVAIL) or the memory cannot be pinned (not mapped, PROT_NONE,
+ * or read-only with IODIRTY_IOAS_MAP_WRITE).
  */
 struct iodirty_ioas_map {
 	__u32 size;
