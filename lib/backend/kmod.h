@@ -23,7 +23,7 @@
 struct kmod_ctx {
 	int fd;
 	struct iodirty_caps caps;	/* from GET_INFO, read once at open */
-	uint32_t uapi_version;		/* 2 and up have DMA_RWV */
+	uint32_t uapi_version;		/* 2: DMA_RWV; 3: COUNT_ALL, out_nr_dirty */
 };
 
 /* dom->priv */

@@ -553,7 +553,7 @@ static void test_table_complete(void **state)
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
 	U_EQ(u_ioctl(u_fd, IODIRTY_GET_INFO, &info), 0);
-	U_EQ(info.out_uapi_version, 2);
+	U_EQ(info.out_uapi_version, 3);
 }
 
 static void test_size_too_small(void **state)
@@ -695,7 +695,7 @@ static void test_info_zero_tail(void **state)
 	U_EQ(a.info.size, sizeof(a));
 	for (size_t k = 0; k < TAIL; k++)
 		U_EQ(a.tail[k], 0);
-	U_EQ(a.info.out_uapi_version, 2);
+	U_EQ(a.info.out_uapi_version, 3);
 	U_EQ(a.info.__reserved, 0);
 	/* Same answer as with the exact size. */
 	a.info.size = b.info.size;
