@@ -25,6 +25,7 @@
 
 static_assert(IOD_READ_NO_CLEAR == IODIRTY_DIRTY_NO_CLEAR);
 
+
 int iodirty_set_dirty_tracking(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_set_dirty_tracking *cmd = ucmd->cmd;
@@ -85,16 +86,13 @@ static int iodirty_read_pieces(struct iodirty_ioas *ioas,
 	unsigned int shift = ilog2(cmd->page_size);
 	u64 nbits = cmd->length >> shift, done = 0;
 	u64 bytes = DIV_ROUND_UP_ULL(nbits, 64) * sizeof(u64);
+	u32 flags = (cmd->flags & IODIRTY_DIRTY_NO_CLEAR ? IOD_READ_NO_CLEAR :
+		     0) |
+		    (cmd->flags & IODIRTY_DIRTY_COUNT_ALL ? IOD_READ_COUNT_ALL :
+		     0);
 	u64 uptr = cmd->data, end;
 	struct iodirty_ubuf b;
-	u32 flags = 0;
 	int ret;
-
-	/* The uAPI's bit 1 is IODIRTY_DIRTY_UADDR: COUNT_ALL is translated. */
-	if (cmd->flags & IODIRTY_DIRTY_NO_CLEAR)
-		flags |= IOD_READ_NO_CLEAR;
-	if (cmd->flags & IODIRTY_DIRTY_COUNT_ALL)
-		flags |= IOD_READ_COUNT_ALL;
 
 	if (!access_ok(u64_to_user_ptr(uptr), bytes))
 		return -EFAULT;
