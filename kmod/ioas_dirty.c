@@ -25,6 +25,7 @@
 
 static_assert(IOD_READ_NO_CLEAR == IODIRTY_DIRTY_NO_CLEAR);
 
+
 int iodirty_set_dirty_tracking(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_set_dirty_tracking *cmd = ucmd->cmd;
@@ -80,15 +81,17 @@ static int iodirty_check_read(struct iodirty_ioas *ioas,
  */
 static int iodirty_read_pieces(struct iodirty_ioas *ioas,
 			       const struct iodirty_get_dirty_bitmap *cmd,
-			       u64 *nr_set)
+			       struct iod_read_count *cnt)
 {
 	unsigned int shift = ilog2(cmd->page_size);
 	u64 nbits = cmd->length >> shift, done = 0;
 	u64 bytes = DIV_ROUND_UP_ULL(nbits, 64) * sizeof(u64);
-	u32 flags = cmd->flags & IODIRTY_DIRTY_NO_CLEAR;
+	u32 flags = (cmd->flags & IODIRTY_DIRTY_NO_CLEAR ? IOD_READ_NO_CLEAR :
+		     0) |
+		    (cmd->flags & IODIRTY_DIRTY_COUNT_ALL ? IOD_READ_COUNT_ALL :
+		     0);
 	u64 uptr = cmd->data, end;
 	struct iodirty_ubuf b;
-	s64 n;
 	int ret;
 
 	if (!access_ok(u64_to_user_ptr(uptr), bytes))
@@ -103,19 +106,21 @@ static int iodirty_read_pieces(struct iodirty_ioas *ioas,
 		ret = iodirty_ubuf_map(&b, uptr, piece_end - uptr);
 		if (ret)
 			return ret;
+		/* Pieces add up in @cnt: the call is one read. */
 		if (cmd->flags & IODIRTY_DIRTY_UADDR)
-			n = iod_iopt_read_dirty_uaddr(&ioas->iopt, start,
+			ret = iod_iopt_read_dirty_uaddr_acc(&ioas->iopt, start,
+							    bits << shift,
+							    cmd->page_size,
+							    b.words, flags,
+							    cnt);
+		else
+			ret = iod_iopt_read_dirty_acc(&ioas->iopt, start,
 						      bits << shift,
 						      cmd->page_size, b.words,
-						      flags);
-		else
-			n = iod_iopt_read_dirty(&ioas->iopt, start,
-						bits << shift, cmd->page_size,
-						b.words, flags);
+						      flags, cnt);
 		iodirty_ubuf_unmap(&b);
-		if (n < 0)
-			return n;
-		*nr_set += n;
+		if (ret)
+			return ret;
 		done += bits;
 		uptr = piece_end;
 		if (done < nbits && fatal_signal_pending(current))
@@ -127,10 +132,11 @@ static int iodirty_read_pieces(struct iodirty_ioas *ioas,
 
 int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd)
 {
-	const u32 known = IODIRTY_DIRTY_NO_CLEAR | IODIRTY_DIRTY_UADDR;
+	const u32 known = IODIRTY_DIRTY_NO_CLEAR | IODIRTY_DIRTY_UADDR |
+			  IODIRTY_DIRTY_COUNT_ALL;
 	struct iodirty_get_dirty_bitmap *cmd = ucmd->cmd;
+	struct iod_read_count cnt = { 0, 0, false };
 	struct iodirty_ioas *ioas;
-	u64 nr_set = 0;
 	int ret;
 
 	if ((cmd->flags & ~known) || cmd->__reserved)
@@ -140,18 +146,22 @@ int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd)
 		return PTR_ERR(ioas);
 	ret = iodirty_check_read(ioas, cmd);
 	if (!ret)
-		ret = iodirty_read_pieces(ioas, cmd, &nr_set);
+		ret = iodirty_read_pieces(ioas, cmd, &cnt);
 	/*
 	 * Bits a clearing read reported before an error count too: they
-	 * were cleared. A NO_CLEAR read reports them again later.
+	 * were cleared, and so was the read (one IOTLB flush, whatever the
+	 * pieces). A NO_CLEAR read reports them again later.
 	 */
+	if (!ret || cnt.cleared)
+		iod_iopt_count_read(&ioas->iopt, &cnt);
 	if (!(cmd->flags & IODIRTY_DIRTY_NO_CLEAR))
-		atomic64_add(nr_set * cmd->page_size,
+		atomic64_add(cnt.set * cmd->page_size,
 			     &ioas->cnt.dirty_reported_bytes);
 	iodirty_ioas_put(ioas);
 	if (ret)
 		return ret;
-	cmd->out_nr_set = nr_set;
+	cmd->out_nr_set = (cmd->flags & IODIRTY_DIRTY_COUNT_ALL) ? cnt.found :
+								   cnt.set;
 	return iodirty_respond(ucmd, sizeof(*cmd));
 }
 

@@ -92,8 +92,8 @@ static int iodirty_check_unmap_bitmap(struct iodirty_ioas *ioas,
 {
 	u64 ps = cmd->page_size;
 
-	if (!is_power_of_2(ps) || ps < (1ULL << ioas->iopt.p.granule_shift) ||
-	    ((cmd->iova | cmd->length) & (ps - 1)))
+	/* Since uAPI version 3 the range may cut report pages. */
+	if (!is_power_of_2(ps) || ps < (1ULL << ioas->iopt.p.granule_shift))
 		return -EINVAL;
 	if (!cmd->dirty_bitmap || (cmd->dirty_bitmap & 7))
 		return -EINVAL;
@@ -102,7 +102,7 @@ static int iodirty_check_unmap_bitmap(struct iodirty_ioas *ioas,
 
 static int iodirty_unmap_locked(struct iodirty_ioas *ioas,
 				const struct iodirty_ioas_unmap *cmd,
-				u64 *unmapped, u64 *nr_set)
+				u64 *unmapped, struct iod_read_count *cnt)
 {
 	bool with_bitmap = cmd->flags & IODIRTY_UNMAP_DIRTY_BITMAP;
 	struct iodirty_ubuf b;
@@ -123,14 +123,14 @@ static int iodirty_unmap_locked(struct iodirty_ioas *ioas,
 	 * the same write lock that unmaps, where a fault cannot be taken and
 	 * an error would come after the pages are gone.
 	 */
-	nbits = cmd->length >> ilog2(cmd->page_size);
+	nbits = iod_report_bits(cmd->iova, cmd->length, cmd->page_size);
 	ret = iodirty_ubuf_map(&b, cmd->dirty_bitmap,
 			       DIV_ROUND_UP_ULL(nbits, 64) * sizeof(u64));
 	if (ret)
 		return ret;
 	/* The report's count feeds the counters and the event. */
 	ret = iod_iopt_unmap_counted(&ioas->iopt, cmd->iova, cmd->length,
-				     cmd->page_size, b.words, unmapped, nr_set);
+				     cmd->page_size, b.words, unmapped, cnt);
 	iodirty_ubuf_unmap(&b);
 	return ret;
 }
@@ -139,8 +139,9 @@ int iodirty_ioas_unmap(struct iodirty_ucmd *ucmd)
 {
 	const u32 known = IODIRTY_UNMAP_EXACT | IODIRTY_UNMAP_DIRTY_BITMAP;
 	struct iodirty_ioas_unmap *cmd = ucmd->cmd;
+	struct iod_read_count cnt = { 0, 0, false };
 	struct iodirty_ioas *ioas;
-	u64 unmapped = 0, nr_set = 0;
+	u64 unmapped = 0;
 	int ret;
 
 	if ((cmd->flags & ~known) || cmd->__reserved)
@@ -159,20 +160,21 @@ int iodirty_ioas_unmap(struct iodirty_ucmd *ucmd)
 	if (!ret) {
 		mutex_lock(&ioas->map_lock);
 		iodirty_ioas_changed(ioas);
-		ret = iodirty_unmap_locked(ioas, cmd, &unmapped, &nr_set);
+		ret = iodirty_unmap_locked(ioas, cmd, &unmapped, &cnt);
 		iodirty_ioas_changed(ioas);
 		mutex_unlock(&ioas->map_lock);
 	}
 	if (!ret && (cmd->flags & IODIRTY_UNMAP_DIRTY_BITMAP)) {
 		atomic64_inc(&ioas->cnt.unmaps_reported);
-		atomic64_add(nr_set * cmd->page_size,
+		atomic64_add(cnt.set * cmd->page_size,
 			     &ioas->cnt.dirty_reported_bytes);
 		iodirty_nl_event(ioas, IODIRTY_NL_EVENT_UNMAP_DIRTY, cmd->iova,
-				 cmd->length, nr_set);
+				 cmd->length, cnt.set);
 	}
 	iodirty_ioas_put(ioas);
 	if (ret)
 		return ret;
 	cmd->out_unmapped = unmapped;
+	cmd->out_nr_dirty = cnt.found;
 	return iodirty_respond(ucmd, sizeof(*cmd));
 }

@@ -21,7 +21,10 @@
 /* The core's pages are the kernel's pages: one xarray slot per page. */
 static_assert(IOD_PAGE_SIZE == PAGE_SIZE);
 
-/* 2: DMA_RWV, SG_GET, SG_PUT. */
+/*
+ * 2: DMA_RWV, SG_GET, SG_PUT. 3: IOAS_MAPPINGS, IODIRTY_DIRTY_COUNT_ALL,
+ * IOAS_UNMAP's out_nr_dirty and reports that cut report pages.
+ */
 #define IODIRTY_UAPI_VERSION 3
 
 int iodirty_respond(struct iodirty_ucmd *ucmd, size_t size)

@@ -81,7 +81,7 @@ IODIRTY_EXPORT int iodirty_unmap(struct iodirty_domain *dom, uint64_t iova,
 				 struct iodirty_unmap_opts *opts)
 {
 	struct iodirty_unmap_opts o;
-	uint64_t unmapped = 0;
+	uint64_t unmapped = 0, dirty = 0;
 	int ret;
 
 	if (!dom)
@@ -92,12 +92,17 @@ IODIRTY_EXPORT int iodirty_unmap(struct iodirty_domain *dom, uint64_t iova,
 	if (o.flags || o.__reserved)
 		return -EOPNOTSUPP;
 	ret = dom->ops->unmap(dom, iova, length, o.page_size, o.dirty_bitmap,
-			      &unmapped);
-	/* Only write the output field if the caller's struct has it. */
-	if (!ret && opts && opts->sz >= offsetof(struct iodirty_unmap_opts,
-						  unmapped) + sizeof(uint64_t))
+			      &unmapped, &dirty);
+	if (ret)
+		return ret;
+	/* Only write the output fields the caller's struct has. */
+	if (opts && opts->sz >= offsetof(struct iodirty_unmap_opts,
+					  unmapped) + sizeof(uint64_t))
 		opts->unmapped = unmapped;
-	return ret;
+	if (opts && opts->sz >= offsetof(struct iodirty_unmap_opts,
+					  dirty_pages) + sizeof(uint64_t))
+		opts->dirty_pages = dirty;
+	return 0;
 }
 
 IODIRTY_EXPORT int iodirty_translate(struct iodirty_domain *dom,

@@ -46,8 +46,10 @@ struct iodirty_backend_ops {
 
 	int (*map)(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
 		   uint64_t length, uint32_t prot);
+	/* With @bitmap, *@dirty receives the report pages found dirty. */
 	int (*unmap)(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
-		     uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped);
+		     uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped,
+		     uint64_t *dirty);
 	int (*translate)(struct iodirty_domain *dom, uint64_t iova,
 			 uint64_t *uaddr, uint64_t *contig);
 	/*

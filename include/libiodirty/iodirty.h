@@ -37,13 +37,37 @@
  *   -EMSGSIZE      an output array is too small; the needed count is
  *                  stored in *count.
  *   -ENOSPC        map: the domain already holds caps.max_mappings mappings.
- *   -EFAULT        (kernel backends) user memory cannot be pinned or read.
+ *   -EFAULT        map: @addr is NULL (page 0 is never mappable by a
+ *                  process; every backend); (kernel backends) user memory
+ *                  cannot be pinned or read.
  *   -ENOMEM        out of memory, or (kernel backends) the pinned pages
  *                  would exceed RLIMIT_MEMLOCK; nothing was changed.
  *   -ENODEV        the backend's device (e.g. /dev/iodirty) is not present,
  *                  or is not one the backend can drive.
  *   -ESTALE        iodirty_sg_put(): an unmap removed pages of the held
  *                  range while it was held (the hold is released).
+ *
+ * When a call breaks several rules at once, the errno of the first check
+ * that fails is returned, in this order (the same on every backend, since
+ * 0.5; tests/api/test_errno_precedence.c holds each case):
+ *
+ *   1. NULL handles and required pointers (-EINVAL), options structs (sz,
+ *      -E2BIG, reserved fields and flags: -EOPNOTSUPP), the call's flags
+ *      (-EOPNOTSUPP).
+ *   2. Values, in argument order. map: the IOVA range, the user range, the
+ *      permission bits (-EINVAL), then a NULL @addr (-EFAULT). unmap: the
+ *      IOVA range, then the report's page size. Reads: the page size,
+ *      then the range. A range's own rules go -EINVAL (zero length,
+ *      alignment), then -EOVERFLOW (wraps), then -ERANGE (past the IOVA
+ *      width): a range that both wraps and passes the width is -EOVERFLOW.
+ *   3. The domain's state. map: a reserved region (-EADDRNOTAVAIL), then a
+ *      mapped page (-EEXIST). unmap: a report while tracking is off
+ *      (-ENODATA), then nothing mapped (-ENOENT). reserve: another reserved
+ *      region (-EEXIST), then a mapped page (-EBUSY). DMA and mark-dirty:
+ *      an unmapped page anywhere in the range (-ENOENT), then a missing
+ *      permission (-EACCES).
+ *   4. Resources (-ENOMEM; on kernel backends -EFAULT of memory that
+ *      cannot be pinned, after every check above).
  *
  * Options structs
  * ---------------
@@ -128,11 +152,41 @@ extern "C" {
  *     struct iodirty_domain_opts o = IODIRTY_OPTS(iodirty_domain_opts,
  *                                                 .iova_bits = 40);
  *     struct iodirty_caps caps = IODIRTY_OPTS(iodirty_caps);
+ * An empty list after the type, IODIRTY_OPTS(iodirty_caps, ), is accepted
+ * too (since 0.5), for macros that forward a list of their own.
  * Every options struct is laid out without padding, so the zero fill is
  * complete and a newer struct's unknown tail is reliably zero.
  */
 #define IODIRTY_OPTS(...) IODIRTY_OPTS_(__VA_ARGS__, )
-#define IODIRTY_OPTS_(type, ...) { .sz = sizeof(struct type), __VA_ARGS__ }
+#define IODIRTY_OPTS_(type, ...) \
+	{ .sz = sizeof(struct type), IODIRTY_OPTS_INITS_(__VA_ARGS__) }
+/*
+ * The rest only drops an empty first initialiser, which an initialiser
+ * list cannot hold: the one IODIRTY_OPTS(type, ) leaves, as a macro that
+ * forwards an empty list of its own does (since 0.5). Plain C11 (no
+ * __VA_OPT__): the first initialiser is empty when IODIRTY_OPTS_COMMA_
+ * followed by it and "()" makes a comma.
+ */
+#define IODIRTY_OPTS_INITS_(...) \
+	IODIRTY_OPTS_CAT_(IODIRTY_OPTS_KEEP_, \
+			  IODIRTY_OPTS_EMPTY_(IODIRTY_OPTS_FIRST_(__VA_ARGS__, )))\
+		(__VA_ARGS__)
+#define IODIRTY_OPTS_KEEP_0(...) __VA_ARGS__
+/* Empty first: alone (IODIRTY_OPTS(type)), or before the trailing one. */
+#define IODIRTY_OPTS_KEEP_1(...) \
+	IODIRTY_OPTS_CAT_(IODIRTY_OPTS_DROP_, \
+			  IODIRTY_OPTS_THIRD_(__VA_ARGS__, 1, 0, ))(__VA_ARGS__)
+#define IODIRTY_OPTS_DROP_0(...)
+#define IODIRTY_OPTS_DROP_1(first, ...) __VA_ARGS__
+#define IODIRTY_OPTS_DROP_(first, ...) __VA_ARGS__
+#define IODIRTY_OPTS_FIRST_(first, ...) first
+#define IODIRTY_OPTS_THIRD_(a, b, c, ...) c
+#define IODIRTY_OPTS_THIRD2_(...) IODIRTY_OPTS_THIRD_(__VA_ARGS__)
+#define IODIRTY_OPTS_COMMA_(...) ,
+#define IODIRTY_OPTS_EMPTY_(x) \
+	IODIRTY_OPTS_THIRD2_(IODIRTY_OPTS_COMMA_ x (), 1, 0, )
+#define IODIRTY_OPTS_CAT_(a, b) IODIRTY_OPTS_CAT2_(a, b)
+#define IODIRTY_OPTS_CAT2_(a, b) a##b
 
 /* An open backend: the soft in-process one, /dev/iodirty or /dev/iommu. */
 struct iodirty_ctx;
@@ -399,7 +453,9 @@ int iodirty_domain_detach(struct iodirty_domain *dom, uint32_t dev_id);
  *
  * Return: 0, -EINVAL (alignment, zero length, no permission bit),
  * -EOPNOTSUPP (unknown flag), -EOVERFLOW, -ERANGE, -EEXIST, -EADDRNOTAVAIL,
- * -ENOSPC, -EFAULT, -ENOMEM.
+ * -ENOSPC, -EFAULT (@addr NULL, on every backend since 0.5; kernel
+ * backends: memory that cannot be pinned), -ENOMEM. Precedence as in the
+ * errno table at the top.
  */
 int iodirty_map(struct iodirty_domain *dom, uint64_t iova, void *addr,
 		uint64_t length, uint32_t flags);
@@ -411,13 +467,29 @@ struct iodirty_unmap_opts {
 	/*
 	 * Atomic dirty report: when dirty_bitmap is not NULL, the dirty state
 	 * of the range is read, cleared and OR-ed into dirty_bitmap (same
-	 * layout as iodirty_read_dirty()) in the same step as the unmap. iova
-	 * and length must then be multiples of page_size, and tracking must
-	 * be on (-ENODATA otherwise). page_size is ignored without a bitmap.
+	 * layout as iodirty_read_dirty()) in the same step as the unmap.
+	 * Tracking must be on (-ENODATA otherwise). page_size is ignored
+	 * without a bitmap.
+	 *
+	 * Since 0.5 iova and length need not be multiples of page_size (only
+	 * of IODIRTY_PAGE_SIZE; before, -EINVAL): bit 0 stands for the report
+	 * page that holds iova, [iova & ~(page_size - 1), + page_size), and
+	 * exactly IODIRTY_REPORT_BITS(iova, length, page_size) bits are
+	 * written, the partial pages at either end counting as whole bits;
+	 * nothing past them. Only dirty state inside [iova, iova + length)
+	 * is cleared: a dirty granule cut by the range (a granule larger than
+	 * 4 KiB) is reported and stays dirty while a page of it stays mapped.
+	 * On "kmod" this needs a module of uAPI version 3.
 	 */
 	uint64_t page_size;
 	uint64_t *dirty_bitmap;
 	uint64_t unmapped;	/* out, on success: bytes unmapped */
+	/*
+	 * Since 0.5; out, on success, with a dirty report: report pages found
+	 * dirty, whether their bit was already set in dirty_bitmap or not
+	 * (as IODIRTY_READ_COUNT_ALL counts); 0 without a report.
+	 */
+	uint64_t dirty_pages;
 };
 
 /**
@@ -428,10 +500,15 @@ struct iodirty_unmap_opts {
  * trimming them) and gaps between them. Dirty bits of the unmapped pages
  * are dropped unless reported through @opts.
  *
+ * A dirty report counts as one read in iodirty_stats.reads, and as one
+ * clear when it cleared a dirty granule.
+ *
  * Return: 0, -EINVAL, -EOPNOTSUPP (also: the range cuts a mapping and the
  * backend lacks IODIRTY_CAP_PARTIAL_UNMAP, or a dirty report was asked of a
  * backend without IODIRTY_CAP_DIRTY_TRACKING), -E2BIG, -EOVERFLOW, -ERANGE,
- * -ENOENT (nothing mapped in the range), -ENODATA, -ENOMEM.
+ * -ENOENT (nothing mapped in the range), -ENODATA, -ENOMEM. Precedence:
+ * -EOVERFLOW/-ERANGE of the range before -EINVAL of the report's
+ * page_size, before -ENODATA, before -ENOENT.
  */
 int iodirty_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
 		  struct iodirty_unmap_opts *opts);
@@ -550,6 +627,30 @@ int iodirty_set_dirty_tracking(struct iodirty_domain *dom, bool enable);
 
 /* Report without clearing: the next read reports the same pages again. */
 #define IODIRTY_READ_NO_CLEAR	(1u << 0)
+/*
+ * Since 0.5: return the number of report pages this call found dirty,
+ * whether their bit was already set in the caller's bitmap or not, so that
+ * a caller OR-ing several reads into one bitmap still learns what each
+ * found. Needs a module of uAPI version 3 on "kmod" (else -EOPNOTSUPP).
+ */
+#define IODIRTY_READ_COUNT_ALL	(1u << 1)
+
+/*
+ * Words of uint64_t a report of @length bytes at @page_size needs (since
+ * 0.5), for a read whose range is a multiple of @page_size:
+ *     uint64_t *bm = calloc(IODIRTY_BITMAP_WORDS(len, ps), 8);
+ * and IODIRTY_REPORT_BITS() gives the bits of an unmap report, whose
+ * range may cut report pages: IODIRTY_BITMAP_WORDS of that many pages.
+ * @page_size must be a power of two; arguments are evaluated more than
+ * once.
+ */
+#define IODIRTY_BITMAP_WORDS(length, page_size) \
+	((((uint64_t)(length) / (uint64_t)(page_size)) + 63) / 64)
+#define IODIRTY_REPORT_BITS(iova, length, page_size) \
+	(((((uint64_t)(iova) + (uint64_t)(length) - 1) & \
+	   ~((uint64_t)(page_size) - 1)) - \
+	  ((uint64_t)(iova) & ~((uint64_t)(page_size) - 1))) / \
+	 (uint64_t)(page_size) + 1)
 
 /**
  * iodirty_read_dirty() - read and clear the dirty state of an IOVA range.
@@ -562,11 +663,21 @@ int iodirty_set_dirty_tracking(struct iodirty_domain *dom, bool enable);
  *         words: bit i of the report is bit (i % 64) of word i / 64, and
  *         stands for [iova + i * page_size, iova + (i + 1) * page_size).
  *         Bits are OR-ed in: the caller zeroes the bitmap. Nothing past
- *         bit length / page_size - 1 is written.
- * @flags: IODIRTY_READ_NO_CLEAR or 0.
+ *         bit length / page_size - 1 is written; IODIRTY_BITMAP_WORDS()
+ *         gives the words.
+ * @flags: IODIRTY_READ_NO_CLEAR, IODIRTY_READ_COUNT_ALL, or 0.
+ *
+ * Counters: each successful call adds one to iodirty_stats.reads, and one
+ * to iodirty_stats.clears when it cleared at least one dirty granule
+ * (whether or not the caller's bitmap already had its bit); a
+ * NO_CLEAR read or one that found nothing adds no clear.
  * Return: the number of bits of @bitmap this call changed from 0 to 1
- *         (with a zeroed bitmap: the number of dirty pages), or -EINVAL,
- *         -EOPNOTSUPP, -EOVERFLOW, -ERANGE, -ENODATA.
+ *         (with a zeroed bitmap: the number of dirty pages); with
+ *         IODIRTY_READ_COUNT_ALL, the number of report pages found dirty,
+ *         set before or not. Or -EINVAL, -EOPNOTSUPP (unknown flag, or
+ *         COUNT_ALL on an old module), -EOVERFLOW, -ERANGE, -ENODATA;
+ *         precedence: flags, then page size and bitmap (-EINVAL), then the
+ *         range (-EINVAL, -EOVERFLOW, -ERANGE), then -ENODATA.
  */
 int64_t iodirty_read_dirty(struct iodirty_domain *dom, uint64_t iova,
 			   uint64_t length, uint64_t page_size,
@@ -581,15 +692,18 @@ int64_t iodirty_read_dirty(struct iodirty_domain *dom, uint64_t iova,
  *         when a DMA write through any IOVA that maps into that page was
  *         recorded. Aliases (several IOVAs mapping the same memory) are
  *         merged. OR-ed in as for iodirty_read_dirty().
- * @flags: IODIRTY_READ_NO_CLEAR or 0.
+ * @flags: IODIRTY_READ_NO_CLEAR, IODIRTY_READ_COUNT_ALL, or 0.
  *
  * A dirty granule whose memory lies partly outside [addr, addr + length)
  * (possible only when the granule is larger than IODIRTY_PAGE_SIZE) is
  * reported but not cleared, so that a read of the neighbouring range still
- * sees it.
- * Return: the number of bits of @bitmap this call changed from 0 to 1, or
- * -EINVAL, -EOPNOTSUPP (also: no IODIRTY_CAP_UADDR_REPORT), -EOVERFLOW,
- * -ENODATA. User addresses have no width limit, so no -ERANGE.
+ * sees it; a read that only reports such granules counts no clear.
+ * Return: as iodirty_read_dirty() (counters included); with
+ * IODIRTY_READ_COUNT_ALL each report page found dirty counts once, however
+ * many aliases or granules reach it. Errors: -EINVAL, -EOPNOTSUPP (also: no
+ * IODIRTY_CAP_UADDR_REPORT), -EOVERFLOW, -ENODATA, -ENOMEM (COUNT_ALL
+ * only: it needs a scratch bitmap of the report's size). User addresses
+ * have no width limit, so no -ERANGE.
  */
 int64_t iodirty_read_dirty_uaddr(struct iodirty_domain *dom, const void *addr,
 				 uint64_t length, uint64_t page_size,
@@ -743,11 +857,17 @@ struct iodirty_stats {
 	uint64_t mappings;	/* linear IOVA->address runs (areas) */
 	uint64_t holes;		/* pages unmapped inside mappings */
 	uint64_t dirty_pending;	/* dirty granules not yet read-and-cleared */
-	uint64_t reads;		/* dirty reads, including unmap reports */
-	uint64_t clears;	/* reads that cleared something: the IOTLB
-				 * flushes a hardware IOMMU would need (one
-				 * per read-and-clear call, none for
-				 * IODIRTY_READ_NO_CLEAR) */
+	uint64_t reads;		/* successful dirty read calls, including
+				 * unmaps with a dirty report: one each,
+				 * however the backend splits the work */
+	uint64_t clears;	/* of those, the calls that cleared at least
+				 * one dirty granule, whether or not the
+				 * caller's bitmap already had its bit: the
+				 * IOTLB flushes a hardware IOMMU would
+				 * need. None for IODIRTY_READ_NO_CLEAR, nor
+				 * for a read that only reported granules it
+				 * could not clear (see
+				 * iodirty_read_dirty_uaddr()) */
 	uint64_t mem_bytes;	/* library memory held by the domain */
 	uint64_t granule;	/* dirty granule in bytes */
 	uint32_t iova_bits;

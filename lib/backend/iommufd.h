@@ -82,7 +82,8 @@ int iofd_destroy(int fd, uint32_t id);
 int iofd_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
 	     uint64_t length, uint32_t prot);
 int iofd_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
-	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped);
+	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped,
+	       uint64_t *dirty);
 int iofd_translate(struct iodirty_domain *dom, uint64_t iova,
 		   uint64_t *uaddr, uint64_t *contig);
 /* The mirror's runs: it holds exactly what the IOAS maps. */

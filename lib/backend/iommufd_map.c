@@ -65,8 +65,10 @@ int iofd_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
  * the harvest and IOAS_UNMAP are lost: hence no UNMAP_DIRTY_ATOMIC.
  */
 int iofd_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
-	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped)
+	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped,
+	       uint64_t *dirty)
 {
+	struct iod_read_count cnt = { 0, 0, false };
 	struct iofd_dom *d = iofd_dom(dom);
 	struct iofd_ioas_unmap cmd = {
 		.size = sizeof(cmd),
@@ -85,9 +87,10 @@ int iofd_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
 	if (!ret)
 		ret = iodirty_dev_ioctl(iofd_fd(dom), IOFD_IOAS_UNMAP, &cmd);
 	if (!ret)
-		ret = iod_iopt_unmap(&d->mirror, iova, length, page_size,
-				     bitmap, unmapped);
+		ret = iod_iopt_unmap_counted(&d->mirror, iova, length,
+					     page_size, bitmap, unmapped, &cnt);
 	pthread_mutex_unlock(&d->lock);
+	*dirty = cnt.found;
 	return ret;
 }
 

@@ -23,7 +23,7 @@
 struct kmod_ctx {
 	int fd;
 	struct iodirty_caps caps;	/* from GET_INFO, read once at open */
-	uint32_t uapi_version;		/* 2 and up have DMA_RWV */
+	uint32_t uapi_version;		/* 2: DMA_RWV; 3: COUNT_ALL, out_nr_dirty */
 };
 
 /* dom->priv */
@@ -56,7 +56,8 @@ static inline bool kmod_has(const struct iodirty_domain *dom, uint64_t cap)
 int kmod_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
 	     uint64_t length, uint32_t prot);
 int kmod_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
-	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped);
+	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped,
+	       uint64_t *dirty);
 int kmod_translate(struct iodirty_domain *dom, uint64_t iova,
 		   uint64_t *uaddr, uint64_t *contig);
 int64_t kmod_mappings(struct iodirty_domain *dom, uint64_t iova,

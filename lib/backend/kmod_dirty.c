@@ -36,7 +36,7 @@ _Static_assert(IODIRTY_SG_WRITE == (unsigned int)IODIRTY_SG_GET_WRITE,
 
 /* Public read flags are translated, not passed through: the uAPI's bit 1
  * (IODIRTY_DIRTY_UADDR) is no public read flag. */
-#define KMOD_READ_FLAGS IODIRTY_READ_NO_CLEAR
+#define KMOD_READ_FLAGS (IODIRTY_READ_NO_CLEAR | IODIRTY_READ_COUNT_ALL)
 
 int kmod_set_tracking(struct iodirty_domain *dom, bool enable)
 {
@@ -71,6 +71,12 @@ static int64_t get_dirty_bitmap(struct iodirty_domain *dom, uint64_t addr,
 		return -EOPNOTSUPP;
 	if (flags & IODIRTY_READ_NO_CLEAR)
 		cmd.flags |= IODIRTY_DIRTY_NO_CLEAR;
+	if (flags & IODIRTY_READ_COUNT_ALL) {
+		/* A module before uAPI 3 would refuse the flag: ask it not. */
+		if (kmod_uapi_version(dom) < 3)
+			return -EOPNOTSUPP;
+		cmd.flags |= IODIRTY_DIRTY_COUNT_ALL;
+	}
 	ret = iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_GET_DIRTY_BITMAP, &cmd);
 	if (ret)
 		return ret;

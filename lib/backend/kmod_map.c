@@ -3,6 +3,8 @@
  * The kmod backend's mappings and reserved regions: map, unmap (with its
  * atomic dirty report), translate, reserve and the range lists.
  */
+#include <stdlib.h>
+
 #include "kmod.h"
 
 /* Passed through unchanged. */
@@ -49,8 +51,10 @@ int kmod_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
 	return iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_IOAS_MAP, &cmd);
 }
 
-int kmod_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
-	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped)
+/* IOAS_UNMAP; @bitmap NULL: no report. */
+static int ioas_unmap(struct iodirty_domain *dom, uint64_t iova,
+		      uint64_t length, uint64_t page_size, uint64_t *bitmap,
+		      uint64_t *unmapped, uint64_t *dirty)
 {
 	struct iodirty_ioas_unmap cmd = {
 		.size = sizeof(cmd),
@@ -71,9 +75,59 @@ int kmod_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
 		cmd.dirty_bitmap = (uintptr_t)bitmap;
 	}
 	ret = iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_IOAS_UNMAP, &cmd);
-	if (!ret)
-		*unmapped = cmd.out_unmapped;
+	if (ret)
+		return ret;
+	*unmapped = cmd.out_unmapped;
+	*dirty = cmd.out_nr_dirty;
+	return 0;
+}
+
+/*
+ * A module before uAPI version 3 has no out_nr_dirty (it leaves the field
+ * alone): the report goes to a zeroed bitmap of the library's, whose bits
+ * are all found ones, then into the caller's.
+ */
+static int unmap_v2_report(struct iodirty_domain *dom, uint64_t iova,
+			   uint64_t length, uint64_t page_size,
+			   uint64_t *bitmap, uint64_t *unmapped,
+			   uint64_t *dirty)
+{
+	uint64_t words, i, *own, unused;
+	int ret;
+
+	/*
+	 * A shape the old module refuses (a report that cuts its pages among
+	 * them): let it give its errno.
+	 */
+	if (!page_size || (page_size & (page_size - 1)) || !length ||
+	    ((iova | length) & (page_size - 1)))
+		return ioas_unmap(dom, iova, length, page_size, bitmap,
+				  unmapped, dirty);
+	words = (length / page_size + 63) / 64;
+	own = calloc(words, sizeof(*own));
+	if (!own)
+		return -ENOMEM;
+	ret = ioas_unmap(dom, iova, length, page_size, own, unmapped, &unused);
+	if (!ret) {
+		*dirty = 0;
+		for (i = 0; i < words; i++) {
+			*dirty += (uint64_t)__builtin_popcountll(own[i]);
+			bitmap[i] |= own[i];
+		}
+	}
+	free(own);
 	return ret;
+}
+
+int kmod_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
+	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped,
+	       uint64_t *dirty)
+{
+	if (bitmap && kmod_uapi_version(dom) < 3)
+		return unmap_v2_report(dom, iova, length, page_size, bitmap,
+				       unmapped, dirty);
+	return ioas_unmap(dom, iova, length, page_size, bitmap, unmapped,
+			  dirty);
 }
 
 int kmod_translate(struct iodirty_domain *dom, uint64_t iova,

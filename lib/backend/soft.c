@@ -78,10 +78,15 @@ static int soft_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
 
 static int soft_unmap(struct iodirty_domain *dom, uint64_t iova,
 		      uint64_t length, uint64_t page_size, uint64_t *bitmap,
-		      uint64_t *unmapped)
+		      uint64_t *unmapped, uint64_t *dirty)
 {
-	return iod_iopt_unmap(iopt_of(dom), iova, length, page_size, bitmap,
-			      unmapped);
+	struct iod_read_count cnt = { 0, 0, false };
+	int ret;
+
+	ret = iod_iopt_unmap_counted(iopt_of(dom), iova, length, page_size,
+				     bitmap, unmapped, &cnt);
+	*dirty = cnt.found;
+	return ret;
 }
 
 static int soft_translate(struct iodirty_domain *dom, uint64_t iova,
@@ -107,6 +112,10 @@ static int soft_unreserve(struct iodirty_domain *dom, uint64_t iova,
 {
 	return iod_iopt_unreserve(iopt_of(dom), iova, length);
 }
+
+/* Read flags go to the core as they are. */
+_Static_assert(IODIRTY_READ_NO_CLEAR == IOD_READ_NO_CLEAR &&
+	       IODIRTY_READ_COUNT_ALL == IOD_READ_COUNT_ALL, "read flags");
 
 /* struct iod_range and struct iodirty_range share one layout. */
 _Static_assert(sizeof(struct iod_range) == sizeof(struct iodirty_range),

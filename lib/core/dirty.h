@@ -114,16 +114,27 @@ typedef void (*iod_dirty_emit_fn)(void *arg, uint64_t base, uint64_t mask);
 uint64_t iod_dirty_harvest(struct iod_dirty *d, uint64_t first, uint64_t end,
 			   bool clear, iod_dirty_emit_fn emit, void *arg);
 
+/* What a harvest into a caller bitmap found. */
+struct iod_dirty_count {
+	uint64_t set;	/* bits of the caller's bitmap changed from 0 to 1 */
+	uint64_t found;	/* bits with a dirty granule, set before or not */
+};
+
 /*
  * Reads [first, end) into a caller bitmap: granule g sets bit
  * (g - first) >> @shift of @out (OR-ed in, little-endian u64 words).
- * @first must be a multiple of 2^@shift. Returns the number of bits of
- * @out this call changed from 0 to 1.
+ * @first must be a multiple of 2^@shift. Adds to @cnt (not zeroed here)
+ * what the harvest found; with @clear, the granules found are the ones it
+ * cleared, so cnt->found grows exactly when something was cleared.
  * @out has (end - first) >> @shift bits: only whole groups of 2^@shift
  * granules are read, a trailing partial group is neither reported nor
- * cleared. Returns 0 and does nothing if @shift >= 64 or @first is not
- * aligned.
+ * cleared. Does nothing if @shift >= 64 or @first is not aligned.
  */
+void iod_dirty_harvest_count(struct iod_dirty *d, uint64_t first,
+			     uint64_t end, unsigned int shift, uint64_t *out,
+			     bool clear, struct iod_dirty_count *cnt);
+
+/* iod_dirty_harvest_count() that returns the count of bits set. */
 uint64_t iod_dirty_harvest_bitmap(struct iod_dirty *d, uint64_t first,
 				  uint64_t end, unsigned int shift,
 				  uint64_t *out, bool clear);

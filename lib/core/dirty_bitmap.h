@@ -34,12 +34,18 @@ static inline unsigned int dirty_popcount(uint64_t x)
  * @first: granule of bit 0 of @out
  * @shift: log2 of the granules per output bit
  * @count: output bits this harvest changed from 0 to 1
+ * @found: output bits this harvest found dirty, whether set before or not
+ * @last: the output bit counted last in @found (words arrive in increasing
+ *        order, so with 64 or more granules per bit, the words of one bit
+ *        come one after the other)
  */
 struct dirty_bitmap {
 	uint64_t *out;
 	uint64_t first;
 	unsigned int shift;
 	uint64_t count;
+	uint64_t found;
+	uint64_t last;
 };
 
 /**
@@ -134,9 +140,15 @@ static inline void dirty_bitmap_emit(struct dirty_bitmap *bm, uint64_t base,
 		/* first is 64-aligned here, so base >= first. */
 		pos = (base - bm->first) >> bm->shift;
 		dirty_bitmap_or(bm, &bm->out[pos / 64], 1ULL << (pos % 64));
+		if (pos != bm->last) {
+			bm->found++;
+			bm->last = pos;
+		}
 		return;
 	}
 	x = dirty_fold(x, bm->shift);
+	/* A bit of 2^shift < 64 granules lies in one word: no repeats. */
+	bm->found += dirty_popcount(x);
 	if (base < bm->first) {
 		/* First word of an unaligned range: lower bits are clear. */
 		x >>= (bm->first - base) >> bm->shift;

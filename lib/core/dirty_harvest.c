@@ -202,14 +202,19 @@ static __always_inline void dirty_emit(const struct dirty_walk *w,
 		w->emit(w->arg, base, mask);
 }
 
-/* One word of dirty_harvest_group(): take it, OR it into *@out, count. */
+/*
+ * One word of dirty_harvest_group(): take it, OR it into *@out, count the
+ * bits it turned on and (in *@found) the bits it found.
+ */
 static __always_inline uint64_t dirty_group_word(iod_atomic64_t *word,
-						 uint64_t *out, bool clear)
+						 uint64_t *out, bool clear,
+						 uint64_t *found)
 {
 	uint64_t v = dirty_take_word(word, ~0ULL, clear), old;
 
 	if (!v)
 		return 0;
+	*found += dirty_popcount(v);
 	old = *out;
 	*out = old | v;
 	return dirty_popcount(v & ~old);
@@ -221,7 +226,7 @@ static __always_inline uint64_t dirty_group_word(iod_atomic64_t *word,
  * @words: the 64 words of the group
  * @bits: the summary bits taken: the words to visit, all wholly in range
  * @out: the output word of @words[0]; word k goes to @out[k]
- * @bm: bitmap state (for the count)
+ * @bm: bitmap state (for the counts)
  * @clear: clear what is reported (stripe lock held)
  *
  * The dense case of iod_dirty_harvest_bitmap() at a 4 KiB page size: no
@@ -232,7 +237,7 @@ static __always_inline void dirty_harvest_group(iod_atomic64_t *words,
 						struct dirty_bitmap *bm,
 						bool clear)
 {
-	uint64_t count = 0;
+	uint64_t count = 0, found = 0;
 	unsigned int k;
 
 	if (bits == ~0ULL) {
@@ -250,18 +255,22 @@ static __always_inline void dirty_harvest_group(iod_atomic64_t *words,
 				out[k] = ~0ULL;
 				count += dirty_likely(!old) ? 64 :
 					 dirty_popcount(~old);
+				found += 64;
 				continue;
 			}
-			count += dirty_group_word(&words[k], &out[k], clear);
+			count += dirty_group_word(&words[k], &out[k], clear,
+						  &found);
 		}
 	} else {
 		while (bits) {
 			k = iod_ctz64(bits);
 			bits &= bits - 1;
-			count += dirty_group_word(&words[k], &out[k], clear);
+			count += dirty_group_word(&words[k], &out[k], clear,
+						  &found);
 		}
 	}
 	bm->count += count;
+	bm->found += found;
 }
 
 /**
@@ -577,16 +586,26 @@ uint64_t iod_dirty_harvest(struct iod_dirty *d, uint64_t first, uint64_t end,
 	return dirty_harvest_walk(d, &w, false);
 }
 
-uint64_t iod_dirty_harvest_bitmap(struct iod_dirty *d, uint64_t first,
-				  uint64_t end, unsigned int shift,
-				  uint64_t *out, bool clear)
+/*
+ * The bitmap walk in a frame of its own: inlined into its caller with the
+ * bitmap state, the frame passes the kernel's 1 KiB warning limit.
+ */
+static __attribute__((__noinline__)) void
+dirty_harvest_bitmap_walk(struct iod_dirty *d, const struct dirty_walk *w)
+{
+	dirty_harvest_walk(d, w, true);
+}
+
+void iod_dirty_harvest_count(struct iod_dirty *d, uint64_t first,
+			     uint64_t end, unsigned int shift, uint64_t *out,
+			     bool clear, struct iod_dirty_count *cnt)
 {
 	struct dirty_bitmap bm;
 	struct dirty_walk w;
 	uint64_t nbits;
 
 	if (shift >= 64 || (first & ((1ULL << shift) - 1)) || end <= first)
-		return 0;
+		return;
 	/*
 	 * Only whole output bits: granules of a trailing partial group
 	 * would land past the caller's last bit, so they are left alone
@@ -594,20 +613,33 @@ uint64_t iod_dirty_harvest_bitmap(struct iod_dirty *d, uint64_t first,
 	 */
 	nbits = (end - first) >> shift;
 	if (!nbits)
-		return 0;
+		return;
 	end = first + (nbits << shift);
 	if (!dirty_clamp(d, first, &end))
-		return 0;
+		return;
 	bm.out = out;
 	bm.first = first;
 	bm.shift = shift;
 	bm.count = 0;
+	bm.found = 0;
+	bm.last = ~0ULL;
 	w.first = first;
 	w.last = end - 1;
 	w.clear = clear;
 	w.emit = NULL;
 	w.arg = NULL;
 	w.bm = &bm;
-	dirty_harvest_walk(d, &w, true);
-	return bm.count;
+	dirty_harvest_bitmap_walk(d, &w);
+	cnt->set += bm.count;
+	cnt->found += bm.found;
+}
+
+uint64_t iod_dirty_harvest_bitmap(struct iod_dirty *d, uint64_t first,
+				  uint64_t end, unsigned int shift,
+				  uint64_t *out, bool clear)
+{
+	struct iod_dirty_count cnt = { 0, 0 };
+
+	iod_dirty_harvest_count(d, first, end, shift, out, clear, &cnt);
+	return cnt.set;
 }

@@ -33,6 +33,18 @@
 #define IOD_RESV_DIRECT	2u
 
 #define IOD_READ_NO_CLEAR (1u << 0)	/* == IODIRTY_READ_NO_CLEAR */
+#define IOD_READ_COUNT_ALL (1u << 1)	/* == IODIRTY_READ_COUNT_ALL */
+
+/*
+ * What a dirty report found: the bits it turned on in the caller's bitmap,
+ * the bits it found dirty (set before or not), and whether it cleared a
+ * dirty granule (the IOTLB flush a hardware IOMMU would need).
+ */
+struct iod_read_count {
+	uint64_t set;
+	uint64_t found;
+	bool cleared;
+};
 
 struct iod_range {
 	uint64_t start;
@@ -188,15 +200,36 @@ int iod_iopt_map_check(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
  * NULL, the range's dirty state is harvested into it first (see
  * iod_iopt_read_dirty()), atomically with the unmap. *@unmapped (may be
  * NULL) receives the number of bytes unmapped.
+ *
+ * The range need not be a multiple of @page_size (only of IOD_PAGE_SIZE):
+ * bit 0 of @bitmap stands for the report page that holds @iova, and the
+ * report has iod_report_bits(iova, length, page_size) bits, partial pages
+ * at either end included. A granule cut by the range's edges (granule
+ * larger than a page) is reported if dirty and stays dirty while a page
+ * of it stays mapped.
  */
 int iod_iopt_unmap(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		   uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped);
-/* iod_iopt_unmap() that also counts the bits the report set (@reported
- * may be NULL; left alone without a bitmap). */
+/* iod_iopt_unmap() that also tells what the report found (@cnt may be
+ * NULL; left alone without a bitmap). */
 int iod_iopt_unmap_counted(struct iod_iopt *iopt, uint64_t iova,
 			   uint64_t length, uint64_t page_size,
 			   uint64_t *bitmap, uint64_t *unmapped,
-			   uint64_t *reported);
+			   struct iod_read_count *cnt);
+
+/*
+ * Bits of an unmap report of [iova, iova + length) at @page_size (a power
+ * of two): one per report page the range touches. The range must be
+ * valid (non-empty, not wrapping).
+ */
+static inline uint64_t iod_report_bits(uint64_t iova, uint64_t length,
+				       uint64_t page_size)
+{
+	uint64_t mask = ~(page_size - 1);
+
+	return (((iova + (length - 1)) & mask) - (iova & mask)) /
+	       page_size + 1;
+}
 
 /*
  * Returns what iod_iopt_unmap() would return with the same arguments now,
@@ -247,13 +280,32 @@ int iod_iopt_iova_ranges(struct iod_iopt *iopt, struct iod_range *out,
 
 int iod_iopt_set_tracking(struct iod_iopt *iopt, bool enable);
 
-/* Return the number of dirty bits reported, or a negative errno. */
+/*
+ * Dirty reads. Return the number of bits of @bitmap changed from 0 to 1,
+ * or with IOD_READ_COUNT_ALL the number of bits found dirty, or a negative
+ * errno; each successful call counts one read, and one clear if it
+ * cleared a dirty granule. The _acc variants add what they found to @cnt
+ * and count nothing, for a caller that reads one request in several
+ * pieces (the kernel module) and counts it once with iod_iopt_count_read().
+ * By user address, IOD_READ_COUNT_ALL needs a scratch bitmap of the
+ * report's size (-ENOMEM).
+ */
 int64_t iod_iopt_read_dirty(struct iod_iopt *iopt, uint64_t iova,
 			    uint64_t length, uint64_t page_size,
 			    uint64_t *bitmap, uint32_t flags);
 int64_t iod_iopt_read_dirty_uaddr(struct iod_iopt *iopt, uint64_t uaddr,
 				  uint64_t length, uint64_t page_size,
 				  uint64_t *bitmap, uint32_t flags);
+int iod_iopt_read_dirty_acc(struct iod_iopt *iopt, uint64_t iova,
+			    uint64_t length, uint64_t page_size,
+			    uint64_t *bitmap, uint32_t flags,
+			    struct iod_read_count *cnt);
+int iod_iopt_read_dirty_uaddr_acc(struct iod_iopt *iopt, uint64_t uaddr,
+				  uint64_t length, uint64_t page_size,
+				  uint64_t *bitmap, uint32_t flags,
+				  struct iod_read_count *cnt);
+void iod_iopt_count_read(struct iod_iopt *iopt,
+			 const struct iod_read_count *cnt);
 
 int iod_iopt_mark_dirty(struct iod_iopt *iopt, uint64_t iova,
 			uint64_t length);

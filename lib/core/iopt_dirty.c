@@ -77,7 +77,7 @@ static int check_report(const struct iod_iopt *iopt, uint64_t addr,
 			const uint64_t *bitmap, uint32_t flags,
 			unsigned int bits)
 {
-	if (flags & ~IOD_READ_NO_CLEAR)
+	if (flags & ~(IOD_READ_NO_CLEAR | IOD_READ_COUNT_ALL))
 		return -EOPNOTSUPP;
 	if (!bitmap || !iod_is_pow2(page_size) ||
 	    page_size < (1ULL << iopt->p.granule_shift))
@@ -85,32 +85,120 @@ static int check_report(const struct iod_iopt *iopt, uint64_t addr,
 	return iod_check_range(addr, length, page_size, bits);
 }
 
-static void count_read(struct iod_iopt *iopt, bool clear, uint64_t cleared)
+void iod_iopt_count_read(struct iod_iopt *iopt,
+			 const struct iod_read_count *cnt)
 {
 	iod_atomic_add(&iopt->reads, 1);
 	/* A hardware backend flushes the IOTLB once per clearing read. */
-	if (clear && cleared)
+	if (cnt->cleared)
 		iod_atomic_add(&iopt->clears, 1);
 }
 
-int64_t iopt_dirty_harvest_iova(struct iod_iopt *iopt, uint64_t iova,
-				uint64_t length, uint64_t page_size,
-				uint64_t *bitmap, bool clear)
+/* What a whole read returns: the count its flags ask for. */
+static int64_t read_result(const struct iod_read_count *cnt, uint32_t flags)
 {
-	unsigned int gs = iopt->p.granule_shift;
-	uint64_t g0 = iova >> gs, n;
-
-	n = iod_dirty_harvest_bitmap(&iopt->dirty, g0, g0 + (length >> gs),
-				     iod_fls64(page_size) - gs, bitmap, clear);
-	count_read(iopt, clear, n);
-	return (int64_t)n;
+	/* At most length / page_size <= 2^52 bits: fits. */
+	return (int64_t)((flags & IOD_READ_COUNT_ALL) ? cnt->found : cnt->set);
 }
 
-int64_t iod_iopt_read_dirty(struct iod_iopt *iopt, uint64_t iova,
-			    uint64_t length, uint64_t page_size,
-			    uint64_t *bitmap, uint32_t flags)
+/* State of an IOVA report whose range is cut from its report pages. */
+struct ireport {
+	uint64_t *out;
+	uint64_t gbase;		/* first granule of bit 0's report page */
+	unsigned int oshift;	/* log2(granules per bitmap bit) */
+	uint64_t last;		/* bit counted last in cnt->found */
+	struct iod_read_count *cnt;
+};
+
+/* Granules arrive in increasing order, so a bit's come one after another. */
+static void ireport_emit(void *arg, uint64_t base, uint64_t mask)
 {
-	int64_t ret;
+	struct ireport *r = arg;
+
+	for (; mask; mask &= mask - 1) {
+		uint64_t b = (base + iod_ctz64(mask) - r->gbase) >> r->oshift;
+		uint64_t bit = 1ULL << (b & 63);
+
+		if (b == r->last)
+			continue;
+		r->last = b;
+		r->cnt->found++;
+		if (!(r->out[b >> 6] & bit)) {
+			r->out[b >> 6] |= bit;
+			r->cnt->set++;
+		}
+	}
+}
+
+/*
+ * Unmap report of a range that is not a multiple of @page_size: bit 0 is
+ * the report page holding @iova. Granules wholly inside the range are
+ * cleared; one cut by an edge also holds pages outside it, whose dirty
+ * state must survive, so it is reported (its pages in the range may be
+ * the dirty ones) and left for iopt_dirty_forget() once the unmap is done.
+ */
+static void report_cut(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
+		       uint64_t page_size, uint64_t *bitmap, bool clear,
+		       struct iod_read_count *cnt)
+{
+	unsigned int gs = iopt->p.granule_shift;
+	uint64_t gmask = (1ULL << gs) - 1, last = iova + (length - 1);
+	uint64_t g0 = iova >> gs, g1 = (last >> gs) + 1;
+	uint64_t c0 = g0 + ((iova & gmask) != 0);
+	uint64_t c1 = g1 - (((last + 1) & gmask) != 0);
+	struct iod_dirty *d = &iopt->dirty;
+	struct ireport r;
+
+	r.out = bitmap;
+	r.gbase = (iova & ~(page_size - 1)) >> gs;
+	r.oshift = iod_fls64(page_size) - gs;
+	r.last = ~0ULL;
+	r.cnt = cnt;
+	if (c0 >= c1) {
+		iod_dirty_harvest(d, g0, g1, false, ireport_emit, &r);
+		return;
+	}
+	if (g0 < c0)
+		iod_dirty_harvest(d, g0, c0, false, ireport_emit, &r);
+	if (iod_dirty_harvest(d, c0, c1, clear, ireport_emit, &r) && clear)
+		cnt->cleared = true;
+	if (c1 < g1)
+		iod_dirty_harvest(d, c1, g1, false, ireport_emit, &r);
+}
+
+bool iopt_report_cuts_granule(const struct iod_iopt *iopt, uint64_t iova,
+			      uint64_t length)
+{
+	return ((iova | length) & ((1ULL << iopt->p.granule_shift) - 1)) != 0;
+}
+
+void iopt_dirty_report(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
+		       uint64_t page_size, uint64_t *bitmap, bool clear,
+		       struct iod_read_count *cnt)
+{
+	unsigned int gs = iopt->p.granule_shift;
+	uint64_t g0 = iova >> gs;
+	struct iod_dirty_count dc = { 0, 0 };
+
+	if ((iova | length) & (page_size - 1)) {
+		report_cut(iopt, iova, length, page_size, bitmap, clear, cnt);
+		return;
+	}
+	iod_dirty_harvest_count(&iopt->dirty, g0, g0 + (length >> gs),
+				iod_fls64(page_size) - gs, bitmap, clear, &dc);
+	cnt->set += dc.set;
+	cnt->found += dc.found;
+	/* A clearing harvest clears exactly what it finds. */
+	if (clear && dc.found)
+		cnt->cleared = true;
+}
+
+int iod_iopt_read_dirty_acc(struct iod_iopt *iopt, uint64_t iova,
+			    uint64_t length, uint64_t page_size,
+			    uint64_t *bitmap, uint32_t flags,
+			    struct iod_read_count *cnt)
+{
+	int ret;
 
 	ret = check_report(iopt, iova, length, page_size, bitmap, flags,
 			   iopt->p.iova_bits);
@@ -120,11 +208,25 @@ int64_t iod_iopt_read_dirty(struct iod_iopt *iopt, uint64_t iova,
 	if (!iopt->tracking)
 		ret = -ENODATA;
 	else
-		ret = iopt_dirty_harvest_iova(iopt, iova, length, page_size,
-					      bitmap,
-					      !(flags & IOD_READ_NO_CLEAR));
+		iopt_dirty_report(iopt, iova, length, page_size, bitmap,
+				  !(flags & IOD_READ_NO_CLEAR), cnt);
 	iod_read_unlock(&iopt->lock);
 	return ret;
+}
+
+int64_t iod_iopt_read_dirty(struct iod_iopt *iopt, uint64_t iova,
+			    uint64_t length, uint64_t page_size,
+			    uint64_t *bitmap, uint32_t flags)
+{
+	struct iod_read_count cnt = { 0, 0, false };
+	int ret;
+
+	ret = iod_iopt_read_dirty_acc(iopt, iova, length, page_size, bitmap,
+				      flags, &cnt);
+	if (ret)
+		return ret;
+	iod_iopt_count_read(iopt, &cnt);
+	return read_result(&cnt, flags);
 }
 
 /* Called for each mapped run: IOVA page, user page, number of pages. */
@@ -226,17 +328,26 @@ static bool granule_covered(struct ureport *r, uint64_t g)
 	return r->covered;
 }
 
+/* Harvests granules [g, e) for the report; returns how many it cleared. */
+static uint64_t ureport_harvest(struct ureport *r, uint64_t g, uint64_t e,
+				bool clear)
+{
+	uint64_t n = iod_dirty_harvest(&r->iopt->dirty, g, e, clear,
+				       ureport_emit, r);
+
+	return clear ? n : 0;
+}
+
 /*
  * Harvests the granules of IOVA pages [i0, i1) of area @a, whose user
  * pages lie inside the query. Granules wholly inside [i0, i1) map only
  * into the query and may be cleared; one cut by an edge is cleared only if
  * all its mapped pages, whatever area holds them, map into the query.
- * Returns the number of granules cleared.
+ * Returns the number of granules cleared (not those only reported).
  */
 static uint64_t ureport_area(struct ureport *r, const struct iod_area *a,
 			     uint64_t i0, uint64_t i1, bool clear)
 {
-	struct iod_dirty *d = &r->iopt->dirty;
 	uint64_t g0 = i0 >> r->gp, g1 = ((i1 - 1) >> r->gp) + 1;
 	uint64_t c0 = (i0 + (1ULL << r->gp) - 1) >> r->gp;
 	uint64_t c1 = i1 >> r->gp, n = 0;
@@ -246,32 +357,50 @@ static uint64_t ureport_area(struct ureport *r, const struct iod_area *a,
 		/* No whole granule: one or two cut by the edges. */
 		c0 = c1 = g1;
 		if (g0 + 1 < g1) {
-			n += iod_dirty_harvest(d, g0, g0 + 1, clear &&
-					       granule_covered(r, g0),
-					       ureport_emit, r);
+			n += ureport_harvest(r, g0, g0 + 1, clear &&
+					     granule_covered(r, g0));
 			g0++;
 		}
 	}
 	if (g0 < c0)
-		n += iod_dirty_harvest(d, g0, c0, clear &&
-				       granule_covered(r, g0), ureport_emit, r);
+		n += ureport_harvest(r, g0, c0, clear &&
+				     granule_covered(r, g0));
 	if (c0 < c1)
-		n += iod_dirty_harvest(d, c0, c1, clear, ureport_emit, r);
+		n += ureport_harvest(r, c0, c1, clear);
 	if (c1 < g1)
-		n += iod_dirty_harvest(d, c1, g1, clear &&
-				       granule_covered(r, c1), ureport_emit, r);
-	return clear ? n : 0;
+		n += ureport_harvest(r, c1, g1, clear &&
+				     granule_covered(r, c1));
+	return n;
 }
 
-int64_t iod_iopt_read_dirty_uaddr(struct iod_iopt *iopt, uint64_t uaddr,
+/*
+ * Moves a COUNT_ALL report from the scratch bitmap into the caller's,
+ * counting the bits found and the bits turned on.
+ */
+static void ureport_merge(const uint64_t *scratch, uint64_t *out,
+			  uint64_t words, struct iod_read_count *cnt)
+{
+	uint64_t i;
+
+	for (i = 0; i < words; i++) {
+		if (!scratch[i])
+			continue;
+		cnt->found += iod_popcount64(scratch[i]);
+		cnt->set += iod_popcount64(scratch[i] & ~out[i]);
+		out[i] |= scratch[i];
+	}
+}
+
+int iod_iopt_read_dirty_uaddr_acc(struct iod_iopt *iopt, uint64_t uaddr,
 				  uint64_t length, uint64_t page_size,
-				  uint64_t *bitmap, uint32_t flags)
+				  uint64_t *bitmap, uint32_t flags,
+				  struct iod_read_count *cnt)
 {
 	bool clear = !(flags & IOD_READ_NO_CLEAR);
+	uint64_t *scratch = NULL, words = 0, cleared = 0;
 	struct ureport r;
 	struct iod_area *a;
-	uint64_t cleared = 0;
-	int64_t ret;
+	int ret;
 
 	ret = check_report(iopt, uaddr, length, page_size, bitmap, flags, 64);
 	if (ret)
@@ -283,6 +412,18 @@ int64_t iod_iopt_read_dirty_uaddr(struct iod_iopt *iopt, uint64_t uaddr,
 	r.oshift = iod_fls64(page_size) - IOD_PAGE_SHIFT;
 	r.gp = gpshift(iopt);
 	r.newly = 0;
+	if (flags & IOD_READ_COUNT_ALL) {
+		/*
+		 * Aliases and large granules reach one bit several times, in
+		 * no order: the bits found are told apart from the caller's
+		 * in a bitmap of this call's own.
+		 */
+		words = ((length >> (r.oshift + IOD_PAGE_SHIFT)) + 63) / 64;
+		scratch = iod_zalloc((size_t)words * sizeof(uint64_t));
+		if (!scratch)
+			return -ENOMEM;
+		r.out = scratch;
+	}
 
 	iod_read_lock(&iopt->lock);
 	if (!iopt->tracking) {
@@ -297,11 +438,33 @@ int64_t iod_iopt_read_dirty_uaddr(struct iod_iopt *iopt, uint64_t uaddr,
 
 		cleared += ureport_area(&r, a, i0, i0 + (u1 - u0), clear);
 	}
-	count_read(iopt, clear, cleared);
-	ret = (int64_t)r.newly;
 out:
 	iod_read_unlock(&iopt->lock);
+	if (!ret) {
+		if (scratch)
+			ureport_merge(scratch, bitmap, words, cnt);
+		else
+			cnt->set += r.newly;
+		if (cleared)
+			cnt->cleared = true;
+	}
+	iod_free(scratch);
 	return ret;
+}
+
+int64_t iod_iopt_read_dirty_uaddr(struct iod_iopt *iopt, uint64_t uaddr,
+				  uint64_t length, uint64_t page_size,
+				  uint64_t *bitmap, uint32_t flags)
+{
+	struct iod_read_count cnt = { 0, 0, false };
+	int ret;
+
+	ret = iod_iopt_read_dirty_uaddr_acc(iopt, uaddr, length, page_size,
+					    bitmap, flags, &cnt);
+	if (ret)
+		return ret;
+	iod_iopt_count_read(iopt, &cnt);
+	return read_result(&cnt, flags);
 }
 
 /* Clears granule @g if none of its pages is mapped any more. */

@@ -157,7 +157,14 @@ static int map_check_args(const struct iod_iopt *iopt, uint64_t iova,
 		ret = iod_check_range(uaddr, length, IOD_PAGE_SIZE, 64);
 	if (ret)
 		return ret;
-	return prot ? 0 : -EINVAL;
+	if (!prot)
+		return -EINVAL;
+	/*
+	 * Page 0 is never mappable by a process (mmap_min_addr), so a NULL
+	 * address is a caller's mistake; the kernel module would fail to pin
+	 * it, and so every backend says so, before looking at the state.
+	 */
+	return uaddr ? 0 : -EFAULT;
 }
 
 /* The state checks of a map of pages [first, end); lock held. */
@@ -259,12 +266,10 @@ static int unmap_check_args(const struct iod_iopt *iopt, uint64_t iova,
 	ret = iod_check_range(iova, length, IOD_PAGE_SIZE, iopt->p.iova_bits);
 	if (ret)
 		return ret;
-	if (bitmap) {
-		if (!iod_is_pow2(page_size) ||
-		    page_size < (1ULL << iopt->p.granule_shift) ||
-		    ((iova | length) & (page_size - 1)))
-			return -EINVAL;
-	}
+	/* The report may cut report pages (see iod_iopt_unmap()). */
+	if (bitmap && (!iod_is_pow2(page_size) ||
+		       page_size < (1ULL << iopt->p.granule_shift)))
+		return -EINVAL;
 	return 0;
 }
 
@@ -309,8 +314,9 @@ int iod_iopt_unmap(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 int iod_iopt_unmap_counted(struct iod_iopt *iopt, uint64_t iova,
 			   uint64_t length, uint64_t page_size,
 			   uint64_t *bitmap, uint64_t *unmapped,
-			   uint64_t *reported)
+			   struct iod_read_count *cnt)
 {
+	struct iod_read_count rc = { 0, 0, false };
 	struct iod_area *a, *spare = NULL;
 	uint64_t first, end, present;
 	bool punch = false;
@@ -347,15 +353,17 @@ int iod_iopt_unmap_counted(struct iod_iopt *iopt, uint64_t iova,
 	/* Nothing below can fail: harvest and removal are one step. */
 	iopt_holds_unmap(iopt, first, end, bitmap);
 	if (bitmap) {
-		int64_t n = iopt_dirty_harvest_iova(iopt, iova, length,
-						    page_size, bitmap, true);
-
-		if (reported)
-			*reported = n > 0 ? (uint64_t)n : 0;
+		iopt_dirty_report(iopt, iova, length, page_size, bitmap, true,
+				  &rc);
+		iod_iopt_count_read(iopt, &rc);
+		if (cnt)
+			*cnt = rc;
 	}
 	carve(iopt, first, end, &spare, punch);
 	iopt->mapped_pages -= present;
-	if (iopt->tracking && !bitmap)
+	/* A report leaves dirty only the granules cut by the edges. */
+	if (iopt->tracking &&
+	    (!bitmap || iopt_report_cuts_granule(iopt, iova, length)))
 		iopt_dirty_forget(iopt, first, end);
 	if (unmapped)
 		*unmapped = present << IOD_PAGE_SHIFT;

@@ -135,10 +135,17 @@ void iopt_resv_fini(struct iod_iopt *iopt);
 /* Dirty state (iopt_dirty.c), all under the write lock. */
 /* Clears dirty granules of [first, end) pages that no longer hold a mapped page. */
 void iopt_dirty_forget(struct iod_iopt *iopt, uint64_t first, uint64_t end);
-/* Harvest for unmap: validated by the caller, clears. */
-int64_t iopt_dirty_harvest_iova(struct iod_iopt *iopt, uint64_t iova,
-				uint64_t length, uint64_t page_size,
-				uint64_t *bitmap, bool clear);
+/*
+ * Reports [iova, iova + length) (validated by the caller; 4 KiB multiples,
+ * page_size multiples except for an unmap's report, see iod_iopt_unmap())
+ * into @bitmap, adding what it found to @cnt; counts no read.
+ */
+void iopt_dirty_report(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
+		       uint64_t page_size, uint64_t *bitmap, bool clear,
+		       struct iod_read_count *cnt);
+/* Does the range cut a granule (granule larger than a page)? */
+bool iopt_report_cuts_granule(const struct iod_iopt *iopt, uint64_t iova,
+			      uint64_t length);
 int iopt_dirty_check(struct iod_iopt *iopt);
 /* Number of dirty granules (read lock is enough). */
 uint64_t iopt_dirty_pending(struct iod_iopt *iopt);

@@ -167,6 +167,32 @@ uint64_t m_report(struct model *m, int64_t s, int64_t n, int64_t psp,
 	return c;
 }
 
+uint64_t m_report_cut(struct model *m, int64_t a, int64_t n, int64_t psp,
+		      uint64_t *rep, bool *cleared)
+{
+	int64_t base = a >= 0 ? a / psp * psp : -((-a + psp - 1) / psp) * psp;
+	int64_t g0 = a >= 0 ? a / m->gp : -((-a + m->gp - 1) / m->gp);
+	uint64_t found = 0, last = UINT64_MAX;
+
+	*cleared = false;
+	for (int64_t g = g0; g * m->gp < a + n; g++) {
+		int64_t p = g * m->gp;
+		uint64_t bit = (uint64_t)((p - base) / psp);
+
+		if (!m_in_win(p) || !m->dirty[g])
+			continue;
+		if (bit != last)
+			found++;
+		last = bit;
+		t_set_bit(rep, bit);
+		if (p >= a && p + m->gp <= a + n) {
+			m->dirty[g] = 0;
+			*cleared = true;
+		}
+	}
+	return found;
+}
+
 uint64_t m_report_uaddr(struct model *m, int64_t q0, int64_t nq,
 			int64_t psp, bool clear, uint64_t *rep)
 {

@@ -52,6 +52,15 @@ int m_map(struct model *m, int a, int n, int t, uint32_t prot);
  */
 uint64_t m_report(struct model *m, int64_t s, int64_t n, int64_t psp,
 		  bool clear, uint64_t *rep);
+/*
+ * Dirty report of an unmap of IOVA pages [a, a + n), which need not be
+ * multiples of psp: bit 0 is the report page holding @a. OR-s into @rep,
+ * clears the granules wholly inside the range (the unmap drops the others
+ * it empties) and returns the bits found dirty; *@cleared tells whether
+ * it cleared a dirty granule.
+ */
+uint64_t m_report_cut(struct model *m, int64_t a, int64_t n, int64_t psp,
+		      uint64_t *rep, bool *cleared);
 /* Dirty report of RAM pages [q0, q0 + nq) at psp pages a bit, in @rep. */
 uint64_t m_report_uaddr(struct model *m, int64_t q0, int64_t nq,
 			int64_t psp, bool clear, uint64_t *rep);

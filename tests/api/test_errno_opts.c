@@ -415,6 +415,36 @@ static void test_null_domain(void **state)
 }
 
 /* Older unmap opts without "unmapped": the output field is not written. */
+/* A macro that forwards its own, possibly empty, list of initialisers. */
+#define DOMAIN_OPTS(...) IODIRTY_OPTS(iodirty_domain_opts, __VA_ARGS__)
+
+/*
+ * IODIRTY_OPTS(type, ) (an empty list forwarded) compiles and means
+ * IODIRTY_OPTS(type); C++ is checked by tests/install/install-test.cpp.
+ */
+static void test_opts_empty_list(void **state)
+{
+	struct iodirty_caps c = IODIRTY_OPTS(iodirty_caps, );
+	struct iodirty_domain_opts e = DOMAIN_OPTS();
+	struct iodirty_domain_opts g = DOMAIN_OPTS(.iova_bits = 40,
+						   .granule = 8192);
+	struct iodirty_domain *d = NULL;
+
+	(void)state;
+	assert_int_equal(c.sz, sizeof(c));
+	assert_int_equal(c.flags, 0);
+	assert_int_equal(iodirty_ctx_caps(t_ctx, &c), 0);
+	assert_int_equal(e.sz, sizeof(e));
+	assert_int_equal(e.iova_bits, 0);
+	assert_int_equal(e.granule, 0);
+	assert_int_equal(iodirty_domain_create(t_ctx, &e, &d), 0);
+	iodirty_domain_destroy(d);
+	assert_int_equal(g.sz, sizeof(g));
+	assert_int_equal(g.iova_bits, 40);
+	assert_int_equal(g.granule, 8192);
+	assert_int_equal(g.flags, 0);
+}
+
 static void test_unmap_opts_short(void **state)
 {
 	struct iodirty_domain *d = t_domain(40, 0);
@@ -457,6 +487,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_null_domain),
 		cmocka_unit_test(test_attach_without_devices),
 		cmocka_unit_test(test_unmap_opts_short),
+		cmocka_unit_test(test_opts_empty_list),
 	};
 	int rc;
 

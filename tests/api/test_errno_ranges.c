@@ -305,9 +305,11 @@ static void test_unmap_errors(void **state)
 	UNMAPERR(A_IOVA, P, &o, -EINVAL);
 	o.page_size = 0;
 	UNMAPERR(A_IOVA, P, &o, -EINVAL);
-	o.page_size = 16 * P;		/* iova/length not multiples of it */
-	UNMAPERR(A_IOVA + P, 16 * P, &o, -EINVAL);
-	UNMAPERR(A_IOVA, 17 * P, &o, -EINVAL);
+	/* Since 0.5 a report may cut its pages (test_dirty_counts.c), but
+	 * the range still needs 4 KiB alignment. */
+	o.page_size = 16 * P;
+	UNMAPERR(A_IOVA + P / 2, 16 * P, &o, -EINVAL);
+	UNMAPERR(A_IOVA, 16 * P + 1, &o, -EINVAL);
 	o.dirty_bitmap = NULL;
 #undef UNMAPERR
 	fx_assert_ram_unchanged(&f);
@@ -525,7 +527,7 @@ static void test_read_errors(void **state)
 	RDERR(A_IOVA + P, 64 * P, 2 * P, bm, 0, -EINVAL);
 	RDERR(A_IOVA, 63 * P, 2 * P, bm, 0, -EINVAL);
 	RDERR(A_IOVA, 64 * P + 1, P, bm, 0, -EINVAL);
-	RDERR(A_IOVA, 64 * P, P, bm, 2, -EOPNOTSUPP);
+	RDERR(A_IOVA, 64 * P, P, bm, 1u << 3, -EOPNOTSUPP);
 	RDERR(A_IOVA, 64 * P, P, bm, 1u << 31, -EOPNOTSUPP);
 	RDERR(A_IOVA, 64 * P, P, bm, IODIRTY_READ_NO_CLEAR | 4, -EOPNOTSUPP);
 	RDERR(1ULL << BITS, P, P, bm, 0, -ERANGE);
@@ -543,7 +545,7 @@ static void test_read_errors(void **state)
 		RDUERR(f.ram, 64 * P, 3 * P, bm, 0, -EINVAL);
 		RDUERR(f.ram, 64 * P, P / 2, bm, 0, -EINVAL);
 		RDUERR(f.ram, 64 * P, 0, bm, 0, -EINVAL);
-		RDUERR(f.ram, 64 * P, P, bm, 2, -EOPNOTSUPP);
+		RDUERR(f.ram, 64 * P, P, bm, 1u << 3, -EOPNOTSUPP);
 		RDUERR((void *)(UINTPTR_MAX & ~(uintptr_t)(P - 1)), 2 * P, P,
 		       bm, 0, -EOVERFLOW);
 	}

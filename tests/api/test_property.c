@@ -517,6 +517,95 @@ static void op_read_uaddr(struct run *r)
 	}
 }
 
+/*
+ * A read with IODIRTY_READ_COUNT_ALL into a bitmap with bits set before:
+ * it returns the bits found dirty, and counts a clear exactly when it
+ * cleared a dirty granule.
+ */
+static void op_read_count_all(struct run *r)
+{
+	struct model *m = r->m;
+	int64_t psp = rnd_ps_pages(r);
+	int64_t s = ((int64_t)rnd(r, W + 128) - 64) / psp * psp;
+	int64_t nb = 1 + (int64_t)rnd(r, 70);
+	bool clear = rnd(r, 2);
+	uint64_t bm[BMW], exp[BMW], found[BMW];
+	struct iodirty_stats st0, st;
+	int64_t rc;
+	uint64_t n;
+
+	for (size_t i = 0; i < BMW; i++)
+		bm[i] = rnd(r, 2) ? t_rand(&r->seed) : 0;
+	memcpy(exp, bm, sizeof(bm));
+	memset(found, 0, sizeof(found));
+	logop(r, "read_dirty COUNT_ALL pages [%lld, +%lld) page_size %lld "
+	      "pages%s", (long long)s, (long long)(nb * psp), (long long)psp,
+	      clear ? "" : " NO_CLEAR");
+	t_stats(r->dom, &st0);
+	rc = iodirty_read_dirty(r->dom, BASE + (uint64_t)s * P,
+				(uint64_t)(nb * psp) * P, (uint64_t)psp * P,
+				bm, IODIRTY_READ_COUNT_ALL |
+				(clear ? 0 : IODIRTY_READ_NO_CLEAR));
+	t_stats(r->dom, &st);
+	if (!m->tracking) {
+		CHECK_EQ(rc, -ENODATA);
+		CHECK(memcmp(bm, exp, sizeof(bm)) == 0);
+		return;
+	}
+	n = m_report(m, s, nb * psp, psp, clear, found);
+	for (size_t i = 0; i < BMW; i++)
+		exp[i] |= found[i];
+	CHECK_EQ(rc, n);
+	CHECK(memcmp(bm, exp, sizeof(bm)) == 0);
+	CHECK_EQ(st.reads, st0.reads + 1);
+	CHECK_EQ(st.clears, st0.clears + (clear && n));
+}
+
+/*
+ * Unmap with a report whose range cuts its report pages; dirty_pages and
+ * the clear count must match the model's.
+ */
+static void op_unmap_cut(struct run *r)
+{
+	struct model *m = r->m;
+	struct iodirty_unmap_opts o = IODIRTY_OPTS(iodirty_unmap_opts);
+	int64_t a = (int64_t)rnd(r, W + 64) - 32, n = rnd_len(r, 512);
+	int64_t psp = rnd_ps_pages(r), present = m_count_mapped(m, a, n);
+	uint64_t bm[BMW], exp[BMW], found;
+	struct iodirty_stats st0, st;
+	struct area cont;
+	bool cleared;
+	int rc, container;
+
+	for (size_t i = 0; i < BMW; i++)
+		bm[i] = rnd(r, 2) ? t_rand(&r->seed) : 0;
+	memcpy(exp, bm, sizeof(bm));
+	o.page_size = (uint64_t)psp * P;
+	o.dirty_bitmap = bm;
+	logop(r, "unmap pages [%lld, +%lld) with a cut report, page_size %lld "
+	      "pages", (long long)a, (long long)n, (long long)psp);
+	t_stats(r->dom, &st0);
+	rc = iodirty_unmap(r->dom, BASE + (uint64_t)a * P, (uint64_t)n * P,
+			   &o);
+	if (!m->tracking) {
+		CHECK_EQ(rc, -ENODATA);
+	} else if (!present) {
+		CHECK_EQ(rc, -ENOENT);
+	} else {
+		CHECK_EQ(rc, 0);
+		found = m_report_cut(m, a, n, psp, exp, &cleared);
+		CHECK_EQ(o.dirty_pages, found);
+		CHECK_EQ(o.unmapped, (uint64_t)present * P);
+		m_unmap(m, a, n, &container, &cont);
+		t_stats(r->dom, &st);
+		CHECK_EQ(st.reads, st0.reads + 1);
+		CHECK_EQ(st.clears, st0.clears + cleared);
+		if (container >= 0 && st.mappings == (uint64_t)m->na + 1)
+			m_split(m, container, a, n);
+	}
+	CHECK(memcmp(bm, exp, sizeof(bm)) == 0);
+}
+
 static void op_tracking(struct run *r)
 {
 	struct model *m = r->m;
@@ -639,7 +728,11 @@ static void run_property(uint64_t granule, uint64_t seed)
 			op_read(r);
 		else if (k < 90 && uaddr)
 			op_read_uaddr(r);
-		else if (k < 93 || (k < 95 && !mappings))
+		else if (k < 91)
+			op_read_count_all(r);
+		else if (k < 93 && partial)
+			op_unmap_cut(r);
+		else if (k < 94 || (k < 95 && !mappings))
 			op_translate(r);
 		else if (k < 95)
 			op_mappings(r);

@@ -24,6 +24,10 @@ namespace {
  */
 const iodirty_domain_opts default_domain_opts =
 	IODIRTY_OPTS(iodirty_domain_opts, .granule = IODIRTY_PAGE_SIZE);
+/* Since 0.5: an empty list, as a macro forwarding its own one passes. */
+#define CAPS_OPTS(...) IODIRTY_OPTS(iodirty_caps, __VA_ARGS__)
+const iodirty_caps empty_list_caps = IODIRTY_OPTS(iodirty_caps, );
+const iodirty_caps forwarded_caps = CAPS_OPTS();
 
 struct holder {
 	iodirty_caps caps = IODIRTY_OPTS(iodirty_caps);
@@ -104,6 +108,10 @@ int main()
 	CHECK(dopts.sz == default_domain_opts.sz &&
 	      dopts.granule == default_domain_opts.granule,
 	      "IODIRTY_OPTS at namespace scope");
+	CHECK(empty_list_caps.sz == sizeof(iodirty_caps) &&
+	      forwarded_caps.sz == sizeof(iodirty_caps) &&
+	      !empty_list_caps.flags && !forwarded_caps.flags,
+	      "IODIRTY_OPTS with an empty list");
 	iodirty_domain *raw_dom = nullptr;
 	ret = iodirty_domain_create(ctx.get(), &dopts, &raw_dom);
 	CHECK(ret == 0, "iodirty_domain_create: " + err(ret));

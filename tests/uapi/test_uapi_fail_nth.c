@@ -300,6 +300,17 @@ static int call_mappings(struct fcase *c)
 	return u_ioctl(u_fd, IODIRTY_IOAS_MAPPINGS, &a);
 }
 
+/* uAPI version 3: COUNT_ALL by user address allocates a scratch bitmap. */
+static int call_dirty_uaddr_count(struct fcase *c)
+{
+	int64_t rc;
+
+	memset(c->bm, 0, sizeof(c->bm));
+	rc = u_dirty(u_fd, c->ioas, (uintptr_t)c->ram, NPAGES * P, P, c->bm,
+		     IODIRTY_DIRTY_UADDR | IODIRTY_DIRTY_COUNT_ALL);
+	return rc < 0 ? (int)rc : 0;
+}
+
 static const struct op ops[] = {
 	{ "IOAS_ALLOC", 0, setup_empty, call_alloc },
 	{ "IOAS_MAP 4 MiB", 0, setup_empty, call_map },
@@ -330,6 +341,9 @@ static const struct op ops[] = {
 	  setup_mapped, call_dirty_uaddr },
 	{ "IOAS_MAPPINGS", IODIRTY_INFO_CAP_MAPPINGS |
 	  IODIRTY_INFO_CAP_PARTIAL_UNMAP, setup_holed, call_mappings },
+	{ "GET_DIRTY_BITMAP uaddr COUNT_ALL", IODIRTY_INFO_CAP_UADDR_REPORT |
+	  IODIRTY_INFO_CAP_DIRTY_TRACKING | IODIRTY_INFO_CAP_DMA_RW,
+	  setup_mapped, call_dirty_uaddr_count },
 };
 
 static void sweep(const struct op *op, struct fcase *c)

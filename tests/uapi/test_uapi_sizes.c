@@ -292,7 +292,9 @@ static const struct cmd_row cmds[] = {
 	    .iova_off = OFF(iodirty_ioas_map, iova),
 	    .len_off = OFF(iodirty_ioas_map, length),
 	    .nres = 1, .res = { F(iodirty_ioas_map, __reserved) }),
-	ROW(IOAS_UNMAP, iodirty_ioas_unmap,
+	/* out_nr_dirty came with uAPI version 3. */
+	ROW_GROWN(IOAS_UNMAP, iodirty_ioas_unmap,
+	    OFF(iodirty_ioas_unmap, out_nr_dirty),
 	    .flags_off = OFF(iodirty_ioas_unmap, flags),
 	    .fill = fill_unmap,
 	    .flags_known = IODIRTY_UNMAP_EXACT | IODIRTY_UNMAP_DIRTY_BITMAP,
@@ -300,7 +302,10 @@ static const struct cmd_row cmds[] = {
 	    .iova_off = OFF(iodirty_ioas_unmap, iova),
 	    .len_off = OFF(iodirty_ioas_unmap, length),
 	    .nres = 1, .res = { F(iodirty_ioas_unmap, __reserved) },
-	    .nout = 1, .out = { F(iodirty_ioas_unmap, out_unmapped) }),
+	    .nout = 2, .out = {
+		F(iodirty_ioas_unmap, out_unmapped),
+		F(iodirty_ioas_unmap, out_nr_dirty),
+	    }),
 	ROW(IOAS_TRANSLATE, iodirty_ioas_translate,
 	    .flags_off = OFF(iodirty_ioas_translate, flags),
 	    .fill = fill_translate,
@@ -341,7 +346,8 @@ static const struct cmd_row cmds[] = {
 	    .flags_off = OFF(iodirty_get_dirty_bitmap, flags),
 	    .cap = IODIRTY_INFO_CAP_DIRTY_TRACKING,
 	    .fill = fill_dirty,
-	    .flags_known = IODIRTY_DIRTY_NO_CLEAR | IODIRTY_DIRTY_UADDR,
+	    .flags_known = IODIRTY_DIRTY_NO_CLEAR | IODIRTY_DIRTY_UADDR |
+			   IODIRTY_DIRTY_COUNT_ALL,
 	    .id_off = OFF(iodirty_get_dirty_bitmap, ioas_id),
 	    .iova_off = OFF(iodirty_get_dirty_bitmap, iova),
 	    .len_off = OFF(iodirty_get_dirty_bitmap, length),
@@ -549,9 +555,11 @@ static void test_table_complete(void **state)
 		for (unsigned int k = 0; k < U_ARRAY_SIZE(r->res); k++)
 			assert_true((k < r->nres) == (r->res[k].len != 0));
 		/* v1: every command's minimum is its whole struct as
-		 * introduced; only the handles came later. */
+		 * introduced; only the handles and IOAS_UNMAP's
+		 * out_nr_dirty came later. */
 		if (r->nr != IODIRTY_CMD_IOAS_ALLOC &&
-		    r->nr != IODIRTY_CMD_IOAS_STATS)
+		    r->nr != IODIRTY_CMD_IOAS_STATS &&
+		    r->nr != IODIRTY_CMD_IOAS_UNMAP)
 			U_EQ(r->min_size, r->size);
 	}
 	/*

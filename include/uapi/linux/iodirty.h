@@ -119,8 +119,10 @@ enum iodirty_info_caps {
  * struct iodirty_info - ioctl(IODIRTY_GET_INFO)
  * @size: sizeof(struct iodirty_info)
  * @flags: must be 0
- * @out_uapi_version: 3 (2 before IOAS_MAPPINGS, 1 before DMA_RWV, SG_GET
- *                    and SG_PUT); grows when commands are added
+ * @out_uapi_version: 3 (2 before IOAS_MAPPINGS, IODIRTY_DIRTY_COUNT_ALL,
+ *                    @out_nr_dirty of IOAS_UNMAP and unmap reports that
+ *                    cut report pages; 1 before DMA_RWV, SG_GET and
+ *                    SG_PUT); grows when commands, flags or fields are added
  * @out_max_iova_bits: widest IO address space IOAS_ALLOC accepts
  * @out_capabilities: enum iodirty_info_caps
  * @out_page_sizes: bit n set: 2^n is a valid mapping alignment
@@ -259,8 +261,10 @@ enum iodirty_ioas_map_flags {
  * charge it twice. The charge is undone as pages stop being mapped.
  *
  * Errors: EEXIST if a page of the range is already mapped; EADDRNOTAVAIL
- * if it overlaps a reserved region; EFAULT if the memory cannot be pinned
- * (not mapped, PROT_NONE, or read-only with IODIRTY_IOAS_MAP_WRITE).
+ * if it overlaps a reserved region; EFAULT if @user_va is 0 (no process
+ * can map page 0; checked with the other values, before EEXIST and
+ * EADDRNOTAVAIL) or the memory cannot be pinned (not mapped, PROT_NONE,
+ * or read-only with IODIRTY_IOAS_MAP_WRITE).
  */
 struct iodirty_ioas_map {
 	__u32 size;
@@ -297,9 +301,12 @@ enum iodirty_unmap_flags {
  *             power of two not smaller than the granule; else must be 0
  *             (EINVAL)
  * @dirty_bitmap: with IODIRTY_UNMAP_DIRTY_BITMAP: 8-byte aligned user
- *                pointer (else EINVAL) to @length / @page_size bits in
+ *                pointer (else EINVAL) to the report's bits (below) in
  *                little-endian 64-bit words; else must be 0 (EINVAL)
  * @out_unmapped: bytes that were mapped and are now unmapped
+ * @out_nr_dirty: (uAPI version 3) with IODIRTY_UNMAP_DIRTY_BITMAP: bits of
+ *                the report found dirty, whether the bitmap had them set
+ *                before or not; else 0
  *
  * Unmaps every mapped page of [@iova, @iova + @length) and unpins it.
  * Without IODIRTY_UNMAP_EXACT the range may cut mappings (the cut pages
@@ -308,12 +315,18 @@ enum iodirty_unmap_flags {
  * state is dropped with the pages (a granule larger than a page keeps it
  * while some of its pages stay mapped). With it, the dirty
  * state of the range is harvested under the same lock that unmaps it, so
- * no device write between the last read and the unmap is lost; @iova and
- * @length must then be multiples of @page_size. The bitmap is written as
- * by GET_DIRTY_BITMAP: bit n covers [@iova + n * @page_size, +
- * @page_size), bits are only set, never cleared, nothing past the last
- * 64-bit word of the bitmap is written, and the bits of that word past
- * the range keep their value. The bitmap's pages are pinned before
+ * no device write between the last read and the unmap is lost. The bitmap
+ * is written as by GET_DIRTY_BITMAP: bit n covers [base + n * @page_size,
+ * + @page_size), where base is @iova rounded down to @page_size, bits are
+ * only set, never cleared, nothing past the last 64-bit word of the
+ * bitmap is written, and the bits of that word past the report keep their
+ * value. Up to uAPI version 2, @iova and @length must be multiples of
+ * @page_size (else EINVAL). From version 3 they need only be page-aligned:
+ * the report then has one bit per @page_size block the range touches,
+ * ((@iova + @length - 1) / @page_size - @iova / @page_size + 1 bits),
+ * partial blocks at either end counting whole; only dirty state inside
+ * the range is cleared, so a granule cut by the range's edges is
+ * reported and stays dirty while a page of it stays mapped. The bitmap's pages are pinned before
  * anything is unmapped, so writing it cannot fail afterwards (EFAULT from
  * the bitmap means nothing was unmapped; EFAULT from writing
  * @out_unmapped back, as with any reply, comes after the unmap). ENODATA
@@ -329,6 +342,7 @@ struct iodirty_ioas_unmap {
 	__aligned_u64 page_size;
 	__aligned_u64 dirty_bitmap;
 	__aligned_u64 out_unmapped;
+	__aligned_u64 out_nr_dirty;
 };
 #define IODIRTY_IOAS_UNMAP _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_UNMAP)
 
@@ -503,10 +517,16 @@ struct iodirty_set_dirty_tracking {
  * @IODIRTY_DIRTY_UADDR: @iova is a user address: report the dirty state
  *                       of the caller's memory, whatever IOVAs map it;
  *                       needs IODIRTY_INFO_CAP_UADDR_REPORT
+ * @IODIRTY_DIRTY_COUNT_ALL: (uAPI version 3; older modules refuse it with
+ *                           EOPNOTSUPP) @out_nr_set counts the bits found
+ *                           dirty, whether the bitmap had them set before
+ *                           or not; with IODIRTY_DIRTY_UADDR it may fail
+ *                           with ENOMEM (a scratch bitmap of the piece)
  */
 enum iodirty_dirty_flags {
 	IODIRTY_DIRTY_NO_CLEAR = 1 << 0,
 	IODIRTY_DIRTY_UADDR = 1 << 1,
+	IODIRTY_DIRTY_COUNT_ALL = 1 << 2,
 };
 
 /**
@@ -522,7 +542,8 @@ enum iodirty_dirty_flags {
  *             granule never spans two bits of an IOVA report)
  * @data: 8-byte aligned user pointer to @length / @page_size bits,
  *        little-endian 64-bit words (bit n is bit n % 64 of word n / 64)
- * @out_nr_set: bits this call changed from 0 to 1
+ * @out_nr_set: bits this call changed from 0 to 1; with
+ *              IODIRTY_DIRTY_COUNT_ALL, bits it found dirty
  *
  * Reads (and, without NO_CLEAR, clears) the dirty state of any range:
  * it may start and end anywhere, span several mappings and holes; unmapped
@@ -635,9 +656,11 @@ struct iodirty_dma_rw {
  * @out_mappings: linear IOVA->address runs
  * @out_holes: pages unmapped inside mappings
  * @out_dirty_pending: dirty granules not yet read-and-cleared
- * @out_reads: dirty reads (one per piece of a GET_DIRTY_BITMAP), unmap
- *             reports included
- * @out_clears: reads that cleared something
+ * @out_reads: successful GET_DIRTY_BITMAP calls and IOAS_UNMAP reports,
+ *             one each (up to uAPI version 2: one per piece of a
+ *             GET_DIRTY_BITMAP)
+ * @out_clears: of those, the ones that cleared at least one dirty granule
+ *              (up to version 2: the pieces that turned a bit on)
  * @out_mem_bytes: kernel memory held by the io-pagetable's core
  * @out_granule: dirty granule in bytes
  * @out_iova_bits: width of the IO address space
