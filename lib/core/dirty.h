@@ -112,6 +112,35 @@ uint64_t iod_dirty_harvest(struct iod_dirty *d, uint64_t first, uint64_t end,
 			   bool clear, iod_dirty_emit_fn emit, void *arg);
 
 /*
+ * Called by iod_dirty_scan() as iod_dirty_emit_fn is by harvest; returns
+ * true to end the scan there.
+ */
+typedef bool (*iod_dirty_scan_fn)(void *arg, uint64_t base, uint64_t mask);
+
+/*
+ * Reports the dirty granules of [first, end) through @fn in increasing
+ * order, without clearing, until @fn returns true. Costs what a harvest of
+ * the part walked costs. Returns true if @fn ended it.
+ */
+bool iod_dirty_scan(struct iod_dirty *d, uint64_t first, uint64_t end,
+		    iod_dirty_scan_fn fn, void *arg);
+
+/* A run of granules [first, first + count). */
+struct iod_dirty_run {
+	uint64_t first;
+	uint64_t count;
+};
+
+/*
+ * Clears the dirty granules inside @run (@nr non-empty runs, sorted and
+ * disjoint) and no other: a granule marked between them since they were
+ * found stays dirty. One walk of the span from the first run to the end of
+ * the last, along summary bits. Returns the number of granules cleared.
+ */
+uint64_t iod_dirty_clear_runs(struct iod_dirty *d,
+			      const struct iod_dirty_run *run, size_t nr);
+
+/*
  * Reads [first, end) into a caller bitmap: granule g sets bit
  * (g - first) >> @shift of @out (OR-ed in, little-endian u64 words).
  * @first must be a multiple of 2^@shift. Returns the number of bits of

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
 /*
- * Sparse hierarchical dirty bitmap, the harvest walk: iod_dirty_harvest()
- * and iod_dirty_harvest_bitmap() follow summary bits top-down with an
+ * Sparse hierarchical dirty bitmap, the harvest walk: iod_dirty_harvest(),
+ * iod_dirty_harvest_bitmap(), iod_dirty_scan() and iod_dirty_clear_runs()
+ * follow summary bits top-down with an
  * explicit stack (no recursion), take (and maybe clear) the words they
  * flag, and report them to a callback or into a caller bitmap
  * (dirty_bitmap.h). The protocol is in dirty.h; its harvest side is argued
@@ -91,7 +92,41 @@ struct dirty_walk {
 	iod_dirty_emit_fn emit;
 	void *arg;
 	struct dirty_bitmap *bm;
+	struct dirty_stop *stop;
+	struct dirty_runs *runs;
 };
+
+/**
+ * struct dirty_stop - state of iod_dirty_scan(): a walk that may end early
+ * @fn: caller's callback; returning true ends the walk
+ * @stopped: it did
+ */
+struct dirty_stop {
+	iod_dirty_scan_fn fn;
+	bool stopped;
+};
+
+/**
+ * struct dirty_runs - state of iod_dirty_clear_runs(): a clearing walk
+ * that takes only the granules inside a list of runs
+ * @d: the bitmap, to mark again what a summary clear left unflagged
+ * @run: the runs, sorted, disjoint
+ * @nr: number of runs
+ * @i: first run that may still meet the walk (words come in order)
+ */
+struct dirty_runs {
+	struct iod_dirty *d;
+	const struct iod_dirty_run *run;
+	size_t nr;
+	size_t i;
+};
+
+/* Has a scan's callback asked to end the walk? */
+static __always_inline bool dirty_stopped(const struct dirty_walk *w,
+					  bool bitmap)
+{
+	return !bitmap && w->stop && w->stop->stopped;
+}
 
 /**
  * dirty_take_summary() - read (and maybe clear) a summary word
@@ -198,8 +233,68 @@ static __always_inline void dirty_emit(const struct dirty_walk *w,
 {
 	if (bitmap)
 		dirty_bitmap_emit(w->bm, base, mask);
+	else if (w->stop)
+		w->stop->stopped = w->stop->fn(w->arg, base, mask);
 	else if (w->emit)
 		w->emit(w->arg, base, mask);
+}
+
+/**
+ * dirty_runs_mask() - bits of the word at granule @base that runs cover
+ * @r: runs state; r->i moves forward, as words come in increasing order
+ * @base: granule of bit 0 of the word (multiple of 64)
+ */
+static inline uint64_t dirty_runs_mask(struct dirty_runs *r, uint64_t base)
+{
+	uint64_t m = 0, end = base + 64;
+	size_t i;
+
+	while (r->i < r->nr && r->run[r->i].first + r->run[r->i].count <= base)
+		r->i++;
+	for (i = r->i; i < r->nr && r->run[i].first < end; i++) {
+		uint64_t s = iod_max_u64(r->run[i].first, base);
+		uint64_t e = iod_min_u64(r->run[i].first + r->run[i].count,
+					 end);
+
+		m |= iod_mask_range((unsigned int)(s - base),
+				    (unsigned int)(e - base));
+		if (e == end)
+			break;
+	}
+	return m;
+}
+
+/**
+ * dirty_take_runs_word() - clear the bits of a word that runs cover
+ * @r: runs state
+ * @p: the word
+ * @base: granule of its bit 0
+ * @mask: bits of the word inside the walk's range
+ *
+ * The walk cleared the summary bit above this word (if the word lies
+ * wholly inside the range) before coming here. Bits in range but outside
+ * the runs were set by marks after the runs were found: they stay, and are
+ * marked again, which sets the summary bits above them afresh (marks only
+ * set bits, so this is a mark like any other).
+ *
+ * Return: the bits cleared.
+ */
+static inline uint64_t dirty_take_runs_word(struct dirty_runs *r,
+					    iod_atomic64_t *p, uint64_t base,
+					    uint64_t mask)
+{
+	uint64_t take = mask & dirty_runs_mask(r, base);
+	uint64_t v = iod_atomic_load(p), rest;
+
+	if (v & take)
+		v = iod_atomic_fetch_and(p, ~take);
+	rest = v & mask & ~take;
+	if (rest) {
+		uint64_t g = base + iod_ctz64(rest);
+
+		iod_dirty_mark(r->d, g, g + 1);
+	}
+	return v & take;
 }
 
 /* One word of dirty_harvest_group(): take it, OR it into *@out, count. */
@@ -326,7 +421,14 @@ dirty_harvest_leaf(struct iod_dirty_leaf *leaf, uint64_t base,
 				mask &= lo_mask;
 			if (wi == whi)
 				mask &= hi_mask;
-			v = dirty_take_word(&leaf->words[wi], mask, w->clear);
+			if (!bitmap && w->runs)
+				v = dirty_take_runs_word(w->runs,
+							 &leaf->words[wi],
+							 base + (uint64_t)wi * 64,
+							 mask);
+			else
+				v = dirty_take_word(&leaf->words[wi], mask,
+						    w->clear);
 			if (!v)
 				continue;
 			if (stripe) {
@@ -337,6 +439,8 @@ dirty_harvest_leaf(struct iod_dirty_leaf *leaf, uint64_t base,
 			if (!bitmap)
 				count += dirty_popcount(v);
 			dirty_emit(w, bitmap, base + (uint64_t)wi * 64, v);
+			if (dirty_stopped(w, bitmap))
+				return count;
 		}
 		if (!stripe)
 			continue;
@@ -490,6 +594,8 @@ dirty_harvest_leaves(struct iod_dirty_node *node, uint64_t base,
 		count += dirty_harvest_leaf(leaf, base +
 					    ((uint64_t)i << IOD_DIRTY_LEAF_SHIFT),
 					    w, bitmap, per_word);
+		if (dirty_stopped(w, bitmap))
+			break;
 	}
 	if (stripe && !per_word)
 		dirty_unlock(stripe);
@@ -549,6 +655,8 @@ static __always_inline uint64_t dirty_harvest_walk(struct iod_dirty *d,
 					dirty_prefetch_node(next);
 			}
 			count += dirty_harvest_leaves(child, base, w, bitmap);
+			if (dirty_stopped(w, bitmap))
+				break;
 			continue;
 		}
 		level++;
@@ -574,6 +682,51 @@ uint64_t iod_dirty_harvest(struct iod_dirty *d, uint64_t first, uint64_t end,
 	w.emit = emit;
 	w.arg = arg;
 	w.bm = NULL;
+	w.stop = NULL;
+	w.runs = NULL;
+	return dirty_harvest_walk(d, &w, false);
+}
+
+bool iod_dirty_scan(struct iod_dirty *d, uint64_t first, uint64_t end,
+		    iod_dirty_scan_fn fn, void *arg)
+{
+	struct dirty_stop stop = { .fn = fn, .stopped = false };
+	struct dirty_walk w;
+
+	if (!dirty_clamp(d, first, &end))
+		return false;
+	w.first = first;
+	w.last = end - 1;
+	w.clear = false;
+	w.emit = NULL;
+	w.arg = arg;
+	w.bm = NULL;
+	w.stop = &stop;
+	w.runs = NULL;
+	dirty_harvest_walk(d, &w, false);
+	return stop.stopped;
+}
+
+uint64_t iod_dirty_clear_runs(struct iod_dirty *d,
+			      const struct iod_dirty_run *run, size_t nr)
+{
+	struct dirty_runs runs = { .d = d, .run = run, .nr = nr, .i = 0 };
+	struct dirty_walk w;
+	uint64_t end;
+
+	if (!nr)
+		return 0;
+	end = run[nr - 1].first + run[nr - 1].count;
+	if (!dirty_clamp(d, run[0].first, &end))
+		return 0;
+	w.first = run[0].first;
+	w.last = end - 1;
+	w.clear = true;
+	w.emit = NULL;
+	w.arg = NULL;
+	w.bm = NULL;
+	w.stop = NULL;
+	w.runs = &runs;
 	return dirty_harvest_walk(d, &w, false);
 }
 
@@ -608,6 +761,8 @@ uint64_t iod_dirty_harvest_bitmap(struct iod_dirty *d, uint64_t first,
 	w.emit = NULL;
 	w.arg = NULL;
 	w.bm = &bm;
+	w.stop = NULL;
+	w.runs = NULL;
 	dirty_harvest_walk(d, &w, true);
 	return bm.count;
 }

@@ -33,6 +33,7 @@
 #define IOD_RESV_DIRECT	2u
 
 #define IOD_READ_NO_CLEAR (1u << 0)	/* == IODIRTY_READ_NO_CLEAR */
+#define IOD_READ_UADDR	(1u << 2)	/* == IODIRTY_READ_UADDR */
 
 struct iod_range {
 	uint64_t start;
@@ -232,6 +233,32 @@ int64_t iod_iopt_read_dirty(struct iod_iopt *iopt, uint64_t iova,
 int64_t iod_iopt_read_dirty_uaddr(struct iod_iopt *iopt, uint64_t uaddr,
 				  uint64_t length, uint64_t page_size,
 				  uint64_t *bitmap, uint32_t flags);
+
+/*
+ * Dirty runs of [addr, addr + length) as extents (iodirty_read_extents()):
+ * @ext receives up to @nr runs in bytes (first = start, count = length),
+ * *@next where to resume. Flags IOD_READ_NO_CLEAR, IOD_READ_UADDR.
+ * Returns the number of runs or a negative errno.
+ */
+int64_t iod_iopt_read_extents(struct iod_iopt *iopt, uint64_t addr,
+			      uint64_t length, uint64_t page_size,
+			      struct iod_dirty_run *ext, size_t nr,
+			      uint64_t *next, uint32_t flags);
+
+/*
+ * Put-back (iodirty_set_dirty(), iodirty_set_dirty_extents()): marks the
+ * mapped pages of a bitmap laid out as iod_iopt_read_dirty()'s, or of
+ * extents in bytes (multiples of IOD_PAGE_SIZE), dirty in one step under
+ * the write lock. Flag IOD_READ_UADDR: user addresses, every alias marked.
+ * Unmapped pages are skipped. Returns 0, -ENODATA, -ENOMEM (nothing
+ * marked) or an argument errno.
+ */
+int iod_iopt_set_dirty(struct iod_iopt *iopt, uint64_t addr, uint64_t length,
+		       uint64_t page_size, const uint64_t *bitmap,
+		       uint32_t flags);
+int iod_iopt_set_dirty_extents(struct iod_iopt *iopt,
+			       const struct iod_dirty_run *ext, size_t nr,
+			       uint32_t flags);
 
 int iod_iopt_mark_dirty(struct iod_iopt *iopt, uint64_t iova,
 			uint64_t length);

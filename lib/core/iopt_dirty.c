@@ -85,7 +85,7 @@ static int check_report(const struct iod_iopt *iopt, uint64_t addr,
 	return iod_check_range(addr, length, page_size, bits);
 }
 
-static void count_read(struct iod_iopt *iopt, bool clear, uint64_t cleared)
+void iopt_count_read(struct iod_iopt *iopt, bool clear, uint64_t cleared)
 {
 	iod_atomic_add(&iopt->reads, 1);
 	/* A hardware backend flushes the IOTLB once per clearing read. */
@@ -102,7 +102,7 @@ int64_t iopt_dirty_harvest_iova(struct iod_iopt *iopt, uint64_t iova,
 
 	n = iod_dirty_harvest_bitmap(&iopt->dirty, g0, g0 + (length >> gs),
 				     iod_fls64(page_size) - gs, bitmap, clear);
-	count_read(iopt, clear, n);
+	iopt_count_read(iopt, clear, n);
 	return (int64_t)n;
 }
 
@@ -127,12 +127,8 @@ int64_t iod_iopt_read_dirty(struct iod_iopt *iopt, uint64_t iova,
 	return ret;
 }
 
-/* Called for each mapped run: IOVA page, user page, number of pages. */
-typedef void (*run_fn)(void *arg, uint64_t page, uint64_t upage, uint64_t n);
-
-/* Calls @fn for each mapped run of IOVA pages [p0, p1), in IOVA order. */
-static void present_runs(struct iod_iopt *iopt, uint64_t p0, uint64_t p1,
-			 run_fn fn, void *arg)
+void iopt_present_runs(struct iod_iopt *iopt, uint64_t p0, uint64_t p1,
+		       iopt_run_fn fn, void *arg)
 {
 	struct iod_area *a;
 
@@ -157,11 +153,13 @@ static void present_runs(struct iod_iopt *iopt, uint64_t p0, uint64_t p1,
 /* State of a user-address report. */
 struct ureport {
 	struct iod_iopt *iopt;
-	uint64_t *out;
+	uint64_t *out;		/* NULL: clear only, report nothing */
 	uint64_t q0, q1;	/* user pages queried; bit 0 is at q0 */
 	unsigned int oshift;	/* log2(pages per bitmap bit) */
 	unsigned int gp;	/* log2(pages per granule) */
 	const struct iod_area *a;	/* area being harvested (gp == 0) */
+	const struct iod_dirty_run *cover;	/* see struct iopt_uquery */
+	size_t ncover;
 	bool covered;		/* granule_covered() result */
 	uint64_t newly;		/* bits turned from 0 to 1 */
 };
@@ -173,7 +171,7 @@ static void report_upages(void *arg, uint64_t page, uint64_t u, uint64_t n)
 	uint64_t b0, b1;
 
 	(void)page;
-	if (u + n <= r->q0 || u >= r->q1)
+	if (!r->out || u + n <= r->q0 || u >= r->q1)
 		return;
 	b0 = (iod_max_u64(u, r->q0) - r->q0) >> r->oshift;
 	b1 = (iod_min_u64(u + n, r->q1) - 1 - r->q0) >> r->oshift;
@@ -204,9 +202,28 @@ static void ureport_emit(void *arg, uint64_t base, uint64_t mask)
 			report_upages(r, g, r->a->ufirst + (g - r->a->first),
 				      1);
 		else
-			present_runs(r->iopt, g << r->gp, (g + 1) << r->gp,
+			iopt_present_runs(r->iopt, g << r->gp, (g + 1) << r->gp,
 				     report_upages, r);
 	}
+}
+
+/* Do user pages [u, u + n) lie inside one of the sorted runs @c? */
+static bool runs_cover(const struct iod_dirty_run *c, size_t nr, uint64_t u,
+		       uint64_t n)
+{
+	size_t lo = 0, hi = nr;
+
+	/* The last run that starts at or below u. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c[mid].first <= u)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return nr && c[lo].first <= u &&
+	       u + n <= c[lo].first + c[lo].count;
 }
 
 static void check_covered(void *arg, uint64_t page, uint64_t u, uint64_t n)
@@ -214,7 +231,8 @@ static void check_covered(void *arg, uint64_t page, uint64_t u, uint64_t n)
 	struct ureport *r = arg;
 
 	(void)page;
-	if (u < r->q0 || u + n > r->q1)
+	if (r->cover ? !runs_cover(r->cover, r->ncover, u, n) :
+	    u < r->q0 || u + n > r->q1)
 		r->covered = false;
 }
 
@@ -222,7 +240,7 @@ static void check_covered(void *arg, uint64_t page, uint64_t u, uint64_t n)
 static bool granule_covered(struct ureport *r, uint64_t g)
 {
 	r->covered = true;
-	present_runs(r->iopt, g << r->gp, (g + 1) << r->gp, check_covered, r);
+	iopt_present_runs(r->iopt, g << r->gp, (g + 1) << r->gp, check_covered, r);
 	return r->covered;
 }
 
@@ -263,32 +281,22 @@ static uint64_t ureport_area(struct ureport *r, const struct iod_area *a,
 	return clear ? n : 0;
 }
 
-int64_t iod_iopt_read_dirty_uaddr(struct iod_iopt *iopt, uint64_t uaddr,
-				  uint64_t length, uint64_t page_size,
-				  uint64_t *bitmap, uint32_t flags)
+uint64_t iopt_dirty_uaddr(struct iod_iopt *iopt, struct iopt_uquery *q,
+			  bool clear)
 {
-	bool clear = !(flags & IOD_READ_NO_CLEAR);
 	struct ureport r;
 	struct iod_area *a;
 	uint64_t cleared = 0;
-	int64_t ret;
 
-	ret = check_report(iopt, uaddr, length, page_size, bitmap, flags, 64);
-	if (ret)
-		return ret;
 	r.iopt = iopt;
-	r.out = bitmap;
-	r.q0 = uaddr >> IOD_PAGE_SHIFT;
-	r.q1 = r.q0 + (length >> IOD_PAGE_SHIFT);
-	r.oshift = iod_fls64(page_size) - IOD_PAGE_SHIFT;
+	r.out = q->bitmap;
+	r.q0 = q->q0;
+	r.q1 = q->q1;
+	r.oshift = q->oshift;
 	r.gp = gpshift(iopt);
+	r.cover = q->cover;
+	r.ncover = q->ncover;
 	r.newly = 0;
-
-	iod_read_lock(&iopt->lock);
-	if (!iopt->tracking) {
-		ret = -ENODATA;
-		goto out;
-	}
 	for (a = iopt_uarea_first(iopt, r.q0, r.q1); a;
 	     a = iopt_uarea_next(a, r.q0, r.q1)) {
 		uint64_t u0 = iod_max_u64(a->ufirst, r.q0);
@@ -297,8 +305,34 @@ int64_t iod_iopt_read_dirty_uaddr(struct iod_iopt *iopt, uint64_t uaddr,
 
 		cleared += ureport_area(&r, a, i0, i0 + (u1 - u0), clear);
 	}
-	count_read(iopt, clear, cleared);
-	ret = (int64_t)r.newly;
+	q->newly = r.newly;
+	return cleared;
+}
+
+int64_t iod_iopt_read_dirty_uaddr(struct iod_iopt *iopt, uint64_t uaddr,
+				  uint64_t length, uint64_t page_size,
+				  uint64_t *bitmap, uint32_t flags)
+{
+	bool clear = !(flags & IOD_READ_NO_CLEAR);
+	struct iopt_uquery q = { .bitmap = bitmap };
+	uint64_t cleared;
+	int64_t ret;
+
+	ret = check_report(iopt, uaddr, length, page_size, bitmap, flags, 64);
+	if (ret)
+		return ret;
+	q.q0 = uaddr >> IOD_PAGE_SHIFT;
+	q.q1 = q.q0 + (length >> IOD_PAGE_SHIFT);
+	q.oshift = iod_fls64(page_size) - IOD_PAGE_SHIFT;
+
+	iod_read_lock(&iopt->lock);
+	if (!iopt->tracking) {
+		ret = -ENODATA;
+		goto out;
+	}
+	cleared = iopt_dirty_uaddr(iopt, &q, clear);
+	iopt_count_read(iopt, clear, cleared);
+	ret = (int64_t)q.newly;
 out:
 	iod_read_unlock(&iopt->lock);
 	return ret;
