@@ -111,34 +111,30 @@ typedef void (*iod_dirty_emit_fn)(void *arg, uint64_t base, uint64_t mask);
 uint64_t iod_dirty_harvest(struct iod_dirty *d, uint64_t first, uint64_t end,
 			   bool clear, iod_dirty_emit_fn emit, void *arg);
 
-/*
- * Called by iod_dirty_scan() as iod_dirty_emit_fn is by harvest; returns
- * true to end the scan there.
- */
-typedef bool (*iod_dirty_scan_fn)(void *arg, uint64_t base, uint64_t mask);
-
-/*
- * Reports the dirty granules of [first, end) through @fn in increasing
- * order, without clearing, until @fn returns true. Costs what a harvest of
- * the part walked costs. Returns true if @fn ended it.
- */
-bool iod_dirty_scan(struct iod_dirty *d, uint64_t first, uint64_t end,
-		    iod_dirty_scan_fn fn, void *arg);
-
-/* A run of granules [first, first + count). */
+/* A run of granules, pages or bytes: [first, first + count). */
 struct iod_dirty_run {
 	uint64_t first;
 	uint64_t count;
 };
 
 /*
- * Clears the dirty granules inside @run (@nr non-empty runs, sorted and
- * disjoint) and no other: a granule marked between them since they were
- * found stays dirty. One walk of the span from the first run to the end of
- * the last, along summary bits. Returns the number of granules cleared.
+ * Called by iod_dirty_take() for each non-zero word found, as
+ * iod_dirty_emit_fn is by harvest; returns the bits of @mask it does not
+ * take (0: all). Non-zero ends the walk: those bits stay dirty.
  */
-uint64_t iod_dirty_clear_runs(struct iod_dirty *d,
-			      const struct iod_dirty_run *run, size_t nr);
+typedef uint64_t (*iod_dirty_take_fn)(void *arg, uint64_t base,
+				      uint64_t mask);
+
+/*
+ * Reports the dirty granules of [first, end) through @fn in increasing
+ * order, and clears them if @clear, until @fn leaves bits: those and
+ * everything after them are left as they were (not read, not cleared).
+ * Costs what a harvest of the part walked costs; clears no summary bit
+ * ahead of the walk, so that it may end anywhere. Returns true if @fn
+ * ended it.
+ */
+bool iod_dirty_take(struct iod_dirty *d, uint64_t first, uint64_t end,
+		    bool clear, iod_dirty_take_fn fn, void *arg);
 
 /*
  * Reads [first, end) into a caller bitmap: granule g sets bit

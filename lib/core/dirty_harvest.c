@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
 /*
- * Sparse hierarchical dirty bitmap, the harvest walk: iod_dirty_harvest(),
- * iod_dirty_harvest_bitmap(), iod_dirty_scan() and iod_dirty_clear_runs()
+ * Sparse hierarchical dirty bitmap, the harvest walk: iod_dirty_harvest()
+ * and iod_dirty_harvest_bitmap() (and iod_dirty_take(), at the end)
  * follow summary bits top-down with an
  * explicit stack (no recursion), take (and maybe clear) the words they
  * flag, and report them to a callback or into a caller bitmap
@@ -92,41 +92,7 @@ struct dirty_walk {
 	iod_dirty_emit_fn emit;
 	void *arg;
 	struct dirty_bitmap *bm;
-	struct dirty_stop *stop;
-	struct dirty_runs *runs;
 };
-
-/**
- * struct dirty_stop - state of iod_dirty_scan(): a walk that may end early
- * @fn: caller's callback; returning true ends the walk
- * @stopped: it did
- */
-struct dirty_stop {
-	iod_dirty_scan_fn fn;
-	bool stopped;
-};
-
-/**
- * struct dirty_runs - state of iod_dirty_clear_runs(): a clearing walk
- * that takes only the granules inside a list of runs
- * @d: the bitmap, to mark again what a summary clear left unflagged
- * @run: the runs, sorted, disjoint
- * @nr: number of runs
- * @i: first run that may still meet the walk (words come in order)
- */
-struct dirty_runs {
-	struct iod_dirty *d;
-	const struct iod_dirty_run *run;
-	size_t nr;
-	size_t i;
-};
-
-/* Has a scan's callback asked to end the walk? */
-static __always_inline bool dirty_stopped(const struct dirty_walk *w,
-					  bool bitmap)
-{
-	return !bitmap && w->stop && w->stop->stopped;
-}
 
 /**
  * dirty_take_summary() - read (and maybe clear) a summary word
@@ -233,68 +199,8 @@ static __always_inline void dirty_emit(const struct dirty_walk *w,
 {
 	if (bitmap)
 		dirty_bitmap_emit(w->bm, base, mask);
-	else if (w->stop)
-		w->stop->stopped = w->stop->fn(w->arg, base, mask);
 	else if (w->emit)
 		w->emit(w->arg, base, mask);
-}
-
-/**
- * dirty_runs_mask() - bits of the word at granule @base that runs cover
- * @r: runs state; r->i moves forward, as words come in increasing order
- * @base: granule of bit 0 of the word (multiple of 64)
- */
-static inline uint64_t dirty_runs_mask(struct dirty_runs *r, uint64_t base)
-{
-	uint64_t m = 0, end = base + 64;
-	size_t i;
-
-	while (r->i < r->nr && r->run[r->i].first + r->run[r->i].count <= base)
-		r->i++;
-	for (i = r->i; i < r->nr && r->run[i].first < end; i++) {
-		uint64_t s = iod_max_u64(r->run[i].first, base);
-		uint64_t e = iod_min_u64(r->run[i].first + r->run[i].count,
-					 end);
-
-		m |= iod_mask_range((unsigned int)(s - base),
-				    (unsigned int)(e - base));
-		if (e == end)
-			break;
-	}
-	return m;
-}
-
-/**
- * dirty_take_runs_word() - clear the bits of a word that runs cover
- * @r: runs state
- * @p: the word
- * @base: granule of its bit 0
- * @mask: bits of the word inside the walk's range
- *
- * The walk cleared the summary bit above this word (if the word lies
- * wholly inside the range) before coming here. Bits in range but outside
- * the runs were set by marks after the runs were found: they stay, and are
- * marked again, which sets the summary bits above them afresh (marks only
- * set bits, so this is a mark like any other).
- *
- * Return: the bits cleared.
- */
-static inline uint64_t dirty_take_runs_word(struct dirty_runs *r,
-					    iod_atomic64_t *p, uint64_t base,
-					    uint64_t mask)
-{
-	uint64_t take = mask & dirty_runs_mask(r, base);
-	uint64_t v = iod_atomic_load(p), rest;
-
-	if (v & take)
-		v = iod_atomic_fetch_and(p, ~take);
-	rest = v & mask & ~take;
-	if (rest) {
-		uint64_t g = base + iod_ctz64(rest);
-
-		iod_dirty_mark(r->d, g, g + 1);
-	}
-	return v & take;
 }
 
 /* One word of dirty_harvest_group(): take it, OR it into *@out, count. */
@@ -421,14 +327,7 @@ dirty_harvest_leaf(struct iod_dirty_leaf *leaf, uint64_t base,
 				mask &= lo_mask;
 			if (wi == whi)
 				mask &= hi_mask;
-			if (!bitmap && w->runs)
-				v = dirty_take_runs_word(w->runs,
-							 &leaf->words[wi],
-							 base + (uint64_t)wi * 64,
-							 mask);
-			else
-				v = dirty_take_word(&leaf->words[wi], mask,
-						    w->clear);
+			v = dirty_take_word(&leaf->words[wi], mask, w->clear);
 			if (!v)
 				continue;
 			if (stripe) {
@@ -439,8 +338,6 @@ dirty_harvest_leaf(struct iod_dirty_leaf *leaf, uint64_t base,
 			if (!bitmap)
 				count += dirty_popcount(v);
 			dirty_emit(w, bitmap, base + (uint64_t)wi * 64, v);
-			if (dirty_stopped(w, bitmap))
-				return count;
 		}
 		if (!stripe)
 			continue;
@@ -594,8 +491,6 @@ dirty_harvest_leaves(struct iod_dirty_node *node, uint64_t base,
 		count += dirty_harvest_leaf(leaf, base +
 					    ((uint64_t)i << IOD_DIRTY_LEAF_SHIFT),
 					    w, bitmap, per_word);
-		if (dirty_stopped(w, bitmap))
-			break;
 	}
 	if (stripe && !per_word)
 		dirty_unlock(stripe);
@@ -655,8 +550,6 @@ static __always_inline uint64_t dirty_harvest_walk(struct iod_dirty *d,
 					dirty_prefetch_node(next);
 			}
 			count += dirty_harvest_leaves(child, base, w, bitmap);
-			if (dirty_stopped(w, bitmap))
-				break;
 			continue;
 		}
 		level++;
@@ -682,51 +575,6 @@ uint64_t iod_dirty_harvest(struct iod_dirty *d, uint64_t first, uint64_t end,
 	w.emit = emit;
 	w.arg = arg;
 	w.bm = NULL;
-	w.stop = NULL;
-	w.runs = NULL;
-	return dirty_harvest_walk(d, &w, false);
-}
-
-bool iod_dirty_scan(struct iod_dirty *d, uint64_t first, uint64_t end,
-		    iod_dirty_scan_fn fn, void *arg)
-{
-	struct dirty_stop stop = { .fn = fn, .stopped = false };
-	struct dirty_walk w;
-
-	if (!dirty_clamp(d, first, &end))
-		return false;
-	w.first = first;
-	w.last = end - 1;
-	w.clear = false;
-	w.emit = NULL;
-	w.arg = arg;
-	w.bm = NULL;
-	w.stop = &stop;
-	w.runs = NULL;
-	dirty_harvest_walk(d, &w, false);
-	return stop.stopped;
-}
-
-uint64_t iod_dirty_clear_runs(struct iod_dirty *d,
-			      const struct iod_dirty_run *run, size_t nr)
-{
-	struct dirty_runs runs = { .d = d, .run = run, .nr = nr, .i = 0 };
-	struct dirty_walk w;
-	uint64_t end;
-
-	if (!nr)
-		return 0;
-	end = run[nr - 1].first + run[nr - 1].count;
-	if (!dirty_clamp(d, run[0].first, &end))
-		return 0;
-	w.first = run[0].first;
-	w.last = end - 1;
-	w.clear = true;
-	w.emit = NULL;
-	w.arg = NULL;
-	w.bm = NULL;
-	w.stop = NULL;
-	w.runs = &runs;
 	return dirty_harvest_walk(d, &w, false);
 }
 
@@ -761,8 +609,300 @@ uint64_t iod_dirty_harvest_bitmap(struct iod_dirty *d, uint64_t first,
 	w.emit = NULL;
 	w.arg = NULL;
 	w.bm = &bm;
-	w.stop = NULL;
-	w.runs = NULL;
 	dirty_harvest_walk(d, &w, true);
 	return bm.count;
+}
+
+/*
+ * iod_dirty_take(): a harvest that may end anywhere, for reads whose
+ * output is bounded (extents). The walks above clear summary bits before
+ * visiting what lies below them, which is only right when all of it will
+ * be taken. This one clears nothing ahead: it takes words one at a time
+ * and hands each to the caller, who may leave bits of it (they are put
+ * back at once, under the stripe lock, so no other clearing harvest sees
+ * them gone) and end the walk there; then everything past them is as it
+ * was. Summary bits are cleared behind the walk instead, by
+ * dirty_tidy(), for the spans it emptied.
+ */
+
+/**
+ * struct dirty_take - state of iod_dirty_take()
+ * @first: first granule of the range
+ * @last: last granule of the range (inclusive)
+ * @clear: take what is reported
+ * @fn: caller's callback
+ * @arg: its argument
+ * @stopped: @fn left bits: the walk ends
+ */
+struct dirty_take {
+	uint64_t first;
+	uint64_t last;
+	bool clear;
+	iod_dirty_take_fn fn;
+	void *arg;
+	bool stopped;
+};
+
+/**
+ * dirty_tidy() - clear summary bits whose spans were emptied
+ * @sum: the summary word
+ * @bits: bits whose spans were visited whole
+ * @empty: callback: does the span of bit @i hold nothing now?
+ * @p: argument of @empty
+ *
+ * A summary bit is cleared, then what lies below is looked at again and
+ * the bit set back if it is not empty. A mark sets its word and then the
+ * summary bits above it (see dirty_set_bits()): if its word (or a lower
+ * summary) is set before we look again, we see it and set the bit back;
+ * if after, the mark comes after our clear and sets the bit itself.
+ */
+static __always_inline void
+dirty_tidy(iod_atomic64_t *sum, uint64_t bits,
+	   bool (*empty)(const void *p, unsigned int i), const void *p)
+{
+	uint64_t zero = 0, b;
+	unsigned int i;
+
+	for (b = bits; b; b &= b - 1) {
+		i = iod_ctz64(b);
+		if (empty(p, i))
+			zero |= 1ULL << i;
+	}
+	if (!zero)
+		return;
+	iod_atomic_fetch_and(sum, ~zero);
+	for (b = zero; b; b &= b - 1) {
+		i = iod_ctz64(b);
+		if (!empty(p, i))
+			iod_atomic_fetch_or(sum, 1ULL << i);
+	}
+}
+
+/* @p: the words of one leaf summary word. */
+static bool dirty_word_empty(const void *p, unsigned int i)
+{
+	return !iod_atomic_load(&((iod_atomic64_t *)p)[i]);
+}
+
+static bool dirty_leaf_empty(struct iod_dirty_leaf *leaf)
+{
+	unsigned int s;
+
+	for (s = 0; s < IOD_DIRTY_LEAF_SUMS; s++)
+		if (iod_atomic_load(&leaf->summary[s]))
+			return false;
+	return true;
+}
+
+/* @p: an interior node; child @i a leaf. */
+static bool dirty_child_leaf_empty(const void *p, unsigned int i)
+{
+	struct iod_dirty_node *node = (struct iod_dirty_node *)p;
+	struct iod_dirty_leaf *leaf = iod_ptr_load_acquire(&node->child[i]);
+
+	return !leaf || dirty_leaf_empty(leaf);
+}
+
+/* @p: an interior node; child @i a node. */
+static bool dirty_child_node_empty(const void *p, unsigned int i)
+{
+	struct iod_dirty_node *node = (struct iod_dirty_node *)p;
+	struct iod_dirty_node *child = iod_ptr_load_acquire(&node->child[i]);
+
+	return !child || !iod_atomic_load(&child->summary);
+}
+
+/*
+ * Mask of the summary bits of a node (children of 2^@shift granules from
+ * @base) whose spans meet the range, and in *@full of those inside it.
+ */
+static uint64_t dirty_take_span(const struct dirty_take *t, uint64_t base,
+				unsigned int shift, unsigned int fanout,
+				uint64_t *full)
+{
+	uint64_t lo_off = t->first > base ? t->first - base : 0;
+	uint64_t hi_off = t->last - base, smask = (1ULL << shift) - 1, range;
+	unsigned int lo = (unsigned int)(lo_off >> shift), hi;
+	bool hi_full;
+
+	if ((hi_off >> shift) >= fanout) {
+		hi = fanout - 1;
+		hi_full = true;
+	} else {
+		hi = (unsigned int)(hi_off >> shift);
+		hi_full = (hi_off & smask) == smask;
+	}
+	range = iod_mask_range(lo, hi + 1);
+	*full = range;
+	if (lo_off & smask)
+		*full &= ~(1ULL << lo);
+	if (!hi_full)
+		*full &= ~(1ULL << hi);
+	return range;
+}
+
+/* One leaf; the caller holds its stripe lock when clearing. */
+static void dirty_take_leaf(struct dirty_take *t, struct iod_dirty_leaf *leaf,
+			    uint64_t base)
+{
+	uint64_t range, full, bits, v, rest, mask, g;
+	unsigned int s, b, wi;
+
+	/* Summary words of 64 words, each 4096 granules (whole or not). */
+	range = dirty_take_span(t, base, 12, IOD_DIRTY_LEAF_SUMS, &full);
+	for (; range; range &= range - 1) {
+		uint64_t wrange, wfull;
+
+		s = iod_ctz64(range);
+		bits = iod_atomic_load(&leaf->summary[s]);
+		wrange = dirty_take_span(t, base + s * 4096ULL, 6, 64, &wfull);
+		bits &= wrange;
+		for (uint64_t bb = bits; bb; bb &= bb - 1) {
+			b = iod_ctz64(bb);
+			wi = s * 64 + b;
+			g = base + (uint64_t)wi * 64;
+			mask = ~0ULL;
+			if (g < t->first)
+				mask &= ~0ULL << (t->first - g);
+			if (t->last - g < 63)
+				mask &= ~0ULL >> (63 - (t->last - g));
+			v = dirty_take_word(&leaf->words[wi], mask, t->clear);
+			if (!v)
+				continue;
+			rest = t->fn(t->arg, g, v);
+			if (!rest)
+				continue;
+			if (t->clear)
+				iod_atomic_fetch_or(&leaf->words[wi], rest);
+			t->stopped = true;
+			return;
+		}
+		if (t->clear)
+			dirty_tidy(&leaf->summary[s], bits & wfull,
+				   dirty_word_empty, &leaf->words[s * 64]);
+	}
+}
+
+/* The leaves below a node of the last interior level. */
+static void dirty_take_leaves(struct dirty_take *t,
+			      struct iod_dirty_node *node, uint64_t base)
+{
+	iod_atomic64_t *stripe = NULL;
+	struct iod_dirty_leaf *leaf;
+	uint64_t full, bits, visited = 0, ahead_summary, ahead_words;
+	unsigned int i, k;
+
+	bits = iod_atomic_load(&node->summary) &
+	       dirty_take_span(t, base, IOD_DIRTY_LEAF_SHIFT, IOD_DIRTY_FANOUT,
+			       &full);
+	if (!bits)
+		return;
+	if (t->clear) {
+		stripe = dirty_stripe(node);
+		dirty_lock(stripe);
+	}
+	/* The look-ahead of dirty_harvest_leaves(). */
+	ahead_summary = bits;
+	ahead_words = bits;
+	for (k = 0; k < IOD_DIRTY_AHEAD_SUMMARY; k++)
+		dirty_ahead_summary(node, &ahead_summary);
+	for (k = 0; k < IOD_DIRTY_AHEAD_WORDS; k++)
+		dirty_ahead_words(node, base, &ahead_words, NULL, false);
+	for (; bits && !t->stopped; bits &= bits - 1) {
+		i = iod_ctz64(bits);
+		dirty_ahead_summary(node, &ahead_summary);
+		dirty_ahead_words(node, base, &ahead_words, NULL, false);
+		leaf = iod_ptr_load_acquire(&node->child[i]);
+		if (!leaf)
+			continue;
+		dirty_take_leaf(t, leaf, base +
+				((uint64_t)i << IOD_DIRTY_LEAF_SHIFT));
+		if (!t->stopped)
+			visited |= 1ULL << i;
+	}
+	if (stripe)
+		dirty_unlock(stripe);
+	if (t->clear)
+		dirty_tidy(&node->summary, visited & full,
+			   dirty_child_leaf_empty, node);
+}
+
+bool iod_dirty_take(struct iod_dirty *d, uint64_t first, uint64_t end,
+		    bool clear, iod_dirty_take_fn fn, void *arg)
+{
+	struct {
+		struct iod_dirty_node *node;
+		uint64_t base;
+		uint64_t bits;		/* children still to visit */
+		uint64_t full;		/* children with spans in range */
+		uint64_t visited;	/* children visited whole */
+		unsigned int cur;	/* child being visited */
+	} st[IOD_DIRTY_MAX_LEVELS];
+	struct dirty_take t = { .clear = clear, .fn = fn, .arg = arg };
+	unsigned int level = 0, shift, i, last = d->levels - 1;
+	void *child;
+
+	if (!dirty_clamp(d, first, &end))
+		return false;
+	t.first = first;
+	t.last = end - 1;
+	if (!last) {
+		dirty_take_leaves(&t, d->root, 0);
+		return t.stopped;
+	}
+	st[0].node = d->root;
+	st[0].base = 0;
+	st[0].bits = iod_atomic_load(&d->root->summary) &
+		     dirty_take_span(&t, 0, dirty_level_shift(d, 0),
+				     IOD_DIRTY_FANOUT, &st[0].full);
+	st[0].visited = 0;
+	for (;;) {
+		if (t.stopped)
+			break;
+		if (!st[level].bits) {
+			/* Done with this node: tidy its summary. */
+			if (clear)
+				dirty_tidy(&st[level].node->summary,
+					   st[level].visited & st[level].full,
+					   dirty_child_node_empty,
+					   st[level].node);
+			if (!level)
+				break;
+			level--;
+			st[level].visited |= 1ULL << st[level].cur;
+			continue;
+		}
+		i = iod_ctz64(st[level].bits);
+		st[level].bits &= st[level].bits - 1;
+		child = iod_ptr_load_acquire(&st[level].node->child[i]);
+		if (!child)
+			continue;
+		shift = dirty_level_shift(d, level);
+		if (level + 1 == last) {
+			if (st[level].bits) {
+				void *next = iod_ptr_load_acquire(
+					&st[level].node->child[
+						iod_ctz64(st[level].bits)]);
+
+				if (next)
+					dirty_prefetch_node(next);
+			}
+			dirty_take_leaves(&t, child, st[level].base +
+					  ((uint64_t)i << shift));
+			if (!t.stopped)
+				st[level].visited |= 1ULL << i;
+			continue;
+		}
+		st[level].cur = i;
+		level++;
+		st[level].node = child;
+		st[level].base = st[level - 1].base + ((uint64_t)i << shift);
+		st[level].bits = iod_atomic_load(&st[level].node->summary) &
+				 dirty_take_span(&t, st[level].base,
+						 dirty_level_shift(d, level),
+						 IOD_DIRTY_FANOUT,
+						 &st[level].full);
+		st[level].visited = 0;
+	}
+	return t.stopped;
 }

@@ -4,12 +4,13 @@
  * instead of a bitmap, in IOVA space or in user-address space, with a
  * resume point when the caller's array is full.
  *
- * Both spaces work in two steps under one hold of the read lock: find the
- * runs without clearing, as many as fit, then clear exactly the granules
- * inside them. A granule marked in between inside a run is cleared and
- * reported (its run is returned whole); one marked outside every run stays
- * dirty. So nothing is cleared that is not returned, and nothing past the
- * resume point is touched.
+ * In IOVA space one walk takes the dirty granules run by run while they
+ * fit and stops at the first run that does not (iod_dirty_take()), so that
+ * nothing past the resume point is read or cleared. In user-address space
+ * the runs are found without clearing, through a bitmap (aliases merge by
+ * OR-ing), as many as fit, then exactly the granules inside them are
+ * cleared: one marked in between inside a run is cleared and reported (its
+ * run is returned whole); one marked outside every run stays dirty.
  */
 #include "iopt_priv.h"
 
@@ -57,24 +58,31 @@ static bool ext_add(struct ext_collect *c, uint64_t p0, uint64_t p1)
 	return false;
 }
 
-/* Calls @fn(@arg, start, end) for each run of set bits of @mask. */
-static bool ext_bit_runs(uint64_t mask,
-			 bool (*fn)(void *arg, unsigned int s, unsigned int e),
-			 void *arg)
+/*
+ * Calls @fn(@arg, start, end) for each run of set bits of @mask, until it
+ * returns true. Returns the bits of @mask from the run it stopped at on
+ * (0 if it did not stop).
+ */
+static uint64_t ext_bit_runs(uint64_t mask,
+			     bool (*fn)(void *arg, unsigned int s,
+					unsigned int e),
+			     void *arg)
 {
-	while (mask) {
-		unsigned int s = iod_ctz64(mask);
-		uint64_t rest = mask >> s;
+	uint64_t m = mask;
+
+	while (m) {
+		unsigned int s = iod_ctz64(m);
+		uint64_t rest = m >> s;
 		unsigned int e = ~rest ? s + iod_ctz64(~rest) : 64;
 
 		if (fn(arg, s, e))
-			return true;
-		mask = e < 64 ? mask & ~iod_mask_range(s, e) : 0;
+			return mask & ~((1ULL << s) - 1);
+		m = e < 64 ? m & ~iod_mask_range(s, e) : 0;
 	}
-	return false;
+	return 0;
 }
 
-/* IOVA space: the scan's state. */
+/* IOVA space: the walk's state. */
 struct ext_iova {
 	struct ext_collect c;
 	uint64_t g0;		/* first granule of the range */
@@ -91,7 +99,8 @@ static bool ext_iova_bits(void *arg, unsigned int s, unsigned int e)
 		       ((g + (e - s) - 1) >> x->pshift) + 1);
 }
 
-static bool ext_iova_scan(void *arg, uint64_t base, uint64_t mask)
+/* Takes a word's runs while they fit; leaves the rest dirty. */
+static uint64_t ext_iova_take(void *arg, uint64_t base, uint64_t mask)
 {
 	struct ext_iova *x = arg;
 
@@ -99,7 +108,11 @@ static bool ext_iova_scan(void *arg, uint64_t base, uint64_t mask)
 	return ext_bit_runs(mask, ext_iova_bits, x);
 }
 
-/* The IOVA read: granule runs scanned, then cleared; returns cleared. */
+/*
+ * The IOVA read: one walk that takes runs while they fit and stops at
+ * the first that does not, leaving it and all after it as they were.
+ * Returns the granules cleared.
+ */
 static uint64_t ext_read_iova(struct iod_iopt *iopt, uint64_t addr,
 			      uint64_t length, unsigned int pshift,
 			      struct ext_collect *c, bool clear)
@@ -109,28 +122,18 @@ static uint64_t ext_read_iova(struct iod_iopt *iopt, uint64_t addr,
 	uint64_t cleared = 0;
 	size_t i;
 
-	iod_dirty_scan(&iopt->dirty, x.g0, x.g0 + (length >> gs),
-		       ext_iova_scan, &x);
+	iod_dirty_take(&iopt->dirty, x.g0, x.g0 + (length >> gs), clear,
+		       ext_iova_take, &x);
 	*c = x.c;
-	if (!clear || !c->n)
-		return 0;
-	/* To granules for the clear, and back. */
-	for (i = 0; i < c->n; i++) {
-		c->ext[i].first = x.g0 + (c->ext[i].first << pshift);
-		c->ext[i].count <<= pshift;
-	}
-	cleared = iod_dirty_clear_runs(&iopt->dirty, c->ext, c->n);
-	for (i = 0; i < c->n; i++) {
-		c->ext[i].first = (c->ext[i].first - x.g0) >> pshift;
-		c->ext[i].count >>= pshift;
-	}
+	for (i = 0; clear && i < c->n; i++)
+		cleared += c->ext[i].count << pshift;
 	return cleared;
 }
 
 /* User-address space: the scan's state, for one chunk's bitmap. */
 struct ext_uaddr {
 	struct ext_collect *c;
-	uint64_t wbase;		/* report page of bit 0 of the word at hand */
+	uint64_t wbase;		/* report page of bit 0 of the word */
 };
 
 static bool ext_uaddr_bits(void *arg, unsigned int s, unsigned int e)
