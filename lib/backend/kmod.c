@@ -39,6 +39,8 @@ static const struct {
 	{ IODIRTY_INFO_CAP_RESERVE, IODIRTY_CAP_USER_RESERVE },
 	{ IODIRTY_INFO_CAP_HW_MODEL, IODIRTY_CAP_HW_MODEL },
 	{ IODIRTY_INFO_CAP_SG, IODIRTY_CAP_SG },
+	{ IODIRTY_INFO_CAP_EXTENTS, IODIRTY_CAP_EXTENTS },
+	{ IODIRTY_INFO_CAP_SET_DIRTY, IODIRTY_CAP_SET_DIRTY },
 };
 
 static void caps_from_info(struct iodirty_caps *caps,
@@ -215,6 +217,9 @@ const struct iodirty_backend_ops iodirty_kmod_ops = {
 	.set_tracking = kmod_set_tracking,
 	.read_dirty = kmod_read_dirty,
 	.read_dirty_uaddr = kmod_read_dirty_uaddr,
+	.read_extents = kmod_read_extents,
+	.set_dirty = kmod_set_dirty,
+	.set_dirty_extents = kmod_set_dirty_extents,
 	.dma = kmod_dma,
 	.mark_dirty = kmod_mark_dirty,
 	.dmav = kmod_dmav,

@@ -61,9 +61,12 @@ static void setdirty_pages(struct setdirty *s, uint64_t p0, uint64_t p1,
 
 /**
  * struct setdirty_src - what to put back: a bitmap or extents
- * @page0: with @bitmap, page of bit 0; @oshift: log2(pages per bit)
+ * @bitmap: the bitmap, or NULL for extents
+ * @page0: page of bit 0 of @bitmap
+ * @oshift: log2(pages per bit)
  * @nbits: bits of @bitmap
- * @ext: extents in bytes, @nr of them (when @bitmap is NULL)
+ * @ext: extents in bytes (when @bitmap is NULL)
+ * @nr: number of them
  */
 struct setdirty_src {
 	const uint64_t *bitmap;

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 /* The last command of the header: the one place that names it. */
-#define LAST_CMD IODIRTY_CMD_SG_PUT
+#define LAST_CMD IODIRTY_CMD_SET_DIRTY
 
 #define FX_IOVA (1ULL << 20)
 #define FX_MAPPED 16			/* pages mapped at FX_IOVA */
@@ -50,6 +50,7 @@ struct fx {
 	struct iodirty_iova_range ranges[8];
 	struct iodirty_dma_vec vec[2];
 	struct iodirty_sg_piece pieces[4];
+	struct iodirty_dirty_extent ext[4];
 };
 
 struct field {
@@ -235,6 +236,30 @@ static void fill_sg_put(struct fx *fx, void *arg)
 	a->written = 8;
 }
 
+static void fill_extents(struct fx *fx, void *arg)
+{
+	struct iodirty_get_dirty_extents *a = arg;
+
+	a->ioas_id = fx->ioas;
+	a->nr_extents = U_ARRAY_SIZE(fx->ext);
+	a->iova = FX_IOVA;
+	a->length = FX_MAPPED * U_PAGE;
+	a->page_size = U_PAGE;
+	a->extents = (uintptr_t)fx->ext;
+}
+
+static void fill_set_dirty(struct fx *fx, void *arg)
+{
+	struct iodirty_set_dirty *a = arg;
+
+	a->ioas_id = fx->ioas;
+	a->iova = FX_IOVA;
+	a->length = FX_MAPPED * U_PAGE;
+	a->page_size = U_PAGE;
+	fx->bitmap[0] = 0x5;
+	a->data = (uintptr_t)fx->bitmap;
+}
+
 /* A command whose struct grew after it was introduced at @min bytes. */
 #define ROW_GROWN(c, type, min, ...)					\
 	[IODIRTY_CMD_##c - IODIRTY_CMD_BASE] = {			\
@@ -396,6 +421,27 @@ static const struct cmd_row cmds[] = {
 	    .cap = IODIRTY_INFO_CAP_SG,
 	    .fill = fill_sg_put,
 	    .id_off = OFF(iodirty_sg_put, ioas_id)),
+	ROW(GET_DIRTY_EXTENTS, iodirty_get_dirty_extents,
+	    .flags_off = OFF(iodirty_get_dirty_extents, flags),
+	    .cap = IODIRTY_INFO_CAP_EXTENTS,
+	    .fill = fill_extents,
+	    .flags_known = IODIRTY_DIRTY_NO_CLEAR | IODIRTY_DIRTY_UADDR,
+	    .id_off = OFF(iodirty_get_dirty_extents, ioas_id),
+	    .iova_off = OFF(iodirty_get_dirty_extents, iova),
+	    .len_off = OFF(iodirty_get_dirty_extents, length),
+	    .nout = 2, .out = { F(iodirty_get_dirty_extents, out_nr),
+				F(iodirty_get_dirty_extents, out_next) }),
+	/* Bitmap mode: extents mode wants iova, length and page size 0. */
+	ROW(SET_DIRTY, iodirty_set_dirty,
+	    .flags_off = OFF(iodirty_set_dirty, flags),
+	    .cap = IODIRTY_INFO_CAP_SET_DIRTY,
+	    .fill = fill_set_dirty,
+	    .flags_known = IODIRTY_SET_DIRTY_UADDR |
+			   IODIRTY_SET_DIRTY_EXTENTS,
+	    .id_off = OFF(iodirty_set_dirty, ioas_id),
+	    .iova_off = OFF(iodirty_set_dirty, iova),
+	    .len_off = OFF(iodirty_set_dirty, length),
+	    .nres = 1, .res = { F(iodirty_set_dirty, __reserved) }),
 };
 
 /*
@@ -545,7 +591,7 @@ static void test_table_complete(void **state)
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
 	U_EQ(u_ioctl(u_fd, IODIRTY_GET_INFO, &info), 0);
-	U_EQ(info.out_uapi_version, 2);
+	U_EQ(info.out_uapi_version, 3);
 }
 
 static void test_size_too_small(void **state)
@@ -687,7 +733,7 @@ static void test_info_zero_tail(void **state)
 	U_EQ(a.info.size, sizeof(a));
 	for (size_t k = 0; k < TAIL; k++)
 		U_EQ(a.tail[k], 0);
-	U_EQ(a.info.out_uapi_version, 2);
+	U_EQ(a.info.out_uapi_version, 3);
 	U_EQ(a.info.__reserved, 0);
 	/* Same answer as with the exact size. */
 	a.info.size = b.info.size;
