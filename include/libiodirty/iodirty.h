@@ -616,6 +616,8 @@ struct iodirty_extent {
  * -EOPNOTSUPP (unknown flag; no IODIRTY_CAP_EXTENTS; IODIRTY_READ_UADDR
  * without IODIRTY_CAP_UADDR_REPORT), -EOVERFLOW, -ERANGE (IOVA only),
  * -ENODATA (tracking off), -ENOMEM. Nothing is cleared on failure.
+ * On "kmod" one call returns at most 65536 runs (then *@next says where
+ * to go on).
  */
 int64_t iodirty_read_extents(struct iodirty_domain *dom, uint64_t addr,
 			     uint64_t length, uint64_t page_size,
@@ -645,7 +647,9 @@ int64_t iodirty_read_extents(struct iodirty_domain *dom, uint64_t addr,
  * unmap, DMA and reads on the domain while it runs.
  * Return: 0, -EINVAL (NULL @bitmap, bad @page_size or alignment),
  * -EOPNOTSUPP (unknown flag; no IODIRTY_CAP_SET_DIRTY), -EOVERFLOW,
- * -ERANGE (IOVA only), -ENODATA (tracking off), -ENOMEM (nothing marked).
+ * -ERANGE (IOVA only), -ENODATA (tracking off), -ENOMEM (nothing marked;
+ * on "kmod" also a bitmap past 32 MiB, which the module copies in whole:
+ * put back a larger range in several calls).
  */
 int iodirty_set_dirty(struct iodirty_domain *dom, uint64_t addr,
 		      uint64_t length, uint64_t page_size,
@@ -658,7 +662,8 @@ int iodirty_set_dirty(struct iodirty_domain *dom, uint64_t addr,
  * @flags: IODIRTY_READ_UADDR or 0.
  * The contract of iodirty_set_dirty() otherwise: atomic, every alias,
  * unmapped pages skipped. Nothing is marked if a run is invalid.
- * Return: 0, -EINVAL, -EOPNOTSUPP, -EOVERFLOW, -ERANGE, -ENODATA, -ENOMEM.
+ * Return: 0, -EINVAL, -EOPNOTSUPP, -EOVERFLOW, -ERANGE, -ENODATA, -ENOMEM
+ * (on "kmod" also more than 2^21 runs).
  */
 int iodirty_set_dirty_extents(struct iodirty_domain *dom,
 			      const struct iodirty_extent *ext, size_t nr,
