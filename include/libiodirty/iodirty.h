@@ -67,8 +67,9 @@
  * - All domain functions may be called from any number of threads at once,
  *   except iodirty_domain_destroy(), which must be the last call on the
  *   domain.
- * - Map, unmap, reserve, unreserve and tracking start/stop serialise with
- *   each other and with every other call on the domain. DMA, mark-dirty,
+ * - Map, unmap, reserve, unreserve, tracking start/stop and put-back
+ *   (iodirty_set_dirty(), since 0.5) serialise with each other and with
+ *   every other call on the domain. DMA, mark-dirty,
  *   translate, dirty reads, list and stats calls run in parallel with each
  *   other. On "soft" and "iommufd", their locking writes only per-thread
  *   memory (userspace RCU), except within about 1 ms of a map, unmap,

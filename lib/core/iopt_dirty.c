@@ -240,7 +240,8 @@ static void check_covered(void *arg, uint64_t page, uint64_t u, uint64_t n)
 static bool granule_covered(struct ureport *r, uint64_t g)
 {
 	r->covered = true;
-	iopt_present_runs(r->iopt, g << r->gp, (g + 1) << r->gp, check_covered, r);
+	iopt_present_runs(r->iopt, g << r->gp, (g + 1) << r->gp, check_covered,
+			  r);
 	return r->covered;
 }
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Property test: long random sequences of map / unmap / DMA / mark-dirty /
- * dirty reads (bitmaps and, since 0.5, extents) / put-back / tracking on-off, checked after every step against a plain
- * reference model of the header's semantics (per-page arrays plus the list
- * of linear runs). Every return code, every output bit, translations and
- * the counters are compared.
+ * dirty reads (bitmaps and, since 0.5, extents) / put-back / tracking
+ * on-off, checked after every step against a plain reference model of
+ * the header's semantics (per-page arrays plus the list of linear runs).
+ * Every return code, every output bit, translations and the counters are
+ * compared.
  *
  * The one thing the header leaves to the library is whether an unmap
  * strictly inside a mapping punches holes or splits the mapping in two;

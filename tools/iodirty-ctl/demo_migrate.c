@@ -365,9 +365,10 @@ int demo_migrate(struct demo *d)
 	demo_check(d, d->left_dirty == 0, "no page is dirty after the final "
 		   "harvest (%" PRIu64 ")", d->left_dirty);
 	if (d->failed_pass)
-		demo_check(d, d->put_back_missed == 0, "the retry of the failed "
-			   "pass harvested all %" PRIu64 " pages put back (%"
-			   PRIu64 " missed)", d->put_back, d->put_back_missed);
+		demo_check(d, d->put_back_missed == 0, "the retry of the "
+			   "failed pass harvested all %" PRIu64 " pages put "
+			   "back (%" PRIu64 " missed)", d->put_back,
+			   d->put_back_missed);
 out:
 	if (err == -ECANCELED) {
 		/* A device write failed: joining reports it. */
