@@ -251,6 +251,7 @@ void report_end(void);
 
 void case_mark(void);
 void case_read(void);
+void case_extents(void);
 void case_map(void);
 void case_unmap_dirty(void);
 void case_mark_pages(void);

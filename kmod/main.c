@@ -22,8 +22,9 @@
 static_assert(IOD_PAGE_SIZE == PAGE_SIZE);
 
 /*
- * 2: DMA_RWV, SG_GET, SG_PUT. 3: IOAS_MAPPINGS, IODIRTY_DIRTY_COUNT_ALL,
- * IOAS_UNMAP's out_nr_dirty and reports that cut report pages.
+ * 2: DMA_RWV, SG_GET, SG_PUT. 3: IOAS_MAPPINGS, GET_DIRTY_EXTENTS,
+ * SET_DIRTY, IODIRTY_DIRTY_COUNT_ALL, IOAS_UNMAP's out_nr_dirty and reports
+ * that cut report pages.
  */
 #define IODIRTY_UAPI_VERSION 3
 
@@ -52,6 +53,8 @@ static int iodirty_get_info(struct iodirty_ucmd *ucmd)
 				IODIRTY_INFO_CAP_RESERVE |
 				IODIRTY_INFO_CAP_HW_MODEL |
 				IODIRTY_INFO_CAP_SG |
+				IODIRTY_INFO_CAP_EXTENTS |
+				IODIRTY_INFO_CAP_SET_DIRTY |
 				IODIRTY_INFO_CAP_MAPPINGS;
 	cmd->out_page_sizes = PAGE_SIZE;
 	/* Any power of two from a page up to 1 GiB (IOAS_ALLOC's limit). */
@@ -80,6 +83,8 @@ union iodirty_ucmd_buffer {
 	struct iodirty_sg_get sg_get;
 	struct iodirty_sg_put sg_put;
 	struct iodirty_ioas_mappings mappings;
+	struct iodirty_get_dirty_extents extents;
+	struct iodirty_set_dirty set_dirty;
 };
 
 struct iodirty_ioctl_op {
@@ -138,6 +143,10 @@ static const struct iodirty_ioctl_op iodirty_ops[] = {
 		   written),
 	IODIRTY_OP(IODIRTY_IOAS_MAPPINGS, iodirty_ioas_mappings,
 		   struct iodirty_ioas_mappings, entries),
+	IODIRTY_OP(IODIRTY_GET_DIRTY_EXTENTS, iodirty_get_dirty_extents,
+		   struct iodirty_get_dirty_extents, out_next),
+	IODIRTY_OP(IODIRTY_SET_DIRTY, iodirty_set_dirty,
+		   struct iodirty_set_dirty, nr_extents),
 };
 
 static long iodirty_fops_ioctl(struct file *file, unsigned int cmd,

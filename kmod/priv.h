@@ -187,6 +187,10 @@ int iodirty_dma_rw(struct iodirty_ucmd *ucmd);
 int iodirty_copy_pages(struct iodirty_ioas *ioas, u64 iova, u8 __user *buf,
 		       u64 length, bool write);
 
+/* ioas_extents.c */
+int iodirty_get_dirty_extents(struct iodirty_ucmd *ucmd);
+int iodirty_set_dirty(struct iodirty_ucmd *ucmd);
+
 /* ioas_dmav.c */
 int iodirty_dma_rwv(struct iodirty_ucmd *ucmd);
 

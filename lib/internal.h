@@ -99,6 +99,22 @@ struct iodirty_backend_ops {
 	int (*sg_put)(struct iodirty_domain *dom, struct iodirty_sg_hold *hold,
 		      uint64_t written);
 
+	/*
+	 * Optional (NULL: -EOPNOTSUPP). Called with @ext and @next non-NULL
+	 * and @nr > 0 (read_extents), @bitmap non-NULL (set_dirty), @ext
+	 * non-NULL when @nr > 0 (set_dirty_extents).
+	 */
+	int64_t (*read_extents)(struct iodirty_domain *dom, uint64_t addr,
+				uint64_t length, uint64_t page_size,
+				struct iodirty_extent *ext, size_t nr,
+				uint64_t *next, uint32_t flags);
+	int (*set_dirty)(struct iodirty_domain *dom, uint64_t addr,
+			 uint64_t length, uint64_t page_size,
+			 const uint64_t *bitmap, uint32_t flags);
+	int (*set_dirty_extents)(struct iodirty_domain *dom,
+				 const struct iodirty_extent *ext, size_t nr,
+				 uint32_t flags);
+
 	/* Fills a full-size stats struct (sz already set). */
 	void (*stats)(struct iodirty_domain *dom, struct iodirty_stats *st);
 

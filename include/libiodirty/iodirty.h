@@ -91,8 +91,9 @@
  * - All domain functions may be called from any number of threads at once,
  *   except iodirty_domain_destroy(), which must be the last call on the
  *   domain.
- * - Map, unmap, reserve, unreserve and tracking start/stop serialise with
- *   each other and with every other call on the domain. DMA, mark-dirty,
+ * - Map, unmap, reserve, unreserve, tracking start/stop and put-back
+ *   (iodirty_set_dirty(), since 0.5) serialise with each other and with
+ *   every other call on the domain. DMA, mark-dirty,
  *   translate, dirty reads, list and stats calls run in parallel with each
  *   other. On "soft" and "iommufd", their locking writes only per-thread
  *   memory (userspace RCU), except within about 1 ms of a map, unmap,
@@ -282,6 +283,14 @@ const char *iodirty_ctx_backend(const struct iodirty_ctx *ctx);
 #define IODIRTY_CAP_SG			(1ULL << 8)
 /* iodirty_mappings() (since 0.5) */
 #define IODIRTY_CAP_MAPPINGS		(1ULL << 12)
+/* iodirty_read_extents() is available (since 0.5). */
+#define IODIRTY_CAP_EXTENTS		(1ULL << 10)
+/*
+ * iodirty_set_dirty() and iodirty_set_dirty_extents() are available (since
+ * 0.5). Not on "iommufd": the IOMMU's dirty bits cannot be set from
+ * userspace.
+ */
+#define IODIRTY_CAP_SET_DIRTY		(1ULL << 11)
 
 struct iodirty_caps {
 	size_t sz;
@@ -708,6 +717,110 @@ int64_t iodirty_read_dirty(struct iodirty_domain *dom, uint64_t iova,
 int64_t iodirty_read_dirty_uaddr(struct iodirty_domain *dom, const void *addr,
 				 uint64_t length, uint64_t page_size,
 				 uint64_t *bitmap, uint32_t flags);
+
+/* ------------------------------------------------------------------ */
+/* Extents and put-back, for the migration loop (since 0.5)           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * iodirty_read_extents(), iodirty_set_dirty(), iodirty_set_dirty_extents():
+ * the address is a user address (as for iodirty_read_dirty_uaddr()), not an
+ * IOVA.
+ */
+#define IODIRTY_READ_UADDR	(1u << 2)
+
+/* A run of dirty memory: [start, start + length). */
+struct iodirty_extent {
+	uint64_t start;
+	uint64_t length;
+};
+
+/**
+ * iodirty_read_extents() - read and clear, as runs instead of a bitmap.
+ * @addr, @length: range; multiples of @page_size, length > 0. An IOVA
+ *         range (as for iodirty_read_dirty()), or with IODIRTY_READ_UADDR
+ *         a user address range (as for iodirty_read_dirty_uaddr()).
+ * @page_size: power of two >= the domain's granule: the unit of the runs.
+ * @ext:   receives up to @nr runs of dirty pages of @page_size, in bytes,
+ *         in increasing order, adjacent ones merged: exactly the pages the
+ *         bitmap read of the same state would set, as runs.
+ * @nr:    entries of @ext, at least 1.
+ * @next:  receives where to resume: @addr + @length when the range is done
+ *         (0 if that is 2^64), else the start of the first run that did not
+ *         fit. Call again from there with the rest of the range.
+ * @flags: IODIRTY_READ_NO_CLEAR, IODIRTY_READ_UADDR.
+ *
+ * Only the pages returned are cleared: nothing at or past *@next is read
+ * or cleared, and a page dirtied during the call outside the returned runs
+ * stays dirty. In user-address space aliases merge and a granule partly
+ * outside [@addr, @addr + @length) (or outside the returned runs) is
+ * reported but not cleared, as iodirty_read_dirty_uaddr() does.
+ *
+ * Cost: in IOVA space it grows with the dirty runs found, not with the
+ * range (the walk follows the dirty summaries, as the bitmap read does).
+ * In user-address space it also reads the range through an internal
+ * bitmap of one bit per page, 32 KiB at a time (like the bitmap read).
+ *
+ * Thread safety and concurrent writes as for iodirty_read_dirty(): no
+ * write is lost; one concurrent with the call is reported by it or by the
+ * next read. A concurrent unmap takes effect before or after the call.
+ * Return: the number of entries of @ext written (0 when nothing is dirty),
+ * or -EINVAL (NULL @ext or @next, @nr 0, bad @page_size or alignment),
+ * -EOPNOTSUPP (unknown flag; no IODIRTY_CAP_EXTENTS; IODIRTY_READ_UADDR
+ * without IODIRTY_CAP_UADDR_REPORT), -EOVERFLOW, -ERANGE (IOVA only),
+ * -ENODATA (tracking off), -ENOMEM. Nothing is cleared on failure.
+ * On "kmod" one call returns at most 65536 runs (then *@next says where
+ * to go on).
+ */
+int64_t iodirty_read_extents(struct iodirty_domain *dom, uint64_t addr,
+			     uint64_t length, uint64_t page_size,
+			     struct iodirty_extent *ext, size_t nr,
+			     uint64_t *next, uint32_t flags);
+
+/**
+ * iodirty_set_dirty() - put back: mark the pages of a bitmap dirty again.
+ * For a migration pass that failed after its harvest: the pages it read
+ * but did not send are put back, so that the next read reports them.
+ * @addr, @length, @page_size, @bitmap: as for iodirty_read_dirty() (or,
+ *         with IODIRTY_READ_UADDR, iodirty_read_dirty_uaddr()): bit i set
+ *         puts back [addr + i * page_size, + page_size). Only the
+ *         length / page_size bits are read.
+ * @flags: IODIRTY_READ_UADDR or 0.
+ *
+ * Every granule holding a mapped page of a set bit is marked, as a write
+ * would mark it (under the hardware model, the granules themselves, not
+ * their leaves). In user-address space, every IOVA that maps the page is
+ * marked: each alias then reads as dirty, and a user-address read reports
+ * the page once. Pages with nothing mapped (say, unmapped since the
+ * harvest) are skipped: they have no dirty state in the domain, and the
+ * caller keeps them in its own log, as it keeps what an unmap reported.
+ *
+ * Atomic with respect to reads: a concurrent read reports all of the call
+ * or none of it (and the next read the rest). The call excludes map,
+ * unmap, DMA and reads on the domain while it runs.
+ * Return: 0, -EINVAL (NULL @bitmap, bad @page_size or alignment),
+ * -EOPNOTSUPP (unknown flag; no IODIRTY_CAP_SET_DIRTY), -EOVERFLOW,
+ * -ERANGE (IOVA only), -ENODATA (tracking off), -ENOMEM (nothing marked;
+ * on "kmod" also a bitmap past 32 MiB, which the module copies in whole:
+ * put back a larger range in several calls).
+ */
+int iodirty_set_dirty(struct iodirty_domain *dom, uint64_t addr,
+		      uint64_t length, uint64_t page_size,
+		      const uint64_t *bitmap, uint32_t flags);
+
+/**
+ * iodirty_set_dirty_extents() - put back the runs of iodirty_read_extents().
+ * @ext:   @nr runs; start and length multiples of IODIRTY_PAGE_SIZE,
+ *         length > 0, in any order, overlaps allowed. NULL only with @nr 0.
+ * @flags: IODIRTY_READ_UADDR or 0.
+ * The contract of iodirty_set_dirty() otherwise: atomic, every alias,
+ * unmapped pages skipped. Nothing is marked if a run is invalid.
+ * Return: 0, -EINVAL, -EOPNOTSUPP, -EOVERFLOW, -ERANGE, -ENODATA, -ENOMEM
+ * (on "kmod" also more than 2^21 runs).
+ */
+int iodirty_set_dirty_extents(struct iodirty_domain *dom,
+			      const struct iodirty_extent *ext, size_t nr,
+			      uint32_t flags);
 
 /* ------------------------------------------------------------------ */
 /* Software DMA, for device emulators                                 */

@@ -79,6 +79,7 @@ static void iofd_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps)
 	 */
 	caps->flags = IODIRTY_CAP_DIRTY_TRACKING | IODIRTY_CAP_DMA_RW |
 		      IODIRTY_CAP_SG | IODIRTY_CAP_MAPPINGS |
+		      IODIRTY_CAP_EXTENTS |
 		      IODIRTY_CAP_UADDR_REPORT | IODIRTY_CAP_USER_RESERVE |
 		      IODIRTY_CAP_ATTACH;
 	caps->page_sizes = IOD_PAGE_SIZE;
@@ -304,6 +305,7 @@ const struct iodirty_backend_ops iodirty_iommufd_ops = {
 	.set_tracking = iofd_set_tracking,
 	.read_dirty = iofd_read_dirty,
 	.read_dirty_uaddr = iofd_read_dirty_uaddr,
+	.read_extents = iofd_read_extents,
 	.dma = iofd_dma,
 	.dmav = iofd_dmav,
 	.sg_get = iofd_sg_get,

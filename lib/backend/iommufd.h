@@ -114,6 +114,10 @@ int iofd_set_tracking(struct iodirty_domain *dom, bool enable);
 int64_t iofd_read_dirty(struct iodirty_domain *dom, uint64_t iova,
 			uint64_t length, uint64_t page_size, uint64_t *bitmap,
 			uint32_t flags);
+int64_t iofd_read_extents(struct iodirty_domain *dom, uint64_t addr,
+			  uint64_t length, uint64_t page_size,
+			  struct iodirty_extent *ext, size_t nr,
+			  uint64_t *next, uint32_t flags);
 int64_t iofd_read_dirty_uaddr(struct iodirty_domain *dom, uint64_t uaddr,
 			      uint64_t length, uint64_t page_size,
 			      uint64_t *bitmap, uint32_t flags);

@@ -443,3 +443,41 @@ int64_t iofd_read_dirty_uaddr(struct iodirty_domain *dom, uint64_t uaddr,
 	pthread_mutex_unlock(&d->lock);
 	return ret;
 }
+
+/*
+ * Extents: the devices' dirty bits of the range are moved into the mirror
+ * first, as for the bitmap reads (a clearing hardware read keeps what it
+ * cleared there), and the mirror is read as extents. What lies past the
+ * resume point stays dirty in the mirror, so nothing is lost that was not
+ * returned.
+ */
+int64_t iofd_read_extents(struct iodirty_domain *dom, uint64_t addr,
+			  uint64_t length, uint64_t page_size,
+			  struct iodirty_extent *ext, size_t nr,
+			  uint64_t *next, uint32_t flags)
+{
+	struct iofd_dom *d = iofd_dom(dom);
+	bool no_clear = flags & IODIRTY_READ_NO_CLEAR;
+	int64_t ret = 0;
+
+	pthread_mutex_lock(&d->lock);
+	/* A malformed range or flag is left to the mirror read to refuse. */
+	if (!(flags & ~(IODIRTY_READ_NO_CLEAR | IODIRTY_READ_UADDR)) &&
+	    length && addr + (length - 1) >= addr) {
+		if (!(flags & IODIRTY_READ_UADDR))
+			ret = iofd_harvest_locked(dom, NULL, addr,
+						  addr + (length - 1),
+						  no_clear);
+		else if (d->mirror.tracking && d->nr_devs)
+			ret = harvest_uaddr_locked(dom, addr,
+						   addr + (length - 1),
+						   no_clear);
+	}
+	if (!ret)
+		ret = iod_iopt_read_extents(&d->mirror, addr, length,
+					    page_size,
+					    (struct iod_dirty_run *)ext, nr,
+					    next, flags);
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}

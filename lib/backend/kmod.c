@@ -40,6 +40,8 @@ static const struct {
 	{ IODIRTY_INFO_CAP_HW_MODEL, IODIRTY_CAP_HW_MODEL },
 	{ IODIRTY_INFO_CAP_SG, IODIRTY_CAP_SG },
 	{ IODIRTY_INFO_CAP_MAPPINGS, IODIRTY_CAP_MAPPINGS },
+	{ IODIRTY_INFO_CAP_EXTENTS, IODIRTY_CAP_EXTENTS },
+	{ IODIRTY_INFO_CAP_SET_DIRTY, IODIRTY_CAP_SET_DIRTY },
 };
 
 static void caps_from_info(struct iodirty_caps *caps,
@@ -221,6 +223,9 @@ const struct iodirty_backend_ops iodirty_kmod_ops = {
 	.set_tracking = kmod_set_tracking,
 	.read_dirty = kmod_read_dirty,
 	.read_dirty_uaddr = kmod_read_dirty_uaddr,
+	.read_extents = kmod_read_extents,
+	.set_dirty = kmod_set_dirty,
+	.set_dirty_extents = kmod_set_dirty_extents,
 	.dma = kmod_dma,
 	.mark_dirty = kmod_mark_dirty,
 	.dmav = kmod_dmav,

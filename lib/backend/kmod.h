@@ -79,6 +79,17 @@ int64_t kmod_read_dirty(struct iodirty_domain *dom, uint64_t iova,
 int64_t kmod_read_dirty_uaddr(struct iodirty_domain *dom, uint64_t uaddr,
 			      uint64_t length, uint64_t page_size,
 			      uint64_t *bitmap, uint32_t flags);
+/* kmod_extents.c */
+int64_t kmod_read_extents(struct iodirty_domain *dom, uint64_t addr,
+			  uint64_t length, uint64_t page_size,
+			  struct iodirty_extent *ext, size_t nr,
+			  uint64_t *next, uint32_t flags);
+int kmod_set_dirty(struct iodirty_domain *dom, uint64_t addr,
+		   uint64_t length, uint64_t page_size, const uint64_t *bitmap,
+		   uint32_t flags);
+int kmod_set_dirty_extents(struct iodirty_domain *dom,
+			   const struct iodirty_extent *ext, size_t nr,
+			   uint32_t flags);
 int kmod_dma(struct iodirty_domain *dom, uint64_t iova, void *buf,
 	     uint64_t length, bool write);
 int kmod_mark_dirty(struct iodirty_domain *dom, uint64_t iova,

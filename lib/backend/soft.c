@@ -31,6 +31,8 @@ static void soft_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps)
 		      IODIRTY_CAP_UNMAP_DIRTY_ATOMIC |
 		      IODIRTY_CAP_PARTIAL_UNMAP | IODIRTY_CAP_DMA_RW |
 		      IODIRTY_CAP_SG | IODIRTY_CAP_MAPPINGS |
+		      IODIRTY_CAP_EXTENTS |
+		      IODIRTY_CAP_SET_DIRTY |
 		      IODIRTY_CAP_UADDR_REPORT | IODIRTY_CAP_USER_RESERVE |
 		      IODIRTY_CAP_HW_MODEL;
 	caps->page_sizes = IOD_PAGE_SIZE;
@@ -158,6 +160,40 @@ static int64_t soft_read_dirty_uaddr(struct iodirty_domain *dom,
 					 page_size, bitmap, flags);
 }
 
+/* struct iod_dirty_run and struct iodirty_extent share one layout. */
+_Static_assert(sizeof(struct iod_dirty_run) == sizeof(struct iodirty_extent),
+	       "extent layout");
+_Static_assert(offsetof(struct iod_dirty_run, count) ==
+	       offsetof(struct iodirty_extent, length), "extent layout");
+_Static_assert(IOD_READ_UADDR == IODIRTY_READ_UADDR, "read flags");
+
+static int64_t soft_read_extents(struct iodirty_domain *dom, uint64_t addr,
+				 uint64_t length, uint64_t page_size,
+				 struct iodirty_extent *ext, size_t nr,
+				 uint64_t *next, uint32_t flags)
+{
+	return iod_iopt_read_extents(iopt_of(dom), addr, length, page_size,
+				     (struct iod_dirty_run *)ext, nr, next,
+				     flags);
+}
+
+static int soft_set_dirty(struct iodirty_domain *dom, uint64_t addr,
+			  uint64_t length, uint64_t page_size,
+			  const uint64_t *bitmap, uint32_t flags)
+{
+	return iod_iopt_set_dirty(iopt_of(dom), addr, length, page_size,
+				  bitmap, flags);
+}
+
+static int soft_set_dirty_extents(struct iodirty_domain *dom,
+				  const struct iodirty_extent *ext, size_t nr,
+				  uint32_t flags)
+{
+	return iod_iopt_set_dirty_extents(iopt_of(dom),
+					  (const struct iod_dirty_run *)ext,
+					  nr, flags);
+}
+
 static int soft_dma(struct iodirty_domain *dom, uint64_t iova, void *buf,
 		    uint64_t length, bool write)
 {
@@ -219,5 +255,8 @@ const struct iodirty_backend_ops iodirty_soft_ops = {
 	.dmav = soft_dmav,
 	.sg_get = soft_sg_get,
 	.sg_put = soft_sg_put,
+	.read_extents = soft_read_extents,
+	.set_dirty = soft_set_dirty,
+	.set_dirty_extents = soft_set_dirty_extents,
 	.stats = soft_stats,
 };

@@ -120,6 +120,31 @@ struct iod_dirty_count {
 	uint64_t found;	/* bits with a dirty granule, set before or not */
 };
 
+/* A run of granules, pages or bytes: [first, first + count). */
+struct iod_dirty_run {
+	uint64_t first;
+	uint64_t count;
+};
+
+/*
+ * Called by iod_dirty_take() for each non-zero word found, as
+ * iod_dirty_emit_fn is by harvest; returns the bits of @mask it does not
+ * take (0: all). Non-zero ends the walk: those bits stay dirty.
+ */
+typedef uint64_t (*iod_dirty_take_fn)(void *arg, uint64_t base,
+				      uint64_t mask);
+
+/*
+ * Reports the dirty granules of [first, end) through @fn in increasing
+ * order, and clears them if @clear, until @fn leaves bits: those and
+ * everything after them are left as they were (not read, not cleared).
+ * Costs what a harvest of the part walked costs; clears no summary bit
+ * ahead of the walk, so that it may end anywhere. Returns true if @fn
+ * ended it.
+ */
+bool iod_dirty_take(struct iod_dirty *d, uint64_t first, uint64_t end,
+		    bool clear, iod_dirty_take_fn fn, void *arg);
+
 /*
  * Reads [first, end) into a caller bitmap: granule g sets bit
  * (g - first) >> @shift of @out (OR-ed in, little-endian u64 words).

@@ -34,6 +34,7 @@
 
 #define IOD_READ_NO_CLEAR (1u << 0)	/* == IODIRTY_READ_NO_CLEAR */
 #define IOD_READ_COUNT_ALL (1u << 1)	/* == IODIRTY_READ_COUNT_ALL */
+#define IOD_READ_UADDR	(1u << 2)	/* == IODIRTY_READ_UADDR */
 
 /*
  * What a dirty report found: the bits it turned on in the caller's bitmap,
@@ -306,6 +307,32 @@ int iod_iopt_read_dirty_uaddr_acc(struct iod_iopt *iopt, uint64_t uaddr,
 				  struct iod_read_count *cnt);
 void iod_iopt_count_read(struct iod_iopt *iopt,
 			 const struct iod_read_count *cnt);
+
+/*
+ * Dirty runs of [addr, addr + length) as extents (iodirty_read_extents()):
+ * @ext receives up to @nr runs in bytes (first = start, count = length),
+ * *@next where to resume. Flags IOD_READ_NO_CLEAR, IOD_READ_UADDR.
+ * Returns the number of runs or a negative errno.
+ */
+int64_t iod_iopt_read_extents(struct iod_iopt *iopt, uint64_t addr,
+			      uint64_t length, uint64_t page_size,
+			      struct iod_dirty_run *ext, size_t nr,
+			      uint64_t *next, uint32_t flags);
+
+/*
+ * Put-back (iodirty_set_dirty(), iodirty_set_dirty_extents()): marks the
+ * mapped pages of a bitmap laid out as iod_iopt_read_dirty()'s, or of
+ * extents in bytes (multiples of IOD_PAGE_SIZE), dirty in one step under
+ * the write lock. Flag IOD_READ_UADDR: user addresses, every alias marked.
+ * Unmapped pages are skipped. Returns 0, -ENODATA, -ENOMEM (nothing
+ * marked) or an argument errno.
+ */
+int iod_iopt_set_dirty(struct iod_iopt *iopt, uint64_t addr, uint64_t length,
+		       uint64_t page_size, const uint64_t *bitmap,
+		       uint32_t flags);
+int iod_iopt_set_dirty_extents(struct iod_iopt *iopt,
+			       const struct iod_dirty_run *ext, size_t nr,
+			       uint32_t flags);
 
 int iod_iopt_mark_dirty(struct iod_iopt *iopt, uint64_t iova,
 			uint64_t length);

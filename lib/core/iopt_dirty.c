@@ -229,12 +229,8 @@ int64_t iod_iopt_read_dirty(struct iod_iopt *iopt, uint64_t iova,
 	return read_result(&cnt, flags);
 }
 
-/* Called for each mapped run: IOVA page, user page, number of pages. */
-typedef void (*run_fn)(void *arg, uint64_t page, uint64_t upage, uint64_t n);
-
-/* Calls @fn for each mapped run of IOVA pages [p0, p1), in IOVA order. */
-static void present_runs(struct iod_iopt *iopt, uint64_t p0, uint64_t p1,
-			 run_fn fn, void *arg)
+void iopt_present_runs(struct iod_iopt *iopt, uint64_t p0, uint64_t p1,
+		       iopt_run_fn fn, void *arg)
 {
 	struct iod_area *a;
 
@@ -259,11 +255,13 @@ static void present_runs(struct iod_iopt *iopt, uint64_t p0, uint64_t p1,
 /* State of a user-address report. */
 struct ureport {
 	struct iod_iopt *iopt;
-	uint64_t *out;
+	uint64_t *out;		/* NULL: clear only, report nothing */
 	uint64_t q0, q1;	/* user pages queried; bit 0 is at q0 */
 	unsigned int oshift;	/* log2(pages per bitmap bit) */
 	unsigned int gp;	/* log2(pages per granule) */
 	const struct iod_area *a;	/* area being harvested (gp == 0) */
+	const struct iod_dirty_run *cover;	/* see struct iopt_uquery */
+	size_t ncover;
 	bool covered;		/* granule_covered() result */
 	uint64_t newly;		/* bits turned from 0 to 1 */
 };
@@ -275,7 +273,7 @@ static void report_upages(void *arg, uint64_t page, uint64_t u, uint64_t n)
 	uint64_t b0, b1;
 
 	(void)page;
-	if (u + n <= r->q0 || u >= r->q1)
+	if (!r->out || u + n <= r->q0 || u >= r->q1)
 		return;
 	b0 = (iod_max_u64(u, r->q0) - r->q0) >> r->oshift;
 	b1 = (iod_min_u64(u + n, r->q1) - 1 - r->q0) >> r->oshift;
@@ -306,9 +304,28 @@ static void ureport_emit(void *arg, uint64_t base, uint64_t mask)
 			report_upages(r, g, r->a->ufirst + (g - r->a->first),
 				      1);
 		else
-			present_runs(r->iopt, g << r->gp, (g + 1) << r->gp,
-				     report_upages, r);
+			iopt_present_runs(r->iopt, g << r->gp,
+					  (g + 1) << r->gp, report_upages, r);
 	}
+}
+
+/* Do user pages [u, u + n) lie inside one of the sorted runs @c? */
+static bool runs_cover(const struct iod_dirty_run *c, size_t nr, uint64_t u,
+		       uint64_t n)
+{
+	size_t lo = 0, hi = nr;
+
+	/* The last run that starts at or below u. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c[mid].first <= u)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return nr && c[lo].first <= u &&
+	       u + n <= c[lo].first + c[lo].count;
 }
 
 static void check_covered(void *arg, uint64_t page, uint64_t u, uint64_t n)
@@ -316,7 +333,8 @@ static void check_covered(void *arg, uint64_t page, uint64_t u, uint64_t n)
 	struct ureport *r = arg;
 
 	(void)page;
-	if (u < r->q0 || u + n > r->q1)
+	if (r->cover ? !runs_cover(r->cover, r->ncover, u, n) :
+	    u < r->q0 || u + n > r->q1)
 		r->covered = false;
 }
 
@@ -324,7 +342,8 @@ static void check_covered(void *arg, uint64_t page, uint64_t u, uint64_t n)
 static bool granule_covered(struct ureport *r, uint64_t g)
 {
 	r->covered = true;
-	present_runs(r->iopt, g << r->gp, (g + 1) << r->gp, check_covered, r);
+	iopt_present_runs(r->iopt, g << r->gp, (g + 1) << r->gp, check_covered,
+			  r);
 	return r->covered;
 }
 
@@ -391,45 +410,22 @@ static void ureport_merge(const uint64_t *scratch, uint64_t *out,
 	}
 }
 
-int iod_iopt_read_dirty_uaddr_acc(struct iod_iopt *iopt, uint64_t uaddr,
-				  uint64_t length, uint64_t page_size,
-				  uint64_t *bitmap, uint32_t flags,
-				  struct iod_read_count *cnt)
+uint64_t iopt_dirty_uaddr(struct iod_iopt *iopt, struct iopt_uquery *q,
+			  bool clear)
 {
-	bool clear = !(flags & IOD_READ_NO_CLEAR);
-	uint64_t *scratch = NULL, words = 0, cleared = 0;
 	struct ureport r;
 	struct iod_area *a;
-	int ret;
+	uint64_t cleared = 0;
 
-	ret = check_report(iopt, uaddr, length, page_size, bitmap, flags, 64);
-	if (ret)
-		return ret;
 	r.iopt = iopt;
-	r.out = bitmap;
-	r.q0 = uaddr >> IOD_PAGE_SHIFT;
-	r.q1 = r.q0 + (length >> IOD_PAGE_SHIFT);
-	r.oshift = iod_fls64(page_size) - IOD_PAGE_SHIFT;
+	r.out = q->bitmap;
+	r.q0 = q->q0;
+	r.q1 = q->q1;
+	r.oshift = q->oshift;
 	r.gp = gpshift(iopt);
+	r.cover = q->cover;
+	r.ncover = q->ncover;
 	r.newly = 0;
-	if (flags & IOD_READ_COUNT_ALL) {
-		/*
-		 * Aliases and large granules reach one bit several times, in
-		 * no order: the bits found are told apart from the caller's
-		 * in a bitmap of this call's own.
-		 */
-		words = ((length >> (r.oshift + IOD_PAGE_SHIFT)) + 63) / 64;
-		scratch = iod_zalloc((size_t)words * sizeof(uint64_t));
-		if (!scratch)
-			return -ENOMEM;
-		r.out = scratch;
-	}
-
-	iod_read_lock(&iopt->lock);
-	if (!iopt->tracking) {
-		ret = -ENODATA;
-		goto out;
-	}
 	for (a = iopt_uarea_first(iopt, r.q0, r.q1); a;
 	     a = iopt_uarea_next(a, r.q0, r.q1)) {
 		uint64_t u0 = iod_max_u64(a->ufirst, r.q0);
@@ -438,13 +434,52 @@ int iod_iopt_read_dirty_uaddr_acc(struct iod_iopt *iopt, uint64_t uaddr,
 
 		cleared += ureport_area(&r, a, i0, i0 + (u1 - u0), clear);
 	}
+	q->newly = r.newly;
+	return cleared;
+}
+
+int iod_iopt_read_dirty_uaddr_acc(struct iod_iopt *iopt, uint64_t uaddr,
+				  uint64_t length, uint64_t page_size,
+				  uint64_t *bitmap, uint32_t flags,
+				  struct iod_read_count *cnt)
+{
+	bool clear = !(flags & IOD_READ_NO_CLEAR);
+	struct iopt_uquery q = { .bitmap = bitmap };
+	uint64_t *scratch = NULL, words = 0, cleared = 0;
+	int ret;
+
+	ret = check_report(iopt, uaddr, length, page_size, bitmap, flags, 64);
+	if (ret)
+		return ret;
+	q.q0 = uaddr >> IOD_PAGE_SHIFT;
+	q.q1 = q.q0 + (length >> IOD_PAGE_SHIFT);
+	q.oshift = iod_fls64(page_size) - IOD_PAGE_SHIFT;
+	if (flags & IOD_READ_COUNT_ALL) {
+		/*
+		 * Aliases and large granules reach one bit several times, in
+		 * no order: the bits found are told apart from the caller's
+		 * in a bitmap of this call's own.
+		 */
+		words = ((length >> (q.oshift + IOD_PAGE_SHIFT)) + 63) / 64;
+		scratch = iod_zalloc((size_t)words * sizeof(uint64_t));
+		if (!scratch)
+			return -ENOMEM;
+		q.bitmap = scratch;
+	}
+
+	iod_read_lock(&iopt->lock);
+	if (!iopt->tracking) {
+		ret = -ENODATA;
+		goto out;
+	}
+	cleared = iopt_dirty_uaddr(iopt, &q, clear);
 out:
 	iod_read_unlock(&iopt->lock);
 	if (!ret) {
 		if (scratch)
 			ureport_merge(scratch, bitmap, words, cnt);
 		else
-			cnt->set += r.newly;
+			cnt->set += q.newly;
 		if (cleared)
 			cnt->cleared = true;
 	}

@@ -147,6 +147,34 @@ void iopt_dirty_report(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 bool iopt_report_cuts_granule(const struct iod_iopt *iopt, uint64_t iova,
 			      uint64_t length);
 int iopt_dirty_check(struct iod_iopt *iopt);
+
+/* Called for each mapped run: IOVA page, user page, number of pages. */
+typedef void (*iopt_run_fn)(void *arg, uint64_t page, uint64_t upage,
+			    uint64_t n);
+/* Calls @fn for each mapped run of IOVA pages [p0, p1), in IOVA order. */
+void iopt_present_runs(struct iod_iopt *iopt, uint64_t p0, uint64_t p1,
+		       iopt_run_fn fn, void *arg);
+
+/*
+ * A user-address report (iod_iopt_read_dirty_uaddr()) of user pages
+ * [q0, q1) into @bitmap, one bit per 2^@oshift pages, or into nothing
+ * (@bitmap NULL) for a clear alone. A dirty granule cut by the query's
+ * edges is cleared only if all its mapped pages map into @cover (sorted
+ * disjoint runs of user pages) or, when @cover is NULL, into [q0, q1).
+ * @newly receives the bits set from 0 to 1.
+ */
+struct iopt_uquery {
+	uint64_t q0, q1;
+	unsigned int oshift;
+	uint64_t *bitmap;
+	const struct iod_dirty_run *cover;
+	size_t ncover;
+	uint64_t newly;
+};
+
+/* Runs @q under the read lock, tracking on; returns granules cleared. */
+uint64_t iopt_dirty_uaddr(struct iod_iopt *iopt, struct iopt_uquery *q,
+			  bool clear);
 /* Number of dirty granules (read lock is enough). */
 uint64_t iopt_dirty_pending(struct iod_iopt *iopt);
 

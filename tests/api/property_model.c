@@ -219,6 +219,39 @@ uint64_t m_report_uaddr(struct model *m, int64_t q0, int64_t nq,
 	return t_popcount(rep, BMW);
 }
 
+void m_clear_uaddr_runs(struct model *m, const int64_t (*run)[2], int nr)
+{
+	for (int g = 0; g < W / m->gp; g++) {
+		bool any = false, all = true;
+
+		if (!m->dirty[g])
+			continue;
+		for (int p = g * m->gp; p < (g + 1) * m->gp; p++) {
+			bool in = false;
+
+			if (!m->mapped[p])
+				continue;
+			for (int i = 0; i < nr && !in; i++)
+				in = m->tgt[p] >= run[i][0] &&
+				     m->tgt[p] < run[i][0] + run[i][1];
+			any |= in;
+			all &= in;
+		}
+		if (any && all)
+			m->dirty[g] = 0;
+	}
+}
+
+void m_set_dirty(struct model *m, int64_t s, int64_t n, bool uaddr)
+{
+	for (int p = 0; p < W; p++) {
+		int64_t at = uaddr ? m->tgt[p] : p;
+
+		if (m->mapped[p] && at >= s && at < s + n)
+			m->dirty[p / m->gp] = 1;
+	}
+}
+
 void m_unmap(struct model *m, int64_t a, int64_t n, int *container,
 	     struct area *cont_copy)
 {

@@ -66,6 +66,19 @@ uint64_t m_report_uaddr(struct model *m, int64_t q0, int64_t nq,
 			int64_t psp, bool clear, uint64_t *rep);
 
 /*
+ * Clears what a user-address read of extents clears: each dirty granule
+ * all of whose mapped pages map into the RAM page runs [first, first +
+ * count) of @run (@nr of them), if one does.
+ */
+void m_clear_uaddr_runs(struct model *m, const int64_t (*run)[2], int nr);
+/*
+ * Put-back of window pages [s, s + n) (may reach outside the window):
+ * with @uaddr, of RAM pages [s, s + n), every window page mapping them.
+ * Marks the granules of their mapped pages dirty.
+ */
+void m_set_dirty(struct model *m, int64_t s, int64_t n, bool uaddr);
+
+/*
  * Unmaps [a, a + n) (window pages; may reach outside the window) with the
  * hole-punch outcome; returns the index of the area that strictly
  * contained the range (a split candidate) or -1 through *@container.

@@ -14,7 +14,9 @@
  * has returned (L) after it; a harvest that reported a held unit before
  * the put would be unjustified. One harvester reads-and-clears in a loop, alternating the full
  * range with random partial ranges (some of them read through the RAM
- * behind the range with iodirty_read_dirty_uaddr()). Optionally another
+ * behind the range with iodirty_read_dirty_uaddr()); since 0.5 every third
+ * harvest reads extents through a 3-entry array, resuming until the range
+ * is done (iodirty_read_extents()). Optionally another
  * thread maps, writes, reads and unmaps a separate range next to it all
  * the while, checking that range exactly.
  *
@@ -76,6 +78,7 @@ struct conc {
 	uint32_t nwlog[NW];
 	uint32_t iters[NW];		/* writes completed per writer */
 	bool sg;			/* the backend has IODIRTY_CAP_SG */
+	bool extents;			/* ... IODIRTY_CAP_EXTENTS */
 	_Atomic uint32_t nkind[4];	/* writes of each kind */
 	/* harvester-only */
 	struct harvest *hv;
@@ -235,6 +238,36 @@ static void writer(void *ctx, int id, uint64_t seed)
 }
 
 /*
+ * A harvest of [addr, addr + len) as extents, a few at a time, into @bm
+ * (one bit per granule): returns the bits set, or a negative errno.
+ */
+static int64_t read_by_extents(struct conc *c, uint64_t addr, uint64_t len,
+			       bool uaddr, uint64_t *bm)
+{
+	struct iodirty_extent ext[3];
+	uint64_t pos = addr, next;
+	int64_t n, total = 0;
+
+	while (pos != addr + len) {
+		n = iodirty_read_extents(c->dom, pos, addr + len - pos,
+					 c->granule, ext, 3, &next,
+					 uaddr ? IODIRTY_READ_UADDR : 0);
+		if (n < 0)
+			return n;
+		for (int64_t i = 0; i < n; i++) {
+			uint64_t b = (ext[i].start - addr) / c->granule;
+			uint64_t e = b + ext[i].length / c->granule;
+
+			for (; b < e; b++)
+				t_set_bit(bm, b);
+			total += (int64_t)(ext[i].length / c->granule);
+		}
+		pos = next;
+	}
+	return total;
+}
+
+/*
  * One harvest of units [lo, hi), in IOVA space or (@uaddr) through the RAM
  * behind them; logs it. False when the log is full.
  */
@@ -252,7 +285,11 @@ static bool harvest(struct conc *c, uint32_t lo, uint32_t hi, bool uaddr)
 	h->hi = hi;
 	h->rep0 = c->nreports;
 	h->h = t_ticket(&c->race);
-	if (uaddr)
+	if (c->extents && c->nhv % 3 == 1)
+		rc = read_by_extents(c, uaddr ? (uint64_t)(uintptr_t)c->ram1 +
+				     lo * c->granule : BASE1 + lo * c->granule,
+				     (hi - lo) * c->granule, uaddr, bm);
+	else if (uaddr)
 		rc = iodirty_read_dirty_uaddr(c->dom,
 					      c->ram1 + lo * c->granule,
 					      (hi - lo) * c->granule,
@@ -554,6 +591,7 @@ static void run(uint64_t granule, bool with_mapper)
 		assert_non_null(c->wlog[i]);
 	}
 	c->sg = t_caps.flags & IODIRTY_CAP_SG;
+	c->extents = t_caps.flags & IODIRTY_CAP_EXTENTS;
 	if (!c->sg)
 		print_message("backend lacks IODIRTY_CAP_SG: no holds\n");
 	c->dom = t_domain(40, granule);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Property test: long random sequences of map / unmap / DMA / mark-dirty /
- * dirty reads / tracking on-off / listing the mappings, checked after every step against a plain
+ * dirty reads (bitmaps and, since 0.5, extents) / put-back / tracking
+ * on-off / listing the mappings, checked after every step against a plain
  * reference model of the header's semantics (per-page arrays plus the list
  * of linear runs). Every return code, every output bit, translations and
  * the counters are compared.
@@ -606,6 +607,141 @@ static void op_unmap_cut(struct run *r)
 	CHECK(memcmp(bm, exp, sizeof(bm)) == 0);
 }
 
+/*
+ * iodirty_read_extents() of a random range in IOVA or (@uaddr) RAM space
+ * with a small array: the model's report as runs, the first @nr of them,
+ * the resume point after them, and exactly those cleared.
+ */
+static void op_read_extents(struct run *r, bool uaddr)
+{
+	struct model *m = r->m;
+	int64_t psp = rnd_ps_pages(r), lim = uaddr ? R + 64 : W + 128;
+	int64_t s = ((int64_t)rnd(r, (uint64_t)lim) - (uaddr ? 0 : 64)) /
+		    psp * psp;
+	int64_t nb = 1 + (int64_t)rnd(r, (uint64_t)(lim / psp));
+	size_t nr = 1 + rnd(r, 6), n = 0;
+	bool clear = rnd(r, 2);
+	struct iodirty_extent ext[8];
+	int64_t run[8][2], rc, b;
+	uint64_t rep[BMW], base, next = 0, exp_next;
+
+	if (nb > MAXBITS)
+		nb = MAXBITS;
+	base = uaddr ? (uint64_t)(uintptr_t)r->ram + (uint64_t)s * P :
+	       BASE + (uint64_t)s * P;
+	logop(r, "read_extents %s pages [%lld, +%lld) page_size %lld pages, "
+	      "%zu entries%s", uaddr ? "RAM" : "IOVA", (long long)s,
+	      (long long)(nb * psp), (long long)psp, nr,
+	      clear ? "" : " NO_CLEAR");
+	rc = iodirty_read_extents(r->dom, base, (uint64_t)(nb * psp) * P,
+				  (uint64_t)psp * P, ext, nr, &next,
+				  (clear ? 0 : IODIRTY_READ_NO_CLEAR) |
+				  (uaddr ? IODIRTY_READ_UADDR : 0));
+	if (!m->tracking) {
+		CHECK_EQ(rc, -ENODATA);
+		return;
+	}
+	memset(rep, 0, sizeof(rep));
+	if (uaddr)
+		m_report_uaddr(m, s, nb * psp, psp, false, rep);
+	else
+		m_report(m, s, nb * psp, psp, false, rep);
+	exp_next = base + (uint64_t)(nb * psp) * P;
+	for (b = 0; b < nb; b++) {
+		if (!t_bit(rep, (uint64_t)b) || (b && t_bit(rep, b - 1)))
+			continue;
+		if (n == nr) {
+			exp_next = base + (uint64_t)(b * psp) * P;
+			break;
+		}
+		run[n][0] = b;
+		while (b < nb && t_bit(rep, (uint64_t)b))
+			b++;
+		run[n][1] = b - run[n][0];
+		n++;
+	}
+	CHECK_EQ(rc, n);
+	CHECK_EQ(next, exp_next);
+	for (size_t i = 0; i < n && i < (size_t)rc; i++) {
+		CHECK_EQ(ext[i].start, base + (uint64_t)(run[i][0] * psp) * P);
+		CHECK_EQ(ext[i].length, (uint64_t)(run[i][1] * psp) * P);
+		/* in model pages from here on */
+		run[i][0] = s + run[i][0] * psp;
+		run[i][1] *= psp;
+	}
+	if (!clear)
+		return;
+	if (uaddr) {
+		m_clear_uaddr_runs(m, (const int64_t (*)[2])run, (int)n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		m_report(m, run[i][0], run[i][1], psp, true, rep);
+}
+
+/*
+ * iodirty_set_dirty() or _extents() of random pages in IOVA or (@uaddr)
+ * RAM space: every mapped page of them (each alias in RAM space) dirty.
+ */
+static void op_set_dirty(struct run *r, bool uaddr)
+{
+	struct model *m = r->m;
+	int64_t psp = rnd_ps_pages(r), lim = uaddr ? R + 64 : W + 128;
+	int64_t s = ((int64_t)rnd(r, (uint64_t)lim) - (uaddr ? 0 : 64)) /
+		    psp * psp;
+	int64_t nb = 1 + (int64_t)rnd(r, 70);
+	bool extents = rnd(r, 2);
+	uint64_t bm[BMW], base;
+	struct iodirty_extent ext[4];
+	uint32_t fl = uaddr ? IODIRTY_READ_UADDR : 0;
+	int rc;
+
+	base = uaddr ? (uint64_t)(uintptr_t)r->ram : BASE;
+	if (extents) {
+		for (int i = 0; i < 4; i++) {
+			int64_t a = s + (int64_t)rnd(r, 64);
+
+			ext[i].start = base + (uint64_t)a * P;
+			ext[i].length = (1 + rnd(r, 8)) * P;
+		}
+		logop(r, "set_dirty_extents %s, 4 runs from page %lld",
+		      uaddr ? "RAM" : "IOVA", (long long)s);
+		rc = iodirty_set_dirty_extents(r->dom, ext, 4, fl);
+	} else {
+		memset(bm, 0, sizeof(bm));
+		for (int64_t b = 0; b < nb; b++)
+			if (rnd(r, 3) == 0)
+				t_set_bit(bm, (uint64_t)b);
+		logop(r, "set_dirty %s pages [%lld, +%lld) page_size %lld "
+		      "pages", uaddr ? "RAM" : "IOVA", (long long)s,
+		      (long long)(nb * psp), (long long)psp);
+		rc = iodirty_set_dirty(r->dom, base + (uint64_t)s * P,
+				       (uint64_t)(nb * psp) * P,
+				       (uint64_t)psp * P, bm, fl);
+	}
+	if (!m->tracking) {
+		CHECK_EQ(rc, -ENODATA);
+		return;
+	}
+	CHECK_EQ(rc, 0);
+	for (int i = 0; extents && i < 4; i++)
+		m_set_dirty(m, (int64_t)((ext[i].start - base) / P),
+			    (int64_t)(ext[i].length / P), uaddr);
+	for (int64_t b = 0; !extents && b < nb; b++)
+		if (t_bit(bm, (uint64_t)b))
+			m_set_dirty(m, s + b * psp, psp, uaddr);
+}
+
+/* Since 0.5: extents and put-back, where the backend has them. */
+static void op_extents(struct run *r, bool uaddr)
+{
+	uaddr = uaddr && rnd(r, 2);
+	if (rnd(r, 3) && (t_caps.flags & IODIRTY_CAP_EXTENTS))
+		op_read_extents(r, uaddr);
+	else if (t_caps.flags & IODIRTY_CAP_SET_DIRTY)
+		op_set_dirty(r, uaddr);
+}
+
 static void op_tracking(struct run *r)
 {
 	struct model *m = r->m;
@@ -730,12 +866,14 @@ static void run_property(uint64_t granule, uint64_t seed)
 			op_read_uaddr(r);
 		else if (k < 91)
 			op_read_count_all(r);
-		else if (k < 93 && partial)
+		else if (k < 92 && partial)
 			op_unmap_cut(r);
-		else if (k < 94 || (k < 95 && !mappings))
+		else if (k < 93 || (k < 94 && !mappings))
 			op_translate(r);
-		else if (k < 95)
+		else if (k < 94)
 			op_mappings(r);
+		else if (k < 96)
+			op_extents(r, uaddr);
 		else if (k < 97)
 			op_tracking(r);
 		else

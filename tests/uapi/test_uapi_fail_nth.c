@@ -311,6 +311,71 @@ static int call_dirty_uaddr_count(struct fcase *c)
 	return rc < 0 ? (int)rc : 0;
 }
 
+/* GET_DIRTY_EXTENTS of the mapped range, into c->bm as extents. */
+static int call_extents(struct fcase *c, uint32_t flags)
+{
+	struct iodirty_get_dirty_extents a = {
+		.size = sizeof(a),
+		.flags = flags,
+		.ioas_id = c->ioas,
+		.nr_extents = (uint32_t)(sizeof(c->bm) /
+					(sizeof(struct iodirty_dirty_extent))),
+		.iova = flags & IODIRTY_DIRTY_UADDR ? (uintptr_t)c->ram : BASE,
+		.length = NPAGES * P,
+		.page_size = P,
+		.extents = (uintptr_t)c->bm,
+	};
+
+	return u_ioctl(u_fd, IODIRTY_GET_DIRTY_EXTENTS, &a);
+}
+
+static int call_get_extents(struct fcase *c)
+{
+	return call_extents(c, 0);
+}
+
+static int call_get_extents_uaddr(struct fcase *c)
+{
+	return call_extents(c, IODIRTY_DIRTY_UADDR);
+}
+
+/* SET_DIRTY at FAR, where the dirt needs new nodes: bitmap or extents. */
+static int call_set_dirty(struct fcase *c, bool extents)
+{
+	struct iodirty_dirty_extent *e = (void *)c->bm;
+	struct iodirty_set_dirty a = {
+		.size = sizeof(a),
+		.ioas_id = c->ioas,
+		.data = (uintptr_t)c->bm,
+	};
+
+	memset(c->bm, 0, sizeof(c->bm));
+	if (extents) {
+		a.flags = IODIRTY_SET_DIRTY_EXTENTS;
+		e[0].start = FAR + 2 * P;
+		e[0].length = 3 * P;
+		e[1].start = FAR + 40 * P;
+		e[1].length = P;
+		a.nr_extents = 2;
+	} else {
+		c->bm[0] = 0x8000000000000f0fULL;
+		a.iova = FAR;
+		a.length = 64 * P;
+		a.page_size = P;
+	}
+	return u_ioctl(u_fd, IODIRTY_SET_DIRTY, &a);
+}
+
+static int call_set_dirty_bitmap(struct fcase *c)
+{
+	return call_set_dirty(c, false);
+}
+
+static int call_set_dirty_extents(struct fcase *c)
+{
+	return call_set_dirty(c, true);
+}
+
 static const struct op ops[] = {
 	{ "IOAS_ALLOC", 0, setup_empty, call_alloc },
 	{ "IOAS_MAP 4 MiB", 0, setup_empty, call_map },
@@ -344,6 +409,15 @@ static const struct op ops[] = {
 	{ "GET_DIRTY_BITMAP uaddr COUNT_ALL", IODIRTY_INFO_CAP_UADDR_REPORT |
 	  IODIRTY_INFO_CAP_DIRTY_TRACKING | IODIRTY_INFO_CAP_DMA_RW,
 	  setup_mapped, call_dirty_uaddr_count },
+	{ "GET_DIRTY_EXTENTS", IODIRTY_INFO_CAP_EXTENTS |
+	  IODIRTY_INFO_CAP_DMA_RW, setup_mapped, call_get_extents },
+	{ "GET_DIRTY_EXTENTS uaddr", IODIRTY_INFO_CAP_EXTENTS |
+	  IODIRTY_INFO_CAP_UADDR_REPORT | IODIRTY_INFO_CAP_DMA_RW,
+	  setup_mapped, call_get_extents_uaddr },
+	{ "SET_DIRTY bitmap", IODIRTY_INFO_CAP_SET_DIRTY |
+	  IODIRTY_INFO_CAP_DMA_RW, setup_far, call_set_dirty_bitmap },
+	{ "SET_DIRTY extents", IODIRTY_INFO_CAP_SET_DIRTY |
+	  IODIRTY_INFO_CAP_DMA_RW, setup_far, call_set_dirty_extents },
 };
 
 static void sweep(const struct op *op, struct fcase *c)

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 /* The last command of the header: the one place that names it. */
-#define LAST_CMD IODIRTY_CMD_IOAS_MAPPINGS
+#define LAST_CMD IODIRTY_CMD_SET_DIRTY
 
 #define FX_IOVA (1ULL << 20)
 #define FX_MAPPED 16			/* pages mapped at FX_IOVA */
@@ -51,6 +51,7 @@ struct fx {
 	struct iodirty_dma_vec vec[2];
 	struct iodirty_sg_piece pieces[4];
 	struct iodirty_mapping_entry maps[4];
+	struct iodirty_dirty_extent ext[4];
 };
 
 struct field {
@@ -246,6 +247,30 @@ static void fill_mappings(struct fx *fx, void *arg)
 	a->entries = (uintptr_t)fx->maps;
 }
 
+static void fill_extents(struct fx *fx, void *arg)
+{
+	struct iodirty_get_dirty_extents *a = arg;
+
+	a->ioas_id = fx->ioas;
+	a->nr_extents = U_ARRAY_SIZE(fx->ext);
+	a->iova = FX_IOVA;
+	a->length = FX_MAPPED * U_PAGE;
+	a->page_size = U_PAGE;
+	a->extents = (uintptr_t)fx->ext;
+}
+
+static void fill_set_dirty(struct fx *fx, void *arg)
+{
+	struct iodirty_set_dirty *a = arg;
+
+	a->ioas_id = fx->ioas;
+	a->iova = FX_IOVA;
+	a->length = FX_MAPPED * U_PAGE;
+	a->page_size = U_PAGE;
+	fx->bitmap[0] = 0x5;
+	a->data = (uintptr_t)fx->bitmap;
+}
+
 /* A command whose struct grew after it was introduced at @min bytes. */
 #define ROW_GROWN(c, type, min, ...)					\
 	[IODIRTY_CMD_##c - IODIRTY_CMD_BASE] = {			\
@@ -423,6 +448,27 @@ static const struct cmd_row cmds[] = {
 	    .fill = fill_mappings,
 	    .id_off = OFF(iodirty_ioas_mappings, ioas_id),
 	    .iova_off = OFF(iodirty_ioas_mappings, iova)),
+	ROW(GET_DIRTY_EXTENTS, iodirty_get_dirty_extents,
+	    .flags_off = OFF(iodirty_get_dirty_extents, flags),
+	    .cap = IODIRTY_INFO_CAP_EXTENTS,
+	    .fill = fill_extents,
+	    .flags_known = IODIRTY_DIRTY_NO_CLEAR | IODIRTY_DIRTY_UADDR,
+	    .id_off = OFF(iodirty_get_dirty_extents, ioas_id),
+	    .iova_off = OFF(iodirty_get_dirty_extents, iova),
+	    .len_off = OFF(iodirty_get_dirty_extents, length),
+	    .nout = 2, .out = { F(iodirty_get_dirty_extents, out_nr),
+				F(iodirty_get_dirty_extents, out_next) }),
+	/* Bitmap mode: extents mode wants iova, length and page size 0. */
+	ROW(SET_DIRTY, iodirty_set_dirty,
+	    .flags_off = OFF(iodirty_set_dirty, flags),
+	    .cap = IODIRTY_INFO_CAP_SET_DIRTY,
+	    .fill = fill_set_dirty,
+	    .flags_known = IODIRTY_SET_DIRTY_UADDR |
+			   IODIRTY_SET_DIRTY_EXTENTS,
+	    .id_off = OFF(iodirty_set_dirty, ioas_id),
+	    .iova_off = OFF(iodirty_set_dirty, iova),
+	    .len_off = OFF(iodirty_set_dirty, length),
+	    .nres = 1, .res = { F(iodirty_set_dirty, __reserved) }),
 };
 
 /*
@@ -729,8 +775,10 @@ static void test_info_zero_tail(void **state)
 	assert_true(a.info.out_page_sizes & U_PAGE);
 	assert_true(a.info.out_granules & U_PAGE);
 	/* No capability bit that this header does not know. */
-	U_EQ(a.info.out_capabilities &
-	     ~(uint64_t)(0xff | IODIRTY_INFO_CAP_MAPPINGS), 0);
+	U_EQ(a.info.out_capabilities & ~((uint64_t)0xff |
+					 IODIRTY_INFO_CAP_MAPPINGS |
+					 IODIRTY_INFO_CAP_EXTENTS |
+					 IODIRTY_INFO_CAP_SET_DIRTY), 0);
 }
 
 static void test_unknown_flags(void **state)

@@ -77,6 +77,10 @@ nminor=${nmajor#*.}
 nmajor=${nmajor%.*}
 if [ "$nmajor" -lt "$major" ] || { [ "$nmajor" -eq "$major" ] && [ "$nminor" -le "$minor" ]; }; then
 	ok "newest symbol node $newest is not newer than $v"
+elif [ "$nmajor" -eq "$major" ] && [ "$nminor" -eq $((minor + 1)) ] &&
+     grep -qx "$major.$nminor.0" "$root/NEWS"; then
+	# The release in the making: NEWS already has its section.
+	ok "newest symbol node $newest is the next release, in NEWS"
 else
 	fail "lib/libiodirty.sym has $newest, newer than VERSION $v"
 fi

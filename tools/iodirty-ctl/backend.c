@@ -19,6 +19,8 @@ static const struct {
 	{ IODIRTY_CAP_UADDR_REPORT, "uaddr-report" },
 	{ IODIRTY_CAP_USER_RESERVE, "user-reserve" },
 	{ IODIRTY_CAP_HW_MODEL, "hw-model" },
+	{ IODIRTY_CAP_EXTENTS, "extents" },
+	{ IODIRTY_CAP_SET_DIRTY, "set-dirty" },
 };
 
 int ctl_open(const struct ctl_global *g, struct iodirty_ctx **ctx,

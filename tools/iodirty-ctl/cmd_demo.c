@@ -34,6 +34,7 @@ enum {
 	OPT_DOWNTIME,
 	OPT_MAX_PASSES,
 	OPT_INJECT_LOSS,
+	OPT_INJECT_FAILURE,
 };
 
 static void demo_usage(FILE *f)
@@ -210,6 +211,9 @@ static int demo_opt(const struct ctl_cmd *cmd, struct ctl_global *g, int c,
 	case OPT_INJECT_LOSS:
 		o->inject_loss = true;
 		return -1;
+	case OPT_INJECT_FAILURE:
+		o->inject_failure = true;
+		return -1;
 	default:
 		return ctl_common_opt(cmd, g, c, arg);
 	}
@@ -231,6 +235,7 @@ static int parse_args(const struct ctl_cmd *cmd, struct ctl_global *g,
 		{ "json", no_argument, NULL, 'j' },
 		/* For tests, not in --help: see demo_migrate.c. */
 		{ "inject-loss", no_argument, NULL, OPT_INJECT_LOSS },
+		{ "inject-failure", no_argument, NULL, OPT_INJECT_FAILURE },
 		CTL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};

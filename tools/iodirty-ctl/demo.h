@@ -52,6 +52,7 @@ struct demo_opts {
 	uint64_t seed;
 	bool json;
 	bool inject_loss;	/* testing: lose one page in the stop-and-copy */
+	bool inject_failure;	/* testing: pass 1 fails after harvesting */
 };
 
 /* The three IOVA ranges that map the RAM. */
@@ -185,6 +186,9 @@ struct demo {
 	uint64_t left_dirty;	/* pages reported after the final harvest */
 	bool lost;		/* --inject-loss skipped lost_page */
 	uint64_t lost_page;
+	bool failed_pass;	/* --inject-failure: pass 1 failed, retried */
+	uint64_t put_back;	/* pages harvested, not sent, put back */
+	uint64_t put_back_missed; /* of those, not in the retry's harvest */
 
 	/* Verification (demo_verify.c). */
 	bool verified;

@@ -14,6 +14,11 @@
  *
  * The copy goes through a "link" of --bandwidth MiB/s, as a migration
  * stream would: the copy sleeps when it gets ahead of it.
+ *
+ * With --inject-failure (a testing aid), pass 1 fails half-way through its
+ * copy: the pages it harvested but did not send are put back with
+ * iodirty_set_dirty(), and the pass is tried again, harvesting them anew
+ * with whatever was dirtied since.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -155,6 +160,54 @@ static void sample_rates(struct demo *d, struct demo_pass *p)
 	d->rate_base = st;
 }
 
+/*
+ * --inject-failure: the pass of @bm (just harvested) sends the first half
+ * of its pages, then "the link fails": the other half is put back, so
+ * that the retry's harvest reports it again. Returns the pages put back
+ * in @back (caller-allocated, zeroed).
+ */
+static int fail_and_put_back(struct demo *d, struct demo_pass *p,
+			     uint64_t *bm, uint64_t *back)
+{
+	uint64_t half = p->dirty_pages / 2, n = 0, i;
+	int err;
+
+	for (i = bm_next(bm, d->ram_pages, 0); i < d->ram_pages;
+	     i = bm_next(bm, d->ram_pages, i + 1)) {
+		if (n++ < half)
+			continue;
+		bm_unset(bm, i);
+		bm_set(back, i);
+	}
+	p->dirty_pages = half;
+	err = copy_pages(d, p, bm);
+	if (err)
+		return err;
+	d->put_back = bm_count(back, d->ram_pages);
+	err = iodirty_set_dirty(d->dom, (uint64_t)(uintptr_t)d->ram,
+				d->ram_size, d->pg, back, IODIRTY_READ_UADDR);
+	if (err) {
+		ctl_err(err, "demo: pass %u: putting back the %" PRIu64
+			" pages not sent", p->n, d->put_back);
+		return err;
+	}
+	d->failed_pass = true;
+	ctl_msg("demo: --inject-failure: pass %u failed after sending %"
+		PRIu64 " of its pages; %" PRIu64 " put back, retrying", p->n,
+		half, d->put_back);
+	return 0;
+}
+
+/* The retry of a failed pass harvested every page put back. */
+static void check_put_back(struct demo *d, const uint64_t *bm,
+			   const uint64_t *back)
+{
+	for (uint64_t i = bm_next(back, d->ram_pages, 0); i < d->ram_pages;
+	     i = bm_next(back, d->ram_pages, i + 1))
+		if (!bm_test(bm, i))
+			d->put_back_missed++;
+}
+
 /* Stop-and-copy time of @pages pages: a harvest like the last one, then
  * the copy at the bandwidth measured so far. */
 static uint64_t estimate_ns(const struct demo *d, uint64_t pages,
@@ -221,6 +274,27 @@ static int stop_and_copy(struct demo *d, struct demo_pass *p, uint64_t *bm)
 	return 0;
 }
 
+/* --inject-failure: fails the pass of @bm, puts back, harvests again. */
+static int retry_failed(struct demo *d, struct demo_pass *p, uint64_t *bm)
+{
+	uint64_t *back = bm_alloc(d->ram_pages);
+	int err;
+
+	if (!back) {
+		ctl_err(-ENOMEM, "demo: allocating the put-back bitmap");
+		return -ENOMEM;
+	}
+	err = fail_and_put_back(d, p, bm, back);
+	if (!err) {
+		bm_clear(bm, d->ram_pages);
+		err = harvest(d, p, bm);
+	}
+	if (!err)
+		check_put_back(d, bm, back);
+	bm_free(back);
+	return err;
+}
+
 /* Pre-copy passes; returns the pass that becomes the stop-and-copy. */
 static int precopy(struct demo *d, uint64_t *bm, struct demo_pass **last)
 {
@@ -253,6 +327,11 @@ static int precopy(struct demo *d, uint64_t *bm, struct demo_pass **last)
 		if (err)
 			return err;
 		sample_rates(d, p);
+		if (k == 1 && d->opts->inject_failure) {
+			err = retry_failed(d, p, bm);
+			if (err)
+				return err;
+		}
 		p->est_ns = estimate_ns(d, p->dirty_pages, p->harvest_ns);
 		if (p->est_ns <= target || k >= d->opts->max_passes) {
 			d->stop_reason = p->est_ns <= target ?
@@ -312,6 +391,11 @@ int demo_migrate(struct demo *d)
 		   "the number of pages it reported", d->n_passes);
 	demo_check(d, d->left_dirty == 0, "no page is dirty after the final "
 		   "harvest (%" PRIu64 ")", d->left_dirty);
+	if (d->failed_pass)
+		demo_check(d, d->put_back_missed == 0, "the retry of the "
+			   "failed pass harvested all %" PRIu64 " pages put "
+			   "back (%" PRIu64 " missed)", d->put_back,
+			   d->put_back_missed);
 out:
 	if (err == -ECANCELED) {
 		/* A device write failed: joining reports it. */

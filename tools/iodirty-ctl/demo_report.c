@@ -149,6 +149,9 @@ static void text_summary(const struct demo *d, const struct style *s)
 		printf("  %-16s page %" PRIu64 " (RAM offset 0x%" PRIx64
 		       ") left out of the stop-and-copy\n", "injected loss",
 		       d->lost_page, d->lost_page * d->pg);
+	if (d->failed_pass)
+		printf("  %-16s pass 1 failed; %" PRIu64 " pages put back and "
+		       "sent by its retry\n", "injected failure", d->put_back);
 	if (d->verified)
 		printf("  %-16s %sPASSED%s: the destination equals the source, "
 		       "all %s\n", "verification", s->good, s->reset,

@@ -19,7 +19,9 @@
 
 static int check_caps(struct demo *d)
 {
-	uint64_t missing = DEMO_NEEDED_CAPS & ~d->caps.flags;
+	uint64_t need = DEMO_NEEDED_CAPS |
+			(d->opts->inject_failure ? IODIRTY_CAP_SET_DIRTY : 0);
+	uint64_t missing = need & ~d->caps.flags;
 	char names[256];
 
 	if (!missing)

@@ -78,6 +78,8 @@ enum {
 	IODIRTY_CMD_SG_GET,
 	IODIRTY_CMD_SG_PUT,
 	IODIRTY_CMD_IOAS_MAPPINGS,
+	IODIRTY_CMD_GET_DIRTY_EXTENTS,
+	IODIRTY_CMD_SET_DIRTY,
 };
 
 /*
@@ -98,6 +100,8 @@ enum {
  * @IODIRTY_INFO_CAP_RESERVE: IOAS_RESERVE
  * @IODIRTY_INFO_CAP_HW_MODEL: IOAS_ALLOC with IODIRTY_IOAS_HW_MODEL
  * @IODIRTY_INFO_CAP_SG: SG_GET and SG_PUT (uAPI version 2)
+ * @IODIRTY_INFO_CAP_EXTENTS: GET_DIRTY_EXTENTS (uAPI version 3)
+ * @IODIRTY_INFO_CAP_SET_DIRTY: SET_DIRTY (uAPI version 3)
  * @IODIRTY_INFO_CAP_MAPPINGS: IOAS_MAPPINGS (uAPI version 3)
  *
  * DMA_RWV (uAPI version 2) needs IODIRTY_INFO_CAP_DMA_RW: it is the same
@@ -112,6 +116,8 @@ enum iodirty_info_caps {
 	IODIRTY_INFO_CAP_RESERVE = 1 << 5,
 	IODIRTY_INFO_CAP_HW_MODEL = 1 << 6,
 	IODIRTY_INFO_CAP_SG = 1 << 7,
+	IODIRTY_INFO_CAP_EXTENTS = 1 << 9,
+	IODIRTY_INFO_CAP_SET_DIRTY = 1 << 10,
 	IODIRTY_INFO_CAP_MAPPINGS = 1 << 11,
 };
 
@@ -119,10 +125,11 @@ enum iodirty_info_caps {
  * struct iodirty_info - ioctl(IODIRTY_GET_INFO)
  * @size: sizeof(struct iodirty_info)
  * @flags: must be 0
- * @out_uapi_version: 3 (2 before IOAS_MAPPINGS, IODIRTY_DIRTY_COUNT_ALL,
- *                    @out_nr_dirty of IOAS_UNMAP and unmap reports that
- *                    cut report pages; 1 before DMA_RWV, SG_GET and
- *                    SG_PUT); grows when commands, flags or fields are added
+ * @out_uapi_version: 3 (2 before IOAS_MAPPINGS, GET_DIRTY_EXTENTS,
+ *                    SET_DIRTY, IODIRTY_DIRTY_COUNT_ALL, @out_nr_dirty of
+ *                    IOAS_UNMAP and unmap reports that cut report pages; 1
+ *                    before DMA_RWV, SG_GET and SG_PUT); grows when
+ *                    commands, flags or fields are added
  * @out_max_iova_bits: widest IO address space IOAS_ALLOC accepts
  * @out_capabilities: enum iodirty_info_caps
  * @out_page_sizes: bit n set: 2^n is a valid mapping alignment
@@ -932,5 +939,119 @@ struct iodirty_ioas_mappings {
 	__aligned_u64 entries;
 };
 #define IODIRTY_IOAS_MAPPINGS _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_MAPPINGS)
+
+/**
+ * struct iodirty_dirty_extent - a run of dirty memory
+ * @start: first byte
+ * @length: bytes
+ */
+struct iodirty_dirty_extent {
+	__aligned_u64 start;
+	__aligned_u64 length;
+};
+
+/* GET_DIRTY_EXTENTS returns at most this many extents a call. */
+#define IODIRTY_EXTENTS_MAX (1u << 16)
+
+/**
+ * struct iodirty_get_dirty_extents - ioctl(IODIRTY_GET_DIRTY_EXTENTS)
+ * @size: sizeof(struct iodirty_get_dirty_extents)
+ * @flags: enum iodirty_dirty_flags (NO_CLEAR, UADDR), as for
+ *         GET_DIRTY_BITMAP
+ * @ioas_id: io-pagetable
+ * @nr_extents: entries of @extents, at least 1
+ * @iova: start, aligned to @page_size (a user address with
+ *        IODIRTY_DIRTY_UADDR)
+ * @length: non-zero multiple of @page_size
+ * @page_size: the unit of the runs: a power of two, at least the granule
+ * @extents: 8-byte aligned user pointer to @nr_extents struct
+ *           iodirty_dirty_extent
+ * @out_nr: extents written
+ * @out_next: where to resume: @iova + @length when the range is done
+ *            (0 if that is 2^64), else the start of the first run that
+ *            did not fit
+ *
+ * Reads (and, without NO_CLEAR, clears) the dirty state of the range as
+ * GET_DIRTY_BITMAP does, but returns runs of dirty pages of @page_size
+ * bytes (start and length in bytes, in increasing order, adjacent runs
+ * merged): exactly the pages the bitmap read would set. At most
+ * min(@nr_extents, IODIRTY_EXTENTS_MAX) runs are returned; only they are
+ * cleared, and nothing at or past @out_next is read or cleared. With
+ * IODIRTY_DIRTY_UADDR a granule partly outside the range (or outside the
+ * runs returned) is reported and not cleared. Needs
+ * IODIRTY_INFO_CAP_EXTENTS.
+ *
+ * Errors: as GET_DIRTY_BITMAP; EINVAL if @extents is 0 or not 8-byte
+ * aligned or @nr_extents is 0; ENOMEM. EFAULT if the extents cannot be
+ * written back: what the read cleared is then marked dirty again.
+ */
+struct iodirty_get_dirty_extents {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 nr_extents;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 page_size;
+	__aligned_u64 extents;
+	__aligned_u64 out_nr;
+	__aligned_u64 out_next;
+};
+#define IODIRTY_GET_DIRTY_EXTENTS _IO(IODIRTY_TYPE, IODIRTY_CMD_GET_DIRTY_EXTENTS)
+
+/**
+ * enum iodirty_set_dirty_flags - flags for SET_DIRTY
+ * @IODIRTY_SET_DIRTY_UADDR: addresses are user addresses: every IOVA that
+ *                           maps the memory is marked
+ * @IODIRTY_SET_DIRTY_EXTENTS: @data holds @nr_extents struct
+ *                             iodirty_dirty_extent, not a bitmap
+ */
+enum iodirty_set_dirty_flags {
+	IODIRTY_SET_DIRTY_UADDR = 1 << 0,
+	IODIRTY_SET_DIRTY_EXTENTS = 1 << 1,
+};
+
+/* SET_DIRTY copies its input whole: at most this many bytes of it. */
+#define IODIRTY_SET_DIRTY_MAX_BYTES (32u << 20)
+
+/**
+ * struct iodirty_set_dirty - ioctl(IODIRTY_SET_DIRTY)
+ * @size: sizeof(struct iodirty_set_dirty)
+ * @flags: enum iodirty_set_dirty_flags
+ * @ioas_id: io-pagetable
+ * @__reserved: must be 0
+ * @iova: bitmap mode: start, aligned to @page_size (a user address with
+ *        IODIRTY_SET_DIRTY_UADDR); must be 0 with extents
+ * @length: bitmap mode: non-zero multiple of @page_size; 0 with extents
+ * @page_size: bitmap mode: bytes per bit, as for GET_DIRTY_BITMAP; 0
+ *             with extents
+ * @data: 8-byte aligned user pointer: the bitmap (@length / @page_size
+ *        bits, laid out as GET_DIRTY_BITMAP's), or the extents
+ * @nr_extents: extents mode: entries of @data (start and length multiples
+ *              of the page size, length non-zero); 0 in bitmap mode
+ *
+ * Put-back: marks the mapped pages of the set bits, or of the extents,
+ * dirty, as a write would (every alias with IODIRTY_SET_DIRTY_UADDR), in
+ * one step under the io-pagetable's lock, so that a concurrent read sees
+ * all of it or none. Pages with nothing mapped are skipped. The input is
+ * copied in whole first: at most IODIRTY_SET_DIRTY_MAX_BYTES (ENOMEM past
+ * it). Needs IODIRTY_INFO_CAP_SET_DIRTY.
+ *
+ * Errors: ENODATA if tracking is off; EINVAL (alignment, a zero length,
+ * @data 0 or misaligned, fields of the other mode not 0); EOVERFLOW;
+ * ERANGE (IOVA mode); EFAULT; ENOMEM. Nothing is marked on failure.
+ */
+struct iodirty_set_dirty {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 page_size;
+	__aligned_u64 data;
+	__aligned_u64 nr_extents;
+};
+#define IODIRTY_SET_DIRTY _IO(IODIRTY_TYPE, IODIRTY_CMD_SET_DIRTY)
 
 #endif /* _UAPI_LINUX_IODIRTY_H */

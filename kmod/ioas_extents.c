@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Dirty extents and put-back: GET_DIRTY_EXTENTS reads runs of dirty pages
+ * instead of a bitmap, SET_DIRTY marks pages dirty again (a migration pass
+ * that failed after its harvest). Both work on a kernel copy of the
+ * caller's array, so that the core runs under its lock without touching
+ * user memory.
+ */
+#include <linux/err.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "priv.h"
+
+static_assert(IOD_READ_UADDR == 1u << 2);
+static_assert(sizeof(struct iod_dirty_run) ==
+	      sizeof(struct iodirty_dirty_extent));
+static_assert(offsetof(struct iod_dirty_run, count) ==
+	      offsetof(struct iodirty_dirty_extent, length));
+
+#define IODIRTY_ALLOC_GFP (GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
+
+/* The core's flags of a GET_DIRTY_EXTENTS. */
+static u32 iodirty_extents_flags(u32 flags)
+{
+	return (flags & IODIRTY_DIRTY_NO_CLEAR ? IOD_READ_NO_CLEAR : 0) |
+	       (flags & IODIRTY_DIRTY_UADDR ? IOD_READ_UADDR : 0);
+}
+
+int iodirty_get_dirty_extents(struct iodirty_ucmd *ucmd)
+{
+	const u32 known = IODIRTY_DIRTY_NO_CLEAR | IODIRTY_DIRTY_UADDR;
+	struct iodirty_get_dirty_extents *cmd = ucmd->cmd;
+	u32 flags = iodirty_extents_flags(cmd->flags);
+	struct iod_dirty_run *ext;
+	struct iodirty_ioas *ioas;
+	u64 next = 0, bytes = 0;
+	size_t nr, i;
+	s64 n;
+	int ret = 0;
+
+	if ((cmd->flags & ~known))
+		return -EOPNOTSUPP;
+	if (!cmd->extents || (cmd->extents & 7) || !cmd->nr_extents)
+		return -EINVAL;
+	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	nr = min_t(u32, cmd->nr_extents, IODIRTY_EXTENTS_MAX);
+	ext = kvmalloc_array(nr, sizeof(*ext), IODIRTY_ALLOC_GFP);
+	if (!ext) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	n = iod_iopt_read_extents(&ioas->iopt, cmd->iova, cmd->length,
+				  cmd->page_size, ext, nr, &next, flags);
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
+	if (copy_to_user(u64_to_user_ptr(cmd->extents), ext,
+			 n * sizeof(*ext))) {
+		/* Not reported: mark what was cleared dirty again. */
+		if (!(flags & IOD_READ_NO_CLEAR) && n)
+			iod_iopt_set_dirty_extents(&ioas->iopt, ext, n,
+						   flags & IOD_READ_UADDR);
+		ret = -EFAULT;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		bytes += ext[i].count;
+	if (!(flags & IOD_READ_NO_CLEAR))
+		atomic64_add(bytes, &ioas->cnt.dirty_reported_bytes);
+	cmd->out_nr = n;
+	cmd->out_next = next;
+	ret = iodirty_respond(ucmd, sizeof(*cmd));
+out:
+	kvfree(ext);
+	iodirty_ioas_put(ioas);
+	return ret;
+}
+
+/* The caller's input, copied in whole: @bytes at @uptr. */
+static void *iodirty_copy_in(u64 uptr, u64 bytes)
+{
+	void *p;
+
+	if (!uptr || (uptr & 7))
+		return ERR_PTR(-EINVAL);
+	if (bytes > IODIRTY_SET_DIRTY_MAX_BYTES)
+		return ERR_PTR(-ENOMEM);
+	p = kvmalloc(max_t(u64, bytes, 1), IODIRTY_ALLOC_GFP);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(p, u64_to_user_ptr(uptr), bytes)) {
+		kvfree(p);
+		return ERR_PTR(-EFAULT);
+	}
+	return p;
+}
+
+int iodirty_set_dirty(struct iodirty_ucmd *ucmd)
+{
+	const u32 known = IODIRTY_SET_DIRTY_UADDR | IODIRTY_SET_DIRTY_EXTENTS;
+	struct iodirty_set_dirty *cmd = ucmd->cmd;
+	u32 flags = cmd->flags & IODIRTY_SET_DIRTY_UADDR ? IOD_READ_UADDR : 0;
+	bool extents = cmd->flags & IODIRTY_SET_DIRTY_EXTENTS;
+	struct iodirty_ioas *ioas;
+	u64 bytes;
+	void *buf;
+	int ret;
+
+	if ((cmd->flags & ~known) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (extents ? cmd->iova || cmd->length || cmd->page_size :
+	    cmd->nr_extents)
+		return -EINVAL;
+	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	if (extents) {
+		bytes = cmd->nr_extents > U64_MAX / 16 ? U64_MAX :
+			cmd->nr_extents * 16;
+	} else {
+		/* The core's checks, in its order: the size needs them. */
+		u64 ps = cmd->page_size;
+
+		ret = -EINVAL;
+		if (!is_power_of_2(ps) ||
+		    ps < (1ULL << ioas->iopt.p.granule_shift))
+			goto out;
+		ret = iod_check_range(cmd->iova, cmd->length, ps,
+				      flags ? 64 : ioas->iopt.p.iova_bits);
+		if (ret)
+			goto out;
+		bytes = DIV_ROUND_UP_ULL(cmd->length >> ilog2(ps), 64) * 8;
+	}
+	if (extents && !cmd->nr_extents) {
+		/* Nothing to copy: the core still checks tracking. */
+		ret = iod_iopt_set_dirty_extents(&ioas->iopt, NULL, 0, flags);
+		goto out;
+	}
+	buf = iodirty_copy_in(cmd->data, bytes);
+	if (IS_ERR(buf)) {
+		ret = PTR_ERR(buf);
+		goto out;
+	}
+	if (extents)
+		ret = iod_iopt_set_dirty_extents(&ioas->iopt, buf,
+						 cmd->nr_extents, flags);
+	else
+		ret = iod_iopt_set_dirty(&ioas->iopt, cmd->iova, cmd->length,
+					 cmd->page_size, buf, flags);
+	kvfree(buf);
+out:
+	iodirty_ioas_put(ioas);
+	return ret;
+}

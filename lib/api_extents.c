@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+/* Dirty reads as extents, and put-back (since 0.5). */
+#include "internal.h"
+
+IODIRTY_EXPORT int64_t iodirty_read_extents(struct iodirty_domain *dom,
+					    uint64_t addr, uint64_t length,
+					    uint64_t page_size,
+					    struct iodirty_extent *ext,
+					    size_t nr, uint64_t *next,
+					    uint32_t flags)
+{
+	if (!dom || !ext || !nr || !next)
+		return -EINVAL;
+	if (!dom->ops->read_extents)
+		return -EOPNOTSUPP;
+	return dom->ops->read_extents(dom, addr, length, page_size, ext, nr,
+				      next, flags);
+}
+
+IODIRTY_EXPORT int iodirty_set_dirty(struct iodirty_domain *dom,
+				     uint64_t addr, uint64_t length,
+				     uint64_t page_size,
+				     const uint64_t *bitmap, uint32_t flags)
+{
+	if (!dom || !bitmap)
+		return -EINVAL;
+	if (!dom->ops->set_dirty)
+		return -EOPNOTSUPP;
+	return dom->ops->set_dirty(dom, addr, length, page_size, bitmap,
+				   flags);
+}
+
+IODIRTY_EXPORT int iodirty_set_dirty_extents(struct iodirty_domain *dom,
+					     const struct iodirty_extent *ext,
+					     size_t nr, uint32_t flags)
+{
+	if (!dom || (!ext && nr))
+		return -EINVAL;
+	if (!dom->ops->set_dirty_extents)
+		return -EOPNOTSUPP;
+	return dom->ops->set_dirty_extents(dom, ext, nr, flags);
+}
