@@ -29,6 +29,17 @@ int iodirty_local_sg_get(struct iod_iopt *iopt, struct iodirty_domain *dom,
 int iodirty_local_sg_put(struct iod_iopt *iopt, struct iodirty_sg_hold *hold,
 			 uint64_t written);
 
+/*
+ * The vector calls on @iopt: the segments converted to the core's
+ * (-ENOMEM if that copy cannot be made; *@failed is then @nr).
+ */
+int iodirty_local_map_vec(struct iod_iopt *iopt,
+			  const struct iodirty_map_seg *segs, size_t nr,
+			  size_t *failed);
+int iodirty_local_unmap_vec(struct iod_iopt *iopt,
+			    const struct iodirty_unmap_seg *segs, size_t nr,
+			    uint64_t *dirty, size_t *failed);
+
 /* Fills @st from @iopt's counters and @dom's parameters. */
 void iodirty_local_stats(struct iod_iopt *iopt,
 			 const struct iodirty_domain *dom,
