@@ -21,8 +21,8 @@
 /* The core's pages are the kernel's pages: one xarray slot per page. */
 static_assert(IOD_PAGE_SIZE == PAGE_SIZE);
 
-/* 2: DMA_RWV, SG_GET, SG_PUT. */
-#define IODIRTY_UAPI_VERSION 2
+/* 2: DMA_RWV, SG_GET, SG_PUT. 3: IOAS_MAP_VEC, IOAS_UNMAP_VEC. */
+#define IODIRTY_UAPI_VERSION 3
 
 int iodirty_respond(struct iodirty_ucmd *ucmd, size_t size)
 {
@@ -48,7 +48,8 @@ static int iodirty_get_info(struct iodirty_ucmd *ucmd)
 				IODIRTY_INFO_CAP_UADDR_REPORT |
 				IODIRTY_INFO_CAP_RESERVE |
 				IODIRTY_INFO_CAP_HW_MODEL |
-				IODIRTY_INFO_CAP_SG;
+				IODIRTY_INFO_CAP_SG |
+				IODIRTY_INFO_CAP_MAP_VEC;
 	cmd->out_page_sizes = PAGE_SIZE;
 	/* Any power of two from a page up to 1 GiB (IOAS_ALLOC's limit). */
 	cmd->out_granules = GENMASK_ULL(30, PAGE_SHIFT);
@@ -75,6 +76,8 @@ union iodirty_ucmd_buffer {
 	struct iodirty_dma_rwv dmav;
 	struct iodirty_sg_get sg_get;
 	struct iodirty_sg_put sg_put;
+	struct iodirty_ioas_map_vec map_vec;
+	struct iodirty_ioas_unmap_vec unmap_vec;
 };
 
 struct iodirty_ioctl_op {
@@ -131,6 +134,10 @@ static const struct iodirty_ioctl_op iodirty_ops[] = {
 		   __reserved),
 	IODIRTY_OP(IODIRTY_SG_PUT, iodirty_sg_put, struct iodirty_sg_put,
 		   written),
+	IODIRTY_OP(IODIRTY_IOAS_MAP_VEC, iodirty_ioas_map_vec,
+		   struct iodirty_ioas_map_vec, out_failed),
+	IODIRTY_OP(IODIRTY_IOAS_UNMAP_VEC, iodirty_ioas_unmap_vec,
+		   struct iodirty_ioas_unmap_vec, out_failed),
 };
 
 static long iodirty_fops_ioctl(struct file *file, unsigned int cmd,

@@ -39,6 +39,7 @@ static const struct {
 	{ IODIRTY_INFO_CAP_RESERVE, IODIRTY_CAP_USER_RESERVE },
 	{ IODIRTY_INFO_CAP_HW_MODEL, IODIRTY_CAP_HW_MODEL },
 	{ IODIRTY_INFO_CAP_SG, IODIRTY_CAP_SG },
+	{ IODIRTY_INFO_CAP_MAP_VEC, IODIRTY_CAP_MAP_VEC },
 };
 
 static void caps_from_info(struct iodirty_caps *caps,
@@ -207,6 +208,8 @@ const struct iodirty_backend_ops iodirty_kmod_ops = {
 	.domain_destroy = kmod_domain_destroy,
 	.map = kmod_map,
 	.unmap = kmod_unmap,
+	.map_vec = kmod_map_vec,
+	.unmap_vec = kmod_unmap_vec,
 	.translate = kmod_translate,
 	.reserve = kmod_reserve,
 	.unreserve = kmod_unreserve,

@@ -37,7 +37,7 @@ static void expect_translate(int fd, uint32_t ioas, uint64_t iova,
 static void test_info(void **state)
 {
 	(void)state;
-	U_EQ(u_info.out_uapi_version, 2);
+	U_EQ(u_info.out_uapi_version, 3);
 	U_EQ(u_info.__reserved, 0);
 	assert_true(u_info.out_page_sizes & P);
 	assert_true(u_info.out_granules & P);

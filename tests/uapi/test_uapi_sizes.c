@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 /* The last command of the header: the one place that names it. */
-#define LAST_CMD IODIRTY_CMD_SG_PUT
+#define LAST_CMD IODIRTY_CMD_IOAS_UNMAP_VEC
 
 #define FX_IOVA (1ULL << 20)
 #define FX_MAPPED 16			/* pages mapped at FX_IOVA */
@@ -50,6 +50,8 @@ struct fx {
 	struct iodirty_iova_range ranges[8];
 	struct iodirty_dma_vec vec[2];
 	struct iodirty_sg_piece pieces[4];
+	struct iodirty_map_vec_seg mvec[2];
+	struct iodirty_unmap_vec_seg uvec[2];
 };
 
 struct field {
@@ -235,6 +237,42 @@ static void fill_sg_put(struct fx *fx, void *arg)
 	a->written = 8;
 }
 
+/* Two pieces of the RAM past the mapped part, at two IOVAs apart. */
+static void fill_map_vec(struct fx *fx, void *arg)
+{
+	struct iodirty_ioas_map_vec *a = arg;
+
+	fx->mvec[0] = (struct iodirty_map_vec_seg){
+		.iova = FX_IOVA + 80 * U_PAGE,
+		.user_va = (uintptr_t)(fx->ram + (FX_MAPPED + 4) * U_PAGE),
+		.length = 2 * U_PAGE, .flags = U_RW };
+	fx->mvec[1] = (struct iodirty_map_vec_seg){
+		.iova = FX_IOVA + 70 * U_PAGE,
+		.user_va = (uintptr_t)(fx->ram + FX_MAPPED * U_PAGE),
+		.length = U_PAGE, .flags = IODIRTY_IOAS_MAP_READ };
+	a->ioas_id = fx->ioas;
+	a->num_segs = 2;
+	a->segs = (uintptr_t)fx->mvec;
+}
+
+/* A hole and a trim of the mapping, with a report when tracking is on. */
+static void fill_unmap_vec(struct fx *fx, void *arg)
+{
+	struct iodirty_ioas_unmap_vec *a = arg;
+
+	fx->uvec[0] = (struct iodirty_unmap_vec_seg){ FX_IOVA + 3 * U_PAGE,
+						      U_PAGE };
+	fx->uvec[1] = (struct iodirty_unmap_vec_seg){
+		FX_IOVA + (FX_MAPPED - 2) * U_PAGE, 2 * U_PAGE };
+	a->ioas_id = fx->ioas;
+	a->num_segs = 2;
+	a->segs = (uintptr_t)fx->uvec;
+	if (u_has(IODIRTY_INFO_CAP_DIRTY_TRACKING)) {
+		a->flags = IODIRTY_UNMAP_VEC_DIRTY_BITMAP;
+		a->dirty_bitmap = (uintptr_t)fx->bitmap;
+	}
+}
+
 /* A command whose struct grew after it was introduced at @min bytes. */
 #define ROW_GROWN(c, type, min, ...)					\
 	[IODIRTY_CMD_##c - IODIRTY_CMD_BASE] = {			\
@@ -396,6 +434,22 @@ static const struct cmd_row cmds[] = {
 	    .cap = IODIRTY_INFO_CAP_SG,
 	    .fill = fill_sg_put,
 	    .id_off = OFF(iodirty_sg_put, ioas_id)),
+	/* Segments are in the vector: no address or length fields here. */
+	ROW(IOAS_MAP_VEC, iodirty_ioas_map_vec,
+	    .flags_off = OFF(iodirty_ioas_map_vec, flags),
+	    .cap = IODIRTY_INFO_CAP_MAP_VEC,
+	    .fill = fill_map_vec,
+	    .id_off = OFF(iodirty_ioas_map_vec, ioas_id),
+	    .nres = 1, .res = { F(iodirty_ioas_map_vec, __reserved) },
+	    .nout = 1, .out = { F(iodirty_ioas_map_vec, out_failed) }),
+	ROW(IOAS_UNMAP_VEC, iodirty_ioas_unmap_vec,
+	    .flags_off = OFF(iodirty_ioas_unmap_vec, flags),
+	    .cap = IODIRTY_INFO_CAP_MAP_VEC,
+	    .fill = fill_unmap_vec,
+	    .flags_known = IODIRTY_UNMAP_VEC_DIRTY_BITMAP,
+	    .id_off = OFF(iodirty_ioas_unmap_vec, ioas_id),
+	    .nres = 1, .res = { F(iodirty_ioas_unmap_vec, __reserved) },
+	    .nout = 1, .out = { F(iodirty_ioas_unmap_vec, out_failed) }),
 };
 
 /*
@@ -545,7 +599,7 @@ static void test_table_complete(void **state)
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
 	U_EQ(u_ioctl(u_fd, IODIRTY_GET_INFO, &info), 0);
-	U_EQ(info.out_uapi_version, 2);
+	U_EQ(info.out_uapi_version, 3);
 }
 
 static void test_size_too_small(void **state)
@@ -687,7 +741,7 @@ static void test_info_zero_tail(void **state)
 	U_EQ(a.info.size, sizeof(a));
 	for (size_t k = 0; k < TAIL; k++)
 		U_EQ(a.tail[k], 0);
-	U_EQ(a.info.out_uapi_version, 2);
+	U_EQ(a.info.out_uapi_version, 3);
 	U_EQ(a.info.__reserved, 0);
 	/* Same answer as with the exact size. */
 	a.info.size = b.info.size;
@@ -700,7 +754,7 @@ static void test_info_zero_tail(void **state)
 	assert_true(a.info.out_page_sizes & U_PAGE);
 	assert_true(a.info.out_granules & U_PAGE);
 	/* No capability bit that this header does not know. */
-	U_EQ(a.info.out_capabilities & ~(uint64_t)0xff, 0);
+	U_EQ(a.info.out_capabilities & ~(uint64_t)0x1ff, 0);
 }
 
 static void test_unknown_flags(void **state)
