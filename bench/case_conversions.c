@@ -236,12 +236,20 @@ static void run(struct conv *c, bool holes)
 
 void case_conversions(void)
 {
+	struct iodirty_caps caps = IODIRTY_OPTS(iodirty_caps);
 	struct conv c;
 	uint64_t seed = 0x636f6e76, i, j, tmp, npages;
 	uint64_t *seen;
 	char title[128];
 
 	check(iodirty_ctx_open(NULL, NULL, &c.ctx), "ctx_open");
+	check(iodirty_ctx_caps(c.ctx, &caps), "ctx_caps");
+	if (!(caps.flags & IODIRTY_CAP_MAP_VEC)) {
+		report_case("conversions", "skipped: the backend lacks "
+			    "IODIRTY_CAP_MAP_VEC");
+		iodirty_ctx_close(c.ctx);
+		return;
+	}
 	c.soft = !strcmp(iodirty_ctx_backend(c.ctx), "soft");
 	if (c.soft) {
 		c.n = bench.quick ? 20000 : 1000000;

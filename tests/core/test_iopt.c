@@ -412,9 +412,37 @@ static int op_tracking(struct iod_iopt *iopt)
 	return iod_iopt_set_tracking(iopt, true);
 }
 
+/* Two new maps and a fill of the hole with other pages (a split). */
+static int op_map_vec(struct iod_iopt *iopt)
+{
+	const struct iod_map_seg v[3] = {
+		{ IOVA_BASE + 1200 * PG, UBASE, 8 * PG, 3, 0 },
+		{ IOVA_BASE + 10 * PG, UBASE + 77777 * PG, PG, 3, 0 },
+		{ IOVA_BASE + 2000 * PG, UBASE + 5000 * PG, 2 * PG, 1, 0 },
+	};
+
+	return iod_iopt_map_vec(iopt, v, 3, NULL);
+}
+
+/* Punches in two chunks, a split and a trim, with a report. */
+static int op_unmap_vec(struct iod_iopt *iopt)
+{
+	const struct iod_unmap_seg v[4] = {
+		{ BIG + 70000 * PG, 4 * PG },
+		{ IOVA_BASE + 100 * PG, 600 * PG },
+		{ BIG + 100000 * PG, PG },
+		{ IOVA_BASE + 1020 * PG, 4 * PG },
+	};
+	uint64_t bm[1] = { 0 };
+
+	return iod_iopt_unmap_vec(iopt, v, 4, bm, NULL);
+}
+
 static void test_fail_nth(void **state)
 {
 	(void)state;
+	sweep("map-vec", op_map_vec);
+	sweep("unmap-vec", op_unmap_vec);
 	sweep("map-split", op_map_split);
 	sweep("map-new", op_map_new);
 	sweep("punch", op_punch);
