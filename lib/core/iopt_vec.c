@@ -138,10 +138,14 @@ static int order_init(struct vec_order *o, const void *segs, size_t nr,
 		v[i].val = i;
 	}
 	o->key = iod_seg_sort(v, v + nr, nr, (size_t *)(v + 2 * nr));
-	/* Independent loads: the misses of this one pass overlap. */
-	for (i = 0; i < nr; i++)
+	/* Random reads of the caller's vector: prefetched ahead. */
+	for (i = 0; i < nr; i++) {
+		if (i + VEC_PREFETCH < nr)
+			__builtin_prefetch((const char *)segs +
+					   o->key[i + VEC_PREFETCH].val * size);
 		iod_memcpy(copy + i * size,
 			   (const char *)segs + o->key[i].val * size, size);
+	}
 	o->segs = copy;
 	return 0;
 }
@@ -404,8 +408,14 @@ static void fresh_finish(struct iod_iopt *iopt, struct fresh_areas *f)
 		 * The areas lie in memory in IOVA order: in this order each
 		 * is a cache miss of its own, which prefetching overlaps.
 		 */
-		if (i + VEC_PREFETCH < f->n)
-			vec_prefetch((void *)k[i + VEC_PREFETCH].val);
+		if (i + VEC_PREFETCH < f->n) {
+			struct iod_area *ahead =
+				(struct iod_area *)k[i + VEC_PREFETCH].val;
+
+			/* Its tree node and its keys: two cache lines. */
+			vec_prefetch(&ahead->unode);
+			vec_prefetch(&ahead->umax_end);
+		}
 		iopt_area_link_uaddr(iopt, (struct iod_area *)k[i].val);
 	}
 	for (i = f->n; i--;)
