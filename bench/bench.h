@@ -260,5 +260,6 @@ void case_dma(void);
 void case_writev(void);
 void case_sg(void);
 void case_map_latency(void);
+void case_conversions(void);
 
 #endif /* IODIRTY_BENCH_H */

@@ -23,8 +23,8 @@ static_assert(IOD_PAGE_SIZE == PAGE_SIZE);
 
 /*
  * 2: DMA_RWV, SG_GET, SG_PUT. 3: IOAS_MAPPINGS, GET_DIRTY_EXTENTS,
- * SET_DIRTY, IODIRTY_DIRTY_COUNT_ALL, IOAS_UNMAP's out_nr_dirty and reports
- * that cut report pages.
+ * SET_DIRTY, IOAS_MAP_VEC, IOAS_UNMAP_VEC, IODIRTY_DIRTY_COUNT_ALL,
+ * IOAS_UNMAP's out_nr_dirty and reports that cut report pages.
  */
 #define IODIRTY_UAPI_VERSION 3
 
@@ -53,6 +53,7 @@ static int iodirty_get_info(struct iodirty_ucmd *ucmd)
 				IODIRTY_INFO_CAP_RESERVE |
 				IODIRTY_INFO_CAP_HW_MODEL |
 				IODIRTY_INFO_CAP_SG |
+				IODIRTY_INFO_CAP_MAP_VEC |
 				IODIRTY_INFO_CAP_EXTENTS |
 				IODIRTY_INFO_CAP_SET_DIRTY |
 				IODIRTY_INFO_CAP_MAPPINGS;
@@ -85,6 +86,8 @@ union iodirty_ucmd_buffer {
 	struct iodirty_ioas_mappings mappings;
 	struct iodirty_get_dirty_extents extents;
 	struct iodirty_set_dirty set_dirty;
+	struct iodirty_ioas_map_vec map_vec;
+	struct iodirty_ioas_unmap_vec unmap_vec;
 };
 
 struct iodirty_ioctl_op {
@@ -147,6 +150,10 @@ static const struct iodirty_ioctl_op iodirty_ops[] = {
 		   struct iodirty_get_dirty_extents, out_next),
 	IODIRTY_OP(IODIRTY_SET_DIRTY, iodirty_set_dirty,
 		   struct iodirty_set_dirty, nr_extents),
+	IODIRTY_OP(IODIRTY_IOAS_MAP_VEC, iodirty_ioas_map_vec,
+		   struct iodirty_ioas_map_vec, out_failed),
+	IODIRTY_OP(IODIRTY_IOAS_UNMAP_VEC, iodirty_ioas_unmap_vec,
+		   struct iodirty_ioas_unmap_vec, out_failed),
 };
 
 static long iodirty_fops_ioctl(struct file *file, unsigned int cmd,

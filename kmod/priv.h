@@ -180,6 +180,10 @@ static inline void iodirty_ioas_changed(struct iodirty_ioas *ioas)
 int iodirty_ioas_map(struct iodirty_ucmd *ucmd);
 int iodirty_ioas_unmap(struct iodirty_ucmd *ucmd);
 
+/* ioas_vec.c */
+int iodirty_ioas_map_vec(struct iodirty_ucmd *ucmd);
+int iodirty_ioas_unmap_vec(struct iodirty_ucmd *ucmd);
+
 /* ioas_dirty.c */
 int iodirty_set_dirty_tracking(struct iodirty_ucmd *ucmd);
 int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd);

@@ -228,3 +228,46 @@ IODIRTY_EXPORT int iodirty_domain_detach(struct iodirty_domain *dom,
 		return -EOPNOTSUPP;
 	return dom->ops->detach(dom, dev_id);
 }
+
+/* Checks shared by both vector calls; *failed is nr from here on. */
+static int vec_check(struct iodirty_domain *dom, const void *segs, size_t nr,
+		     size_t **failed, size_t *scratch, bool has_op)
+{
+	if (!*failed)
+		*failed = scratch;
+	**failed = nr;
+	if (!dom || (!segs && nr))
+		return -EINVAL;
+	if (!has_op)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+IODIRTY_EXPORT int iodirty_map_vec(struct iodirty_domain *dom,
+				   const struct iodirty_map_seg *segs,
+				   size_t nr, size_t *failed)
+{
+	size_t scratch;
+	int ret;
+
+	ret = vec_check(dom, segs, nr, &failed, &scratch,
+			dom && dom->ops->map_vec);
+	if (ret || !nr)
+		return ret;
+	return dom->ops->map_vec(dom, segs, nr, failed);
+}
+
+IODIRTY_EXPORT int iodirty_unmap_vec(struct iodirty_domain *dom,
+				     const struct iodirty_unmap_seg *segs,
+				     size_t nr, uint64_t *dirty,
+				     size_t *failed)
+{
+	size_t scratch;
+	int ret;
+
+	ret = vec_check(dom, segs, nr, &failed, &scratch,
+			dom && dom->ops->unmap_vec);
+	if (ret || !nr)
+		return ret;
+	return dom->ops->unmap_vec(dom, segs, nr, dirty, failed);
+}

@@ -115,6 +115,17 @@ struct iodirty_backend_ops {
 				 const struct iodirty_extent *ext, size_t nr,
 				 uint32_t flags);
 
+	/*
+	 * Optional (NULL: -EOPNOTSUPP). Called with @segs non-NULL, @nr > 0
+	 * and @failed non-NULL, set to @nr.
+	 */
+	int (*map_vec)(struct iodirty_domain *dom,
+		       const struct iodirty_map_seg *segs, size_t nr,
+		       size_t *failed);
+	int (*unmap_vec)(struct iodirty_domain *dom,
+			 const struct iodirty_unmap_seg *segs, size_t nr,
+			 uint64_t *dirty, size_t *failed);
+
 	/* Fills a full-size stats struct (sz already set). */
 	void (*stats)(struct iodirty_domain *dom, struct iodirty_stats *st);
 

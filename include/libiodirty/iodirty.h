@@ -46,6 +46,8 @@
  *                  or is not one the backend can drive.
  *   -ESTALE        iodirty_sg_put(): an unmap removed pages of the held
  *                  range while it was held (the hold is released).
+ *   -E2BIG         also: a vector call with more segments than the
+ *                  backend's kernel takes in one call.
  *
  * When a call breaks several rules at once, the errno of the first check
  * that fails is returned, in this order (the same on every backend, since
@@ -281,6 +283,8 @@ const char *iodirty_ctx_backend(const struct iodirty_ctx *ctx);
  * iodirty_dma_writev()/iodirty_dma_readv() come with IODIRTY_CAP_DMA_RW.
  */
 #define IODIRTY_CAP_SG			(1ULL << 8)
+/* iodirty_map_vec()/iodirty_unmap_vec() are available (since 0.5). */
+#define IODIRTY_CAP_MAP_VEC		(1ULL << 9)
 /* iodirty_mappings() (since 0.5) */
 #define IODIRTY_CAP_MAPPINGS		(1ULL << 12)
 /* iodirty_read_extents() is available (since 0.5). */
@@ -959,6 +963,100 @@ int iodirty_sg_get(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
  */
 int iodirty_sg_put(struct iodirty_domain *dom, struct iodirty_sg_hold *hold,
 		   uint64_t written);
+
+/* ------------------------------------------------------------------ */
+/* Vector map and unmap (since 0.5)                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * One range of iodirty_map_vec(): the arguments of one iodirty_map().
+ * @__reserved pads the struct to 32 bytes, the layout of the kernel
+ * module's segment, so "kmod" passes the vector to the kernel unconverted
+ * once addr is seen as a 64-bit number.
+ */
+struct iodirty_map_seg {
+	uint64_t iova;
+	void *addr;
+	uint64_t length;
+	uint32_t flags;		/* IODIRTY_MAP_READ and/or IODIRTY_MAP_WRITE */
+	uint32_t __reserved;	/* must be 0 */
+};
+
+/*
+ * One range of iodirty_unmap_vec(): the arguments of one iodirty_unmap().
+ * Not struct iodirty_range: that one has an inclusive last address and a
+ * type, made for listing regions; a segment is what an unmap takes.
+ */
+struct iodirty_unmap_seg {
+	uint64_t iova;
+	uint64_t length;
+};
+
+/*
+ * The kernel module takes at most this many segments in one vector
+ * (-E2BIG beyond); "soft" has no limit but memory.
+ */
+#define IODIRTY_VEC_MAX_KMOD	(1u << 20)
+
+/**
+ * iodirty_map_vec() - iodirty_map() of every segment, in one step: all or
+ * nothing. For many small changes, such as the 4 KiB shared/private
+ * conversions of a confidential guest: one lock section (one system call
+ * on "kmod") for the whole vector.
+ * @segs:   @nr segments; NULL only with @nr 0 (which returns 0). Segments
+ *          must not overlap each other (adjacent is fine).
+ * @failed: optional; on the error of a segment, receives its index;
+ *          otherwise (success, -ENOMEM, ...) receives @nr.
+ *
+ * Either every segment is mapped or, on failure, nothing changed. The
+ * checks come in rounds, and the first round that finds a fault decides
+ * (*@failed: the lowest index at fault in it): each segment's arguments
+ * as iodirty_map() checks them (and __reserved, -EOPNOTSUPP); then that
+ * no segment overlaps one of lower index (-EINVAL); then each segment
+ * against the domain as it was before the call (-EEXIST, -EADDRNOTAVAIL;
+ * on "kmod" pinning, -EFAULT, and the memory limit, -ENOMEM).
+ *
+ * Thread safety: as iodirty_map(), once for the whole vector. A DMA or
+ * read running concurrently sees the domain before or after the vector,
+ * never in between.
+ * Return: 0, -EINVAL, -EOPNOTSUPP (also: no IODIRTY_CAP_MAP_VEC),
+ * -EOVERFLOW, -ERANGE, -EEXIST, -EADDRNOTAVAIL, -EFAULT, -E2BIG (more
+ * segments than IODIRTY_VEC_MAX_KMOD on "kmod"), -ENOMEM.
+ */
+int iodirty_map_vec(struct iodirty_domain *dom,
+		    const struct iodirty_map_seg *segs, size_t nr,
+		    size_t *failed);
+
+/**
+ * iodirty_unmap_vec() - iodirty_unmap() of every segment, in one step:
+ * all or nothing, with an atomic dirty report per segment.
+ * @segs:   @nr segments; NULL only with @nr 0 (which returns 0). Segments
+ *          must not overlap each other. Each must hold a mapped page.
+ * @dirty:  optional bitmap of @nr bits (little-endian uint64_t words, as
+ *          iodirty_read_dirty()'s): bit i is OR-ed in when a granule of
+ *          segment i was dirty. Its dirty state is read and cleared in the
+ *          same step as the unmap (the atomic unmap of iodirty_unmap()).
+ *          Tracking must then be on (-ENODATA), and every segment aligned
+ *          to the domain's dirty granule (-EINVAL). With @dirty NULL the
+ *          dirty bits of the unmapped pages are dropped.
+ * @failed: as for iodirty_map_vec().
+ *
+ * Checks in rounds as for iodirty_map_vec(): arguments, overlaps, then
+ * -ENODATA (*@failed: @nr), then each segment against the domain as it
+ * was before the call (-ENOENT: no mapped page in it). Nothing is written
+ * to @dirty on failure.
+ *
+ * Thread safety: as iodirty_unmap(), once for the whole vector. On
+ * backends with IODIRTY_CAP_UNMAP_DIRTY_ATOMIC, every write completed
+ * before the call returns is in @dirty or was reported by an earlier read,
+ * and DMA after it fails with -ENOENT.
+ * Return: 0, -EINVAL, -EOPNOTSUPP (also: no IODIRTY_CAP_MAP_VEC),
+ * -EOVERFLOW, -ERANGE, -ENOENT, -ENODATA, -E2BIG (as for
+ * iodirty_map_vec()), -ENOMEM.
+ */
+int iodirty_unmap_vec(struct iodirty_domain *dom,
+		      const struct iodirty_unmap_seg *segs, size_t nr,
+		      uint64_t *dirty, size_t *failed);
 
 /* ------------------------------------------------------------------ */
 /* Counters                                                           */

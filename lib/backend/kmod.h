@@ -55,6 +55,13 @@ static inline bool kmod_has(const struct iodirty_domain *dom, uint64_t cap)
 /* kmod_map.c */
 int kmod_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
 	     uint64_t length, uint32_t prot);
+/* -EOPNOTSUPP on a module without IODIRTY_INFO_CAP_MAP_VEC. */
+int kmod_map_vec(struct iodirty_domain *dom,
+		 const struct iodirty_map_seg *segs, size_t nr,
+		 size_t *failed);
+int kmod_unmap_vec(struct iodirty_domain *dom,
+		   const struct iodirty_unmap_seg *segs, size_t nr,
+		   uint64_t *dirty, size_t *failed);
 int kmod_unmap(struct iodirty_domain *dom, uint64_t iova, uint64_t length,
 	       uint64_t page_size, uint64_t *bitmap, uint64_t *unmapped,
 	       uint64_t *dirty);

@@ -33,6 +33,17 @@ int iodirty_local_sg_put(struct iod_iopt *iopt, struct iodirty_sg_hold *hold,
 int64_t iodirty_local_mappings(struct iod_iopt *iopt, uint64_t iova,
 			       struct iodirty_mapping *out, size_t nr);
 
+/*
+ * The vector calls on @iopt: the segments converted to the core's
+ * (-ENOMEM if that copy cannot be made; *@failed is then @nr).
+ */
+int iodirty_local_map_vec(struct iod_iopt *iopt,
+			  const struct iodirty_map_seg *segs, size_t nr,
+			  size_t *failed);
+int iodirty_local_unmap_vec(struct iod_iopt *iopt,
+			    const struct iodirty_unmap_seg *segs, size_t nr,
+			    uint64_t *dirty, size_t *failed);
+
 /* Fills @st from @iopt's counters and @dom's parameters. */
 void iodirty_local_stats(struct iod_iopt *iopt,
 			 const struct iodirty_domain *dom,

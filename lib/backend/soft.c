@@ -30,8 +30,8 @@ static void soft_caps(struct iodirty_ctx *ctx, struct iodirty_caps *caps)
 	caps->flags = IODIRTY_CAP_DIRTY_TRACKING |
 		      IODIRTY_CAP_UNMAP_DIRTY_ATOMIC |
 		      IODIRTY_CAP_PARTIAL_UNMAP | IODIRTY_CAP_DMA_RW |
-		      IODIRTY_CAP_SG | IODIRTY_CAP_MAPPINGS |
-		      IODIRTY_CAP_EXTENTS |
+		      IODIRTY_CAP_SG | IODIRTY_CAP_MAP_VEC |
+		      IODIRTY_CAP_MAPPINGS | IODIRTY_CAP_EXTENTS |
 		      IODIRTY_CAP_SET_DIRTY |
 		      IODIRTY_CAP_UADDR_REPORT | IODIRTY_CAP_USER_RESERVE |
 		      IODIRTY_CAP_HW_MODEL;
@@ -76,6 +76,20 @@ static int soft_map(struct iodirty_domain *dom, uint64_t iova, uint64_t uaddr,
 		    uint64_t length, uint32_t prot)
 {
 	return iod_iopt_map(iopt_of(dom), iova, uaddr, length, prot);
+}
+
+static int soft_map_vec(struct iodirty_domain *dom,
+			const struct iodirty_map_seg *segs, size_t nr,
+			size_t *failed)
+{
+	return iodirty_local_map_vec(iopt_of(dom), segs, nr, failed);
+}
+
+static int soft_unmap_vec(struct iodirty_domain *dom,
+			  const struct iodirty_unmap_seg *segs, size_t nr,
+			  uint64_t *dirty, size_t *failed)
+{
+	return iodirty_local_unmap_vec(iopt_of(dom), segs, nr, dirty, failed);
 }
 
 static int soft_unmap(struct iodirty_domain *dom, uint64_t iova,
@@ -258,5 +272,7 @@ const struct iodirty_backend_ops iodirty_soft_ops = {
 	.read_extents = soft_read_extents,
 	.set_dirty = soft_set_dirty,
 	.set_dirty_extents = soft_set_dirty_extents,
+	.map_vec = soft_map_vec,
+	.unmap_vec = soft_unmap_vec,
 	.stats = soft_stats,
 };

@@ -125,6 +125,7 @@ void iod_holeset_init(struct iod_holeset *hs)
 	hs->count = 0;
 	hs->mem_bytes = 0;
 	hs->empties = 0;
+	hs->batch = false;
 }
 
 /**
@@ -209,6 +210,93 @@ fail:
 	return -ENOMEM;
 }
 
+/*
+ * Reserves chunk @k for the pieces of ranges r[*i]... (from page *@pos)
+ * that fall in it, and moves *@i and *@pos past them.
+ */
+static int reserve_chunk(struct iod_holeset *hs, uint64_t k,
+			 const struct iod_holeset_range *r, size_t nr,
+			 size_t *i, uint64_t *pos)
+{
+	struct hs_chunk *c = hs_floor(hs, k);
+	uint64_t base = k << HS_CHUNK_SHIFT, sum = 0, had = 0;
+	uint32_t lo, hi, need;
+
+	if (c && c->key != k)
+		c = NULL;
+	for (;;) {
+		hs_clip(k, *pos, r[*i].end, &lo, &hi);
+		sum += hi - lo;
+		if (c)
+			had += hs_chunk_count(c, lo, hi);
+		if (r[*i].end - 1 - base > HS_CHUNK_MASK) {
+			/* The range goes on in the next chunk. */
+			*pos = base + HS_CHUNK_PAGES;
+			break;
+		}
+		if (++*i == nr)
+			break;
+		*pos = r[*i].first;
+		if (*pos >> HS_CHUNK_SHIFT != k)
+			break;
+	}
+	/* Disjoint ranges: what the chunk holds plus what they add. */
+	need = (uint32_t)((c ? c->card : 0) - had + sum);
+	if (c)
+		return hs_chunk_reserve(hs, c, need);
+	return chunk_create(hs, k, 0, need) ? 0 : -ENOMEM;
+}
+
+/**
+ * iod_holeset_reserve_many() - reserve for adding many ranges in any order
+ * @hs: set, not in batch mode
+ * @r: @nr sorted, disjoint, non-empty ranges
+ * @nr: number of ranges
+ *
+ * Every add of (part of) a range then finds its container with room for
+ * all the pages the container could hold by the end of the batch: those
+ * it holds now and those the ranges add. Removes only lower that, and in
+ * batch mode they neither free containers nor shrink arrays. O(chunks
+ * touched + ranges).
+ *
+ * Return: 0 (the set is in batch mode), or -ENOMEM with the contents
+ * unchanged and no empty container left.
+ */
+int iod_holeset_reserve_many(struct iod_holeset *hs,
+			     const struct iod_holeset_range *r, size_t nr)
+{
+	uint64_t pos, kfirst, k = 0;
+	size_t i = 0;
+
+	if (nr) {
+		kfirst = r[0].first >> HS_CHUNK_SHIFT;
+		pos = r[0].first;
+		while (i < nr) {
+			k = pos >> HS_CHUNK_SHIFT;
+			if (reserve_chunk(hs, k, r, nr, &i, &pos)) {
+				hs_drop_empties(hs, kfirst, k + 1);
+				return -ENOMEM;
+			}
+		}
+	}
+	hs->batch = true;
+	return 0;
+}
+
+/**
+ * iod_holeset_batch_end() - leave batch mode
+ * @hs: set
+ *
+ * Frees the containers that stayed or became empty during the batch.
+ * Arrays keep the capacity they had: shrinking is optional anyway.
+ */
+void iod_holeset_batch_end(struct iod_holeset *hs)
+{
+	hs->batch = false;
+	if (hs->empties)
+		iod_holeset_unreserve(hs);
+}
+
 /**
  * iod_holeset_add() - add pages [@first, @end) after reserving them
  * @hs: set
@@ -255,7 +343,7 @@ void iod_holeset_add(struct iod_holeset *hs, uint64_t first, uint64_t end)
 		c = next;
 	}
 	/* Reservations are good for one add: drop the unused ones. */
-	if (hs->empties)
+	if (hs->empties && !hs->batch)
 		iod_holeset_unreserve(hs);
 }
 
@@ -282,15 +370,17 @@ void iod_holeset_remove(struct iod_holeset *hs, uint64_t first, uint64_t end)
 	     c = next) {
 		next = hs_next(c);
 		if (!c->card) {
-			chunk_drop(hs, c);
+			if (!hs->batch)
+				chunk_drop(hs, c);
 			continue;
 		}
 		hs_clip(c->key, first, end, &lo, &hi);
 		hs->count -= hs_chunk_clear(c, lo, hi);
 		if (!c->card) {
 			hs->empties++;	/* it is one now, for chunk_drop() */
-			chunk_drop(hs, c);
-		} else {
+			if (!hs->batch)
+				chunk_drop(hs, c);
+		} else if (!hs->batch) {
 			hs_chunk_shrink(hs, c);
 		}
 	}

@@ -30,6 +30,13 @@ struct iod_holeset {
 	uint64_t count;		/* pages in the set */
 	uint64_t mem_bytes;	/* bytes allocated for containers */
 	uint64_t empties;	/* containers holding no page (reserved) */
+	/*
+	 * Between iod_holeset_reserve_many() and iod_holeset_batch_end():
+	 * removes keep emptied containers and array capacity, and adds keep
+	 * the other reservations, so that every reserved add stays free of
+	 * allocation whatever runs in between.
+	 */
+	bool batch;
 };
 
 /* Shape of a set, filled by iod_holeset_check(). */
@@ -50,6 +57,26 @@ void iod_holeset_fini(struct iod_holeset *hs);
  * successful call may stay allocated, it is still accounted in mem_bytes).
  */
 int iod_holeset_reserve(struct iod_holeset *hs, uint64_t first, uint64_t end);
+
+/* A range of pages [first, end), for iod_holeset_reserve_many(). */
+struct iod_holeset_range {
+	uint64_t first;
+	uint64_t end;
+};
+
+/*
+ * Reserves for adding all of @nr ranges (sorted, disjoint, non-empty),
+ * in any order and mixed with any removes, until iod_holeset_batch_end():
+ * each container gets room for its present pages plus every reserved page
+ * it lacks, so no add in between can need memory. On success the set is
+ * in batch mode (see @batch); on -ENOMEM nothing was kept and it is not.
+ * A vector unmap punches many holes in one step this way.
+ */
+int iod_holeset_reserve_many(struct iod_holeset *hs,
+			     const struct iod_holeset_range *r, size_t nr);
+
+/* Leaves batch mode and frees the containers no add filled. */
+void iod_holeset_batch_end(struct iod_holeset *hs);
 
 /* Adds pages [first, end). Must follow a successful reserve of the range. */
 void iod_holeset_add(struct iod_holeset *hs, uint64_t first, uint64_t end);

@@ -372,12 +372,16 @@ void hs_chunk_shrink(struct iod_holeset *hs, struct hs_chunk *c)
 int hs_chunk_prepare(struct iod_holeset *hs, struct hs_chunk *c,
 		     uint32_t lo, uint32_t hi)
 {
-	uint32_t need;
-
 	if (hs_is_bitmap(c))
 		return 0;
-	need = c->card - hs_chunk_count(c, lo, hi) + (hi - lo);
-	if (need <= c->cap)
+	return hs_chunk_reserve(hs, c,
+				c->card - hs_chunk_count(c, lo, hi) + (hi - lo));
+}
+
+int hs_chunk_reserve(struct iod_holeset *hs, struct hs_chunk *c,
+		     uint32_t need)
+{
+	if (hs_is_bitmap(c) || need <= c->cap)
 		return 0;
 	if (need > HS_ARRAY_MAX)
 		return chunk_to_bitmap(hs, c);

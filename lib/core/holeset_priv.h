@@ -63,6 +63,9 @@ uint32_t hs_chunk_clear(struct hs_chunk *c, uint32_t lo, uint32_t hi);
 /* Resizing and conversion; they keep hs->mem_bytes up to date. */
 int hs_chunk_prepare(struct iod_holeset *hs, struct hs_chunk *c,
 		     uint32_t lo, uint32_t hi);
+/* Makes room in @c for @need pages in all (need <= HS_CHUNK_PAGES). */
+int hs_chunk_reserve(struct iod_holeset *hs, struct hs_chunk *c,
+		     uint32_t need);
 void hs_chunk_shrink(struct iod_holeset *hs, struct hs_chunk *c);
 
 /* Internal invariants of one container, for iod_holeset_check(). */

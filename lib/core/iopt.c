@@ -36,7 +36,7 @@ static uint64_t joins_of(struct iod_iopt *iopt, struct iod_area *a)
 	       (uint64_t)(next && iopt_areas_linear(a, next));
 }
 
-void iopt_area_link(struct iod_iopt *iopt, struct iod_area *a)
+void iopt_area_link_iova(struct iod_iopt *iopt, struct iod_area *a)
 {
 	struct iod_avl_node **link = &iopt->areas.node, *parent = NULL;
 
@@ -46,9 +46,14 @@ void iopt_area_link(struct iod_iopt *iopt, struct iod_area *a)
 							   &parent->right;
 	}
 	iod_avl_insert(&iopt->areas, &a->node, parent, link, NULL);
+	iopt->nr_areas++;
+	iopt->nr_joins += joins_of(iopt, a);
+}
 
-	link = &iopt->uareas.node;
-	parent = NULL;
+void iopt_area_link_uaddr(struct iod_iopt *iopt, struct iod_area *a)
+{
+	struct iod_avl_node **link = &iopt->uareas.node, *parent = NULL;
+
 	while (*link) {
 		parent = *link;
 		link = a->ufirst < uarea_of(parent)->ufirst ? &parent->left :
@@ -56,8 +61,12 @@ void iopt_area_link(struct iod_iopt *iopt, struct iod_area *a)
 	}
 	a->umax_end = area_uend(a);
 	iod_avl_insert(&iopt->uareas, &a->unode, parent, link, iopt_uaug);
-	iopt->nr_areas++;
-	iopt->nr_joins += joins_of(iopt, a);
+}
+
+void iopt_area_link(struct iod_iopt *iopt, struct iod_area *a)
+{
+	iopt_area_link_iova(iopt, a);
+	iopt_area_link_uaddr(iopt, a);
 }
 
 void iopt_area_unlink(struct iod_iopt *iopt, struct iod_area *a)

@@ -241,6 +241,53 @@ int iod_iopt_unmap_check(struct iod_iopt *iopt, uint64_t iova,
 			 uint64_t length, uint64_t page_size,
 			 const uint64_t *bitmap);
 
+/* One segment of iod_iopt_map_vec(): the arguments of one iod_iopt_map(). */
+struct iod_map_seg {
+	uint64_t iova;
+	uint64_t uaddr;
+	uint64_t length;
+	uint32_t prot;
+	uint32_t reserved;	/* must be 0 (-EOPNOTSUPP) */
+};
+
+/* One segment of iod_iopt_unmap_vec(). */
+struct iod_unmap_seg {
+	uint64_t iova;
+	uint64_t length;
+};
+
+/*
+ * Maps every segment, or none: in one write-lock section, checks every
+ * segment as iod_iopt_map() would (arguments first, then that no two
+ * segments overlap, -EINVAL, then the state), allocates all that the maps
+ * need, then maps with operations that cannot fail. On a segment's error,
+ * *@failed (may be NULL) receives its index: the lowest index that breaks
+ * a rule, a segment that overlaps one of lower index counting as breaking
+ * one. Otherwise (success, -ENOMEM) it receives @nr. @nr 0 returns 0.
+ */
+int iod_iopt_map_vec(struct iod_iopt *iopt, const struct iod_map_seg *segs,
+		     size_t nr, size_t *failed);
+/*
+ * What iod_iopt_map_vec() would return now (and *@failed), short of
+ * running out of memory; changes nothing. The kernel module asks before
+ * pinning, as for iod_iopt_map_check().
+ */
+int iod_iopt_map_vec_check(struct iod_iopt *iopt,
+			   const struct iod_map_seg *segs, size_t nr,
+			   size_t *failed);
+/*
+ * Unmaps every segment as iod_iopt_unmap() would, or none; errors and
+ * *@failed as for iod_iopt_map_vec(). With @dirty, tracking must be on
+ * (-ENODATA, *@failed = @nr), every segment must be aligned to the dirty
+ * granule (-EINVAL), and bit i of @dirty is OR-ed in when a granule of
+ * segment i was dirty; those granules are read and cleared in the same
+ * lock section as the unmap. Without, the dirty bits of the unmapped
+ * pages are dropped.
+ */
+int iod_iopt_unmap_vec(struct iod_iopt *iopt,
+		       const struct iod_unmap_seg *segs, size_t nr,
+		       uint64_t *dirty, size_t *failed);
+
 /*
  * The first area that ends after @iova (it contains @iova or lies above
  * it): its extent, holes included, in *@start, *@uaddr and *@length.

@@ -8,13 +8,6 @@
  */
 #include "iopt_priv.h"
 
-/*
- * Punching more pages than this out of the middle of an area splits it in
- * two (one more area object, ~100 bytes) instead of recording the pages as
- * holes (2 bytes a page in a sparse chunk, at most 8 KiB per 256 MiB).
- */
-#define IOPT_SPLIT_PAGES 512u
-
 static bool can_merge(const struct iod_area *l, const struct iod_area *r)
 {
 	return iopt_areas_linear(l, r);
@@ -94,7 +87,7 @@ static void area_split(struct iod_iopt *iopt, struct iod_area *a,
  * the range) or is split using *@spare otherwise. Calls the unmap hook for
  * the mapped runs removed.
  */
-static void carve(struct iod_iopt *iopt, uint64_t first, uint64_t end,
+void iopt_carve(struct iod_iopt *iopt, uint64_t first, uint64_t end,
 		  struct iod_area **spare, bool punch)
 {
 	struct iod_area *a = iopt_area_from(iopt, first), *next;
@@ -123,7 +116,7 @@ static void carve(struct iod_iopt *iopt, uint64_t first, uint64_t end,
 }
 
 /* Merges @a with mergeable neighbours; never allocates. */
-static void merge_neighbours(struct iod_iopt *iopt, struct iod_area *a)
+void iopt_merge_neighbours(struct iod_iopt *iopt, struct iod_area *a)
 {
 	struct iod_area *prev = area_of(iod_avl_prev(&a->node));
 	struct iod_area *next = area_next(a);
@@ -145,7 +138,7 @@ static void merge_neighbours(struct iod_iopt *iopt, struct iod_area *a)
 }
 
 /* The argument checks of a map, in the order the errnos take precedence. */
-static int map_check_args(const struct iod_iopt *iopt, uint64_t iova,
+int iopt_map_check_args(const struct iod_iopt *iopt, uint64_t iova,
 			  uint64_t uaddr, uint64_t length, uint32_t prot)
 {
 	int ret;
@@ -168,7 +161,7 @@ static int map_check_args(const struct iod_iopt *iopt, uint64_t iova,
 }
 
 /* The state checks of a map of pages [first, end); lock held. */
-static int map_check_state(struct iod_iopt *iopt, uint64_t first,
+int iopt_map_check_state(struct iod_iopt *iopt, uint64_t first,
 			   uint64_t end)
 {
 	if (iopt_resv_overlaps(iopt, first, end))
@@ -184,11 +177,12 @@ int iod_iopt_map_check(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
 	uint64_t first = iova >> IOD_PAGE_SHIFT;
 	int ret;
 
-	ret = map_check_args(iopt, iova, uaddr, length, prot);
+	ret = iopt_map_check_args(iopt, iova, uaddr, length, prot);
 	if (ret)
 		return ret;
 	iod_read_lock(&iopt->lock);
-	ret = map_check_state(iopt, first, first + (length >> IOD_PAGE_SHIFT));
+	ret = iopt_map_check_state(iopt, first,
+				   first + (length >> IOD_PAGE_SHIFT));
 	iod_read_unlock(&iopt->lock);
 	return ret;
 }
@@ -200,7 +194,7 @@ int iod_iopt_map(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
 	uint64_t first, end, ufirst;
 	int ret;
 
-	ret = map_check_args(iopt, iova, uaddr, length, prot);
+	ret = iopt_map_check_args(iopt, iova, uaddr, length, prot);
 	if (ret)
 		return ret;
 	first = iova >> IOD_PAGE_SHIFT;
@@ -208,7 +202,7 @@ int iod_iopt_map(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
 	ufirst = uaddr >> IOD_PAGE_SHIFT;
 
 	iopt_write_lock(iopt);
-	ret = map_check_state(iopt, first, end);
+	ret = iopt_map_check_state(iopt, first, end);
 	if (ret)
 		goto out;
 	a = iopt_area_from(iopt, first);
@@ -232,14 +226,14 @@ int iod_iopt_map(struct iod_iopt *iopt, uint64_t iova, uint64_t uaddr,
 		ret = -ENOMEM;
 		goto out;
 	}
-	carve(iopt, first, end, &spare, false);
+	iopt_carve(iopt, first, end, &spare, false);
 	new->first = first;
 	new->npages = end - first;
 	new->ufirst = ufirst;
 	new->prot = prot;
 	iopt_area_link(iopt, new);
 	iopt->mapped_pages += end - first;
-	merge_neighbours(iopt, new);
+	iopt_merge_neighbours(iopt, new);
 out:
 	iod_free(spare);
 	iod_write_unlock(&iopt->lock);
@@ -257,7 +251,7 @@ static bool cuts_area(struct iod_iopt *iopt, uint64_t first, uint64_t end)
 	return a && a->first < end && area_end(a) > end;
 }
 
-static int unmap_check_args(const struct iod_iopt *iopt, uint64_t iova,
+int iopt_unmap_check_args(const struct iod_iopt *iopt, uint64_t iova,
 			    uint64_t length, uint64_t page_size,
 			    const uint64_t *bitmap)
 {
@@ -274,7 +268,7 @@ static int unmap_check_args(const struct iod_iopt *iopt, uint64_t iova,
 }
 
 /* The state checks of an unmap of pages [first, end); lock held. */
-static int unmap_check_state(struct iod_iopt *iopt, uint64_t first,
+int iopt_unmap_check_state(struct iod_iopt *iopt, uint64_t first,
 			     uint64_t end, bool bitmap, uint64_t *present)
 {
 	if (bitmap && !iopt->tracking)
@@ -294,12 +288,13 @@ int iod_iopt_unmap_check(struct iod_iopt *iopt, uint64_t iova,
 	uint64_t first = iova >> IOD_PAGE_SHIFT, present;
 	int ret;
 
-	ret = unmap_check_args(iopt, iova, length, page_size, bitmap);
+	ret = iopt_unmap_check_args(iopt, iova, length, page_size, bitmap);
 	if (ret)
 		return ret;
 	iod_read_lock(&iopt->lock);
-	ret = unmap_check_state(iopt, first, first + (length >> IOD_PAGE_SHIFT),
-				bitmap, &present);
+	ret = iopt_unmap_check_state(iopt, first,
+				     first + (length >> IOD_PAGE_SHIFT), bitmap,
+				     &present);
 	iod_read_unlock(&iopt->lock);
 	return ret;
 }
@@ -322,14 +317,14 @@ int iod_iopt_unmap_counted(struct iod_iopt *iopt, uint64_t iova,
 	bool punch = false;
 	int ret;
 
-	ret = unmap_check_args(iopt, iova, length, page_size, bitmap);
+	ret = iopt_unmap_check_args(iopt, iova, length, page_size, bitmap);
 	if (ret)
 		return ret;
 	first = iova >> IOD_PAGE_SHIFT;
 	end = first + (length >> IOD_PAGE_SHIFT);
 
 	iopt_write_lock(iopt);
-	ret = unmap_check_state(iopt, first, end, bitmap, &present);
+	ret = iopt_unmap_check_state(iopt, first, end, bitmap, &present);
 	if (ret)
 		goto out;
 	a = iopt_area_from(iopt, first);
@@ -359,7 +354,7 @@ int iod_iopt_unmap_counted(struct iod_iopt *iopt, uint64_t iova,
 		if (cnt)
 			*cnt = rc;
 	}
-	carve(iopt, first, end, &spare, punch);
+	iopt_carve(iopt, first, end, &spare, punch);
 	iopt->mapped_pages -= present;
 	/* A report leaves dirty only the granules cut by the edges. */
 	if (iopt->tracking &&

@@ -85,6 +85,12 @@ static inline void iopt_count(struct iod_iopt *iopt, unsigned int idx,
 /* Tree maintenance (iopt.c). */
 void iopt_uaug(struct iod_avl_node *n);
 void iopt_area_link(struct iod_iopt *iopt, struct iod_area *a);
+/*
+ * The two halves of iopt_area_link(), for a vector map that files its new
+ * areas by user address in user-address order, after all are in place.
+ */
+void iopt_area_link_iova(struct iod_iopt *iopt, struct iod_area *a);
+void iopt_area_link_uaddr(struct iod_iopt *iopt, struct iod_area *a);
 void iopt_area_unlink(struct iod_iopt *iopt, struct iod_area *a);
 void iopt_area_urekey(struct iod_iopt *iopt, struct iod_area *a,
 		      bool ufirst_changed);
@@ -126,6 +132,37 @@ void iopt_write_granules(struct iod_iopt *iopt, uint64_t iova,
  */
 int iopt_for_each_piece(struct iod_iopt *iopt, uint64_t iova,
 			uint64_t length, iod_piece_fn piece, void *arg);
+
+/* Mapping changes (iopt_map.c), shared with the vector calls (iopt_vec.c). */
+/*
+ * Punching more pages than this out of the middle of an area splits it in
+ * two (one more area object, ~100 bytes) instead of recording the pages as
+ * holes (2 bytes a page in a sparse chunk, at most 8 KiB per 256 MiB).
+ */
+#define IOPT_SPLIT_PAGES 512u
+
+/* A map's argument checks, in the order the errnos take precedence. */
+int iopt_map_check_args(const struct iod_iopt *iopt, uint64_t iova,
+			uint64_t uaddr, uint64_t length, uint32_t prot);
+/* A map's state checks for pages [first, end); lock held. */
+int iopt_map_check_state(struct iod_iopt *iopt, uint64_t first,
+			 uint64_t end);
+int iopt_unmap_check_args(const struct iod_iopt *iopt, uint64_t iova,
+			  uint64_t length, uint64_t page_size,
+			  const uint64_t *bitmap);
+/* An unmap's state checks; *@present receives the mapped pages. */
+int iopt_unmap_check_state(struct iod_iopt *iopt, uint64_t first,
+			   uint64_t end, bool bitmap, uint64_t *present);
+/*
+ * Takes pages [first, end) out of every area. An area that strictly
+ * contains the range gets holes when @punch (the hole set was reserved for
+ * the range) or is split using *@spare (then set to NULL) otherwise.
+ * Calls the unmap hook for the mapped runs removed. Never allocates.
+ */
+void iopt_carve(struct iod_iopt *iopt, uint64_t first, uint64_t end,
+		struct iod_area **spare, bool punch);
+/* Merges @a with mergeable neighbours; never allocates. */
+void iopt_merge_neighbours(struct iod_iopt *iopt, struct iod_area *a);
 
 /* Reserved regions (iopt_resv.c). True if [first, end) pages hit one. */
 bool iopt_resv_overlaps(const struct iod_iopt *iopt, uint64_t first,

@@ -2,9 +2,9 @@
 /*
  * Property test: long random sequences of map / unmap / DMA / mark-dirty /
  * dirty reads (bitmaps and, since 0.5, extents) / put-back / tracking
- * on-off / listing the mappings, checked after every step against a plain
- * reference model of the header's semantics (per-page arrays plus the list
- * of linear runs). Every return code, every output bit, translations and
+ * on-off / listing the mappings / vector map and unmap, checked after every
+ * step against a plain reference model of the header's semantics (per-page
+ * arrays plus the list of linear runs). Every return code, every output bit, translations and
  * the counters are compared.
  *
  * The one thing the header leaves to the library is whether an unmap
@@ -827,6 +827,143 @@ static void op_mappings(struct run *r)
 	check_mappings(r, s, off, cap);
 }
 
+/* ------------------------------------------------------------------ */
+/* vector map and unmap (since 0.5)                                   */
+
+#define VEC_MAX 8
+
+/*
+ * The lowest index of a segment of window pages [a[i], a[i] + n[i]) that
+ * overlaps one of lower index, or @nr.
+ */
+static size_t vec_first_overlap(const int64_t *a, const int64_t *n,
+				size_t nr)
+{
+	for (size_t i = 1; i < nr; i++)
+		for (size_t j = 0; j < i; j++)
+			if (a[i] < a[j] + n[j] && a[j] < a[i] + n[i])
+				return i;
+	return nr;
+}
+
+/*
+ * Random runs of @align pages to 4 times that: mostly apart, sometimes
+ * overlapping (-EINVAL). With @in_areas, each starts in a mapping nine
+ * times out of ten (an unmap of random pages finds nothing mostly).
+ */
+static size_t vec_segments(struct run *r, int64_t *a, int64_t *n,
+			   int64_t align, bool in_areas)
+{
+	struct model *m = r->m;
+	size_t nr = 1 + rnd(r, rnd(r, 2) ? 4 : VEC_MAX);
+
+	for (size_t i = 0; i < nr; i++) {
+		n[i] = align * (1 + (int64_t)rnd(r, 4));
+		if (in_areas && m->na && rnd(r, 10)) {
+			struct area *ar = &m->a[rnd(r, (uint64_t)m->na)];
+
+			a[i] = ar->first + (int64_t)rnd(r, (uint64_t)
+						  (ar->end - ar->first));
+		} else {
+			a[i] = (int64_t)rnd(r, W);
+		}
+		a[i] = floor_to(a[i], align);
+		if (a[i] + n[i] > W)
+			a[i] = floor_to(W - n[i], align);
+	}
+	return nr;
+}
+
+static void op_map_vec(struct run *r)
+{
+	struct iodirty_map_seg segs[VEC_MAX];
+	int64_t a[VEC_MAX], n[VEC_MAX], t[VEC_MAX];
+	size_t nr = vec_segments(r, a, n, 1, false), failed = 99, bad;
+	int rc, exp = 0;
+
+	/* Only the first nr are used; gcc -O3 cannot see that nr <= VEC_MAX. */
+	memset(segs, 0, sizeof(segs));
+	for (size_t i = 0; i < nr; i++) {
+		uint32_t prot = rnd_prot(r);
+
+		t[i] = (int64_t)rnd(r, (uint64_t)(R - n[i] + 1));
+		segs[i] = (struct iodirty_map_seg){
+			.iova = BASE + (uint64_t)a[i] * P,
+			.addr = r->ram + (uint64_t)t[i] * P,
+			.length = (uint64_t)n[i] * P, .flags = prot };
+		logop(r, "map_vec[%zu] pages [%lld, +%lld) -> RAM %lld "
+		      "prot %u", i, (long long)a[i], (long long)n[i],
+		      (long long)t[i], prot);
+	}
+	rc = iodirty_map_vec(r->dom, segs, nr, &failed);
+	bad = vec_first_overlap(a, n, nr);
+	if (bad < nr) {
+		exp = -EINVAL;
+	} else {
+		for (bad = 0; bad < nr; bad++)
+			if (m_count_mapped(r->m, a[bad], n[bad]))
+				break;
+		if (bad < nr)
+			exp = -EEXIST;
+	}
+	CHECK_EQ(rc, exp);
+	CHECK_EQ(failed, bad);
+	for (size_t i = 0; !exp && i < nr; i++)
+		CHECK_EQ(m_map(r->m, (int)a[i], (int)n[i], (int)t[i],
+			       segs[i].flags), 0);
+}
+
+static void op_unmap_vec(struct run *r)
+{
+	struct model *m = r->m;
+	struct iodirty_unmap_seg segs[VEC_MAX];
+	int64_t a[VEC_MAX], n[VEC_MAX];
+	bool report = rnd(r, 100) < 50;
+	uint64_t bm[BMW], rep[BMW];
+	size_t nr, failed = 99, bad;
+	int rc, exp = 0;
+
+	/* With a report, segments are whole granules. */
+	nr = vec_segments(r, a, n, report ? m->gp : 1, true);
+	for (size_t i = 0; i < nr; i++) {
+		segs[i] = (struct iodirty_unmap_seg){
+			BASE + (uint64_t)a[i] * P, (uint64_t)n[i] * P };
+		logop(r, "unmap_vec[%zu] pages [%lld, +%lld)%s", i,
+		      (long long)a[i], (long long)n[i],
+		      report ? " with report" : "");
+	}
+	bm[0] = rep[0] = rnd(r, 2) ? t_rand(&r->seed) : 0;
+	for (size_t i = 1; i < BMW; i++)
+		bm[i] = rep[i] = CANARY;
+	rc = iodirty_unmap_vec(r->dom, segs, nr, report ? bm : NULL, &failed);
+	bad = vec_first_overlap(a, n, nr);
+	if (bad < nr) {
+		exp = -EINVAL;
+	} else if (report && !m->tracking) {
+		exp = -ENODATA;
+	} else {
+		for (bad = 0; bad < nr; bad++)
+			if (!m_count_mapped(m, a[bad], n[bad]))
+				break;
+		if (bad < nr)
+			exp = -ENOENT;
+	}
+	CHECK_EQ(rc, exp);
+	CHECK_EQ(failed, bad);
+	for (size_t i = 0; !exp && i < nr; i++) {
+		uint64_t one[BMW] = { 0 };
+		int container;
+		struct area cont;
+
+		/* One bit for the whole segment: a page size of its length. */
+		if (report && m_report(m, a[i], n[i], n[i], true, one))
+			t_set_bit(rep, i);
+		/* At most 4 granules: the library punches, never splits. */
+		m_unmap(m, a[i], n[i], &container, &cont);
+	}
+	CHECK(memcmp(bm, rep, sizeof(bm)) == 0);
+}
+
 static void run_property(uint64_t granule, uint64_t seed)
 {
 	struct run *r = calloc(1, sizeof(*r));
@@ -834,6 +971,7 @@ static void run_property(uint64_t granule, uint64_t seed)
 	bool uaddr = t_caps.flags & IODIRTY_CAP_UADDR_REPORT;
 	bool partial = t_caps.flags & IODIRTY_CAP_PARTIAL_UNMAP;
 	bool mappings = t_caps.flags & IODIRTY_CAP_MAPPINGS;
+	bool vec = t_caps.flags & IODIRTY_CAP_MAP_VEC;
 
 	assert_non_null(r);
 	assert_non_null(m);
@@ -876,6 +1014,14 @@ static void run_property(uint64_t granule, uint64_t seed)
 			op_extents(r, uaddr);
 		else if (k < 97)
 			op_tracking(r);
+		else if (k < 98 && vec)
+			op_map_vec(r);
+		else if (k < 99 && vec)
+			op_unmap_vec(r);
+		else if (k < 98 && vec)
+			op_map_vec(r);
+		else if (k < 99 && vec)
+			op_unmap_vec(r);
 		else
 			op_dma(r, true);
 		check_stats(r);

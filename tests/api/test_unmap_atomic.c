@@ -23,6 +23,10 @@
  * unmap, whose report must then hold every held page, written or not. An
  * unmap bit is justified by a write that returned after the last harvest
  * before the unmap began, or by a write hold the unmap overlapped.
+ *
+ * Every other round unmaps with iodirty_unmap_vec() (since 0.5), one
+ * segment per reported group of pages, in shuffled order: the same
+ * oracle then checks the vector's per-segment report.
  */
 #include "helpers.h"
 
@@ -82,6 +86,7 @@ struct round {
 	/* unmapper */
 	uint32_t u0, u1;
 	uint64_t ubm[NPAGES / 64 + 1];
+	bool vec;			/* unmap with iodirty_unmap_vec() */
 	uint64_t post_enoent;
 	/* write holds, per writer */
 	bool sg;			/* the backend has IODIRTY_CAP_SG */
@@ -304,6 +309,31 @@ static void *harvester(void *arg)
 	return NULL;
 }
 
+/*
+ * The unmap as iodirty_unmap_vec() (since 0.5): one segment per group of
+ * r->ups pages, in a rotated order, so that segment i reports group
+ * (i + rot) % groups; its bitmap is turned into the page-size layout of
+ * r->ubm after the call, which the checks then read as for iodirty_unmap().
+ */
+static int unmap_as_vec(struct round *r)
+{
+	size_t groups = NPAGES / r->ups, rot = r->threshold % groups, failed;
+	struct iodirty_unmap_seg segs[NPAGES] = { { 0, 0 } };
+	uint64_t vbm[NPAGES / 64 + 1] = { 0 };
+	int rc;
+
+	for (size_t i = 0; i < groups; i++)
+		segs[i] = (struct iodirty_unmap_seg){
+			IOVA + ((i + rot) % groups) * r->ups * P, r->ups * P };
+	rc = iodirty_unmap_vec(r->dom, segs, groups, vbm, &failed);
+	for (size_t i = 0; i < groups; i++)
+		if (t_bit(vbm, i))
+			t_set_bit(r->ubm, (i + rot) % groups);
+	if (!rc && failed != groups)
+		TERR(r, "unmap_vec: failed %zu on success\n", failed);
+	return rc;
+}
+
 static void *unmapper(void *arg)
 {
 	struct round *r = arg;
@@ -316,7 +346,12 @@ static void *unmapper(void *arg)
 	o.page_size = r->ups * P;
 	o.dirty_bitmap = r->ubm;
 	r->u0 = t_ticket(&r->race);
-	rc = iodirty_unmap(r->dom, IOVA, NPAGES * P, &o);
+	if (r->vec) {
+		rc = unmap_as_vec(r);
+		o.unmapped = NPAGES * P;
+	} else {
+		rc = iodirty_unmap(r->dom, IOVA, NPAGES * P, &o);
+	}
 	r->u1 = t_ticket(&r->race);
 	atomic_store(&r->unmapped, 1);
 	if (rc || o.unmapped != NPAGES * P)
@@ -343,6 +378,7 @@ static void one_round(struct iodirty_domain *dom, uint8_t *ram, int round,
 		assert_non_null(r->holds[i]);
 	}
 	r->ups = round % 3 == 2 ? 4 : 1;
+	r->vec = round % 2 && (t_caps.flags & IODIRTY_CAP_MAP_VEC);
 	r->threshold = 50 + (uint32_t)t_rand_below(seed, 3000);
 	assert_int_equal(iodirty_map(dom, IOVA, ram, NPAGES * P, RW), 0);
 	for (int i = 0; i < NW; i++)

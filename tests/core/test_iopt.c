@@ -412,9 +412,37 @@ static int op_tracking(struct iod_iopt *iopt)
 	return iod_iopt_set_tracking(iopt, true);
 }
 
+/* Two new maps and a fill of the hole with other pages (a split). */
+static int op_map_vec(struct iod_iopt *iopt)
+{
+	const struct iod_map_seg v[3] = {
+		{ IOVA_BASE + 1200 * PG, UBASE, 8 * PG, 3, 0 },
+		{ IOVA_BASE + 10 * PG, UBASE + 77777 * PG, PG, 3, 0 },
+		{ IOVA_BASE + 2000 * PG, UBASE + 5000 * PG, 2 * PG, 1, 0 },
+	};
+
+	return iod_iopt_map_vec(iopt, v, 3, NULL);
+}
+
+/* Punches in two chunks, a split and a trim, with a report. */
+static int op_unmap_vec(struct iod_iopt *iopt)
+{
+	const struct iod_unmap_seg v[4] = {
+		{ BIG + 70000 * PG, 4 * PG },
+		{ IOVA_BASE + 100 * PG, 600 * PG },
+		{ BIG + 100000 * PG, PG },
+		{ IOVA_BASE + 1020 * PG, 4 * PG },
+	};
+	uint64_t bm[1] = { 0 };
+
+	return iod_iopt_unmap_vec(iopt, v, 4, bm, NULL);
+}
+
 static void test_fail_nth(void **state)
 {
 	(void)state;
+	sweep("map-vec", op_map_vec);
+	sweep("unmap-vec", op_unmap_vec);
 	sweep("map-split", op_map_split);
 	sweep("map-new", op_map_new);
 	sweep("punch", op_punch);
@@ -475,6 +503,51 @@ static void test_hole_memory(void **state)
 	iod_iopt_fini(&iopt);
 }
 
+/*
+ * The same holes punched by one iod_iopt_unmap_vec() of 1,000,000
+ * segments in random order: the batch reservation sizes each container
+ * as the single adds grow it, so the memory stays under 4 bytes a hole.
+ */
+static void test_hole_memory_vec(void **state)
+{
+	const uint64_t pages = 1ULL << 28;
+	const size_t n = 1000000;
+	struct iod_unmap_seg *v = calloc(n, sizeof(*v));
+	uint8_t *seen = calloc(pages / 8, 1);
+	struct iod_iopt_stats before, after;
+	struct iod_iopt iopt;
+	size_t i = 0;
+
+	(void)state;
+	assert_non_null(v);
+	assert_non_null(seen);
+	rng_state = 42;
+	init_iopt(&iopt, 12);
+	assert_int_equal(iod_iopt_map(&iopt, 0, UBASE, pages * PG, 3), 0);
+	iod_iopt_stats(&iopt, &before);
+	while (i < n) {
+		uint64_t p = 1 + rnd_below(pages - 2);
+
+		if (seen[p / 8] & (1u << (p % 8)))
+			continue;
+		seen[p / 8] |= (uint8_t)(1u << (p % 8));
+		v[i].iova = p * PG;
+		v[i++].length = PG;
+	}
+	assert_int_equal(iod_iopt_unmap_vec(&iopt, v, n, NULL, NULL), 0);
+	iod_iopt_stats(&iopt, &after);
+	assert_int_equal(after.holes, n);
+	assert_int_equal(after.areas, 1);
+	printf("1 TiB area, %llu holes in one vector: %.2f bytes/hole\n",
+	       (unsigned long long)after.holes,
+	       (double)(after.mem_bytes - before.mem_bytes) / (double)n);
+	assert_true(after.mem_bytes - before.mem_bytes < 4 * (uint64_t)n);
+	assert_int_equal(iod_iopt_check(&iopt), 0);
+	iod_iopt_fini(&iopt);
+	free(seen);
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_fail_nth),
 		cmocka_unit_test(test_fail_nth_tracking),
 		cmocka_unit_test(test_hole_memory),
+		cmocka_unit_test(test_hole_memory_vec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -376,6 +376,42 @@ static int call_set_dirty_extents(struct fcase *c)
 	return call_set_dirty(c, true);
 }
 
+/* A refill, a new map and a map of other pages into a hole: all allocate. */
+static int call_map_vec(struct fcase *c)
+{
+	struct iodirty_map_vec_seg v[3] = {
+		{ BASE + 3 * NPAGES * P, (uintptr_t)(c->ram + NPAGES * P),
+		  2 * P, U_RW, 0 },
+		{ BASE + 500 * P, (uintptr_t)(c->ram + 500 * P), P, U_RW, 0 },
+		{ BASE + 2 * NPAGES * P, (uintptr_t)(c->ram + (NPAGES + 8) * P),
+		  4 * P, U_RW, 0 },
+	};
+	struct iodirty_ioas_map_vec cmd = {
+		.size = sizeof(cmd), .ioas_id = c->ioas, .num_segs = 3,
+		.segs = (uintptr_t)v,
+	};
+
+	return u_ioctl(u_fd, IODIRTY_IOAS_MAP_VEC, &cmd);
+}
+
+/* A split, a punch and a trim, out of order, with a report. */
+static int call_unmap_vec(struct fcase *c)
+{
+	struct iodirty_unmap_vec_seg v[3] = {
+		{ BASE + 100 * P, 600 * P },
+		{ BASE + (NPAGES - 2) * P, 2 * P },
+		{ BASE + 7 * P, P },
+	};
+	struct iodirty_ioas_unmap_vec cmd = {
+		.size = sizeof(cmd), .flags = IODIRTY_UNMAP_VEC_DIRTY_BITMAP,
+		.ioas_id = c->ioas, .num_segs = 3, .segs = (uintptr_t)v,
+		.dirty_bitmap = (uintptr_t)c->bm,
+	};
+
+	memset(c->bm, 0, sizeof(c->bm));
+	return u_ioctl(u_fd, IODIRTY_IOAS_UNMAP_VEC, &cmd);
+}
+
 static const struct op ops[] = {
 	{ "IOAS_ALLOC", 0, setup_empty, call_alloc },
 	{ "IOAS_MAP 4 MiB", 0, setup_empty, call_map },
@@ -418,6 +454,11 @@ static const struct op ops[] = {
 	  IODIRTY_INFO_CAP_DMA_RW, setup_far, call_set_dirty_bitmap },
 	{ "SET_DIRTY extents", IODIRTY_INFO_CAP_SET_DIRTY |
 	  IODIRTY_INFO_CAP_DMA_RW, setup_far, call_set_dirty_extents },
+	{ "IOAS_MAP_VEC", IODIRTY_INFO_CAP_MAP_VEC |
+	  IODIRTY_INFO_CAP_PARTIAL_UNMAP, setup_holed, call_map_vec },
+	{ "IOAS_UNMAP_VEC dirty bitmap", IODIRTY_INFO_CAP_MAP_VEC |
+	  IODIRTY_INFO_CAP_DIRTY_TRACKING | IODIRTY_INFO_CAP_DMA_RW,
+	  setup_mapped, call_unmap_vec },
 };
 
 static void sweep(const struct op *op, struct fcase *c)

@@ -169,6 +169,67 @@ static void test_limit(void **state)
 	U_EQ(run_child(body_limit, LIMIT, false), 0);
 }
 
+static int map_vec(int fd, uint32_t ioas,
+		   const struct iodirty_map_vec_seg *v, uint64_t n,
+		   uint64_t *failed)
+{
+	struct iodirty_ioas_map_vec cmd = {
+		.size = sizeof(cmd), .ioas_id = ioas, .num_segs = n,
+		.segs = (uintptr_t)v, .out_failed = ~0ULL,
+	};
+	int rc = u_ioctl(fd, IODIRTY_IOAS_MAP_VEC, &cmd);
+
+	*failed = cmd.out_failed;
+	return rc;
+}
+
+/*
+ * A vector is charged whole or not at all: the segment that crosses the
+ * limit fails the call, the pins of those before it are given back, and
+ * the whole limit is there for the next call; an unmap vector gives back
+ * what it unmaps.
+ */
+static void body_vec(struct child *c)
+{
+	int fd = c->fd[0];
+	uint32_t ioas = ioas_alloc(fd);
+	struct iodirty_map_vec_seg v[3] = {
+		{ BASE, (uintptr_t)c->ram, 256 * U_KiB, U_RW, 0 },
+		{ BASE + U_GiB, (uintptr_t)(c->ram + U_MiB), 256 * U_KiB,
+		  U_RW, 0 },
+		{ BASE + 2 * U_GiB, (uintptr_t)(c->ram + 2 * U_MiB),
+		  600 * U_KiB, U_RW, 0 },
+	};
+	struct iodirty_unmap_vec_seg u[2] = {
+		{ BASE, 512 * U_KiB }, { BASE + U_GiB, 512 * U_KiB },
+	};
+	struct iodirty_ioas_unmap_vec ucmd = {
+		.size = sizeof(ucmd), .ioas_id = ioas, .num_segs = 2,
+		.segs = (uintptr_t)u,
+	};
+	uint64_t failed;
+
+	if (!u_has(IODIRTY_INFO_CAP_MAP_VEC))
+		return;
+	CHECK_EQ(map_vec(fd, ioas, v, 3, &failed), -ENOMEM);
+	CHECK_EQ(failed, 2);
+	CHECK_EQ(mapped_bytes(fd, ioas), 0);
+	v[0].length = v[1].length = 512 * U_KiB;
+	CHECK_EQ(map_vec(fd, ioas, v, 2, &failed), 0);
+	CHECK_EQ(failed, 2);
+	CHECK_EQ(mapped_bytes(fd, ioas), LIMIT);
+	CHECK_EQ(u_ioctl(fd, IODIRTY_IOAS_UNMAP_VEC, &ucmd), 0);
+	CHECK_EQ(mapped_bytes(fd, ioas), 0);
+	CHECK_EQ(u_map(fd, ioas, BASE, c->ram, LIMIT, U_RW), 0);
+}
+
+static void test_vec(void **state)
+{
+	(void)state;
+	need_root();
+	U_EQ(run_child(body_vec, LIMIT, false), 0);
+}
+
 static void body_destroy_close(struct child *c)
 {
 	uint32_t a = ioas_alloc(c->fd[0]), b = ioas_alloc(c->fd[0]);
@@ -306,6 +367,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_same_memory_twice),
 		cmocka_unit_test(test_zero_limit),
 		cmocka_unit_test(test_cap_ipc_lock),
+		cmocka_unit_test(test_vec),
 	};
 
 	(void)argc;

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 /* The last command of the header: the one place that names it. */
-#define LAST_CMD IODIRTY_CMD_SET_DIRTY
+#define LAST_CMD IODIRTY_CMD_IOAS_UNMAP_VEC
 
 #define FX_IOVA (1ULL << 20)
 #define FX_MAPPED 16			/* pages mapped at FX_IOVA */
@@ -52,6 +52,8 @@ struct fx {
 	struct iodirty_sg_piece pieces[4];
 	struct iodirty_mapping_entry maps[4];
 	struct iodirty_dirty_extent ext[4];
+	struct iodirty_map_vec_seg mvec[2];
+	struct iodirty_unmap_vec_seg uvec[2];
 };
 
 struct field {
@@ -271,6 +273,42 @@ static void fill_set_dirty(struct fx *fx, void *arg)
 	a->data = (uintptr_t)fx->bitmap;
 }
 
+/* Two pieces of the RAM past the mapped part, at two IOVAs apart. */
+static void fill_map_vec(struct fx *fx, void *arg)
+{
+	struct iodirty_ioas_map_vec *a = arg;
+
+	fx->mvec[0] = (struct iodirty_map_vec_seg){
+		.iova = FX_IOVA + 80 * U_PAGE,
+		.user_va = (uintptr_t)(fx->ram + (FX_MAPPED + 4) * U_PAGE),
+		.length = 2 * U_PAGE, .flags = U_RW };
+	fx->mvec[1] = (struct iodirty_map_vec_seg){
+		.iova = FX_IOVA + 70 * U_PAGE,
+		.user_va = (uintptr_t)(fx->ram + FX_MAPPED * U_PAGE),
+		.length = U_PAGE, .flags = IODIRTY_IOAS_MAP_READ };
+	a->ioas_id = fx->ioas;
+	a->num_segs = 2;
+	a->segs = (uintptr_t)fx->mvec;
+}
+
+/* A hole and a trim of the mapping, with a report when tracking is on. */
+static void fill_unmap_vec(struct fx *fx, void *arg)
+{
+	struct iodirty_ioas_unmap_vec *a = arg;
+
+	fx->uvec[0] = (struct iodirty_unmap_vec_seg){ FX_IOVA + 3 * U_PAGE,
+						      U_PAGE };
+	fx->uvec[1] = (struct iodirty_unmap_vec_seg){
+		FX_IOVA + (FX_MAPPED - 2) * U_PAGE, 2 * U_PAGE };
+	a->ioas_id = fx->ioas;
+	a->num_segs = 2;
+	a->segs = (uintptr_t)fx->uvec;
+	if (u_has(IODIRTY_INFO_CAP_DIRTY_TRACKING)) {
+		a->flags = IODIRTY_UNMAP_VEC_DIRTY_BITMAP;
+		a->dirty_bitmap = (uintptr_t)fx->bitmap;
+	}
+}
+
 /* A command whose struct grew after it was introduced at @min bytes. */
 #define ROW_GROWN(c, type, min, ...)					\
 	[IODIRTY_CMD_##c - IODIRTY_CMD_BASE] = {			\
@@ -469,6 +507,22 @@ static const struct cmd_row cmds[] = {
 	    .iova_off = OFF(iodirty_set_dirty, iova),
 	    .len_off = OFF(iodirty_set_dirty, length),
 	    .nres = 1, .res = { F(iodirty_set_dirty, __reserved) }),
+	/* Segments are in the vector: no address or length fields here. */
+	ROW(IOAS_MAP_VEC, iodirty_ioas_map_vec,
+	    .flags_off = OFF(iodirty_ioas_map_vec, flags),
+	    .cap = IODIRTY_INFO_CAP_MAP_VEC,
+	    .fill = fill_map_vec,
+	    .id_off = OFF(iodirty_ioas_map_vec, ioas_id),
+	    .nres = 1, .res = { F(iodirty_ioas_map_vec, __reserved) },
+	    .nout = 1, .out = { F(iodirty_ioas_map_vec, out_failed) }),
+	ROW(IOAS_UNMAP_VEC, iodirty_ioas_unmap_vec,
+	    .flags_off = OFF(iodirty_ioas_unmap_vec, flags),
+	    .cap = IODIRTY_INFO_CAP_MAP_VEC,
+	    .fill = fill_unmap_vec,
+	    .flags_known = IODIRTY_UNMAP_VEC_DIRTY_BITMAP,
+	    .id_off = OFF(iodirty_ioas_unmap_vec, ioas_id),
+	    .nres = 1, .res = { F(iodirty_ioas_unmap_vec, __reserved) },
+	    .nout = 1, .out = { F(iodirty_ioas_unmap_vec, out_failed) }),
 };
 
 /*
@@ -776,6 +830,7 @@ static void test_info_zero_tail(void **state)
 	assert_true(a.info.out_granules & U_PAGE);
 	/* No capability bit that this header does not know. */
 	U_EQ(a.info.out_capabilities & ~((uint64_t)0xff |
+					 IODIRTY_INFO_CAP_MAP_VEC |
 					 IODIRTY_INFO_CAP_MAPPINGS |
 					 IODIRTY_INFO_CAP_EXTENTS |
 					 IODIRTY_INFO_CAP_SET_DIRTY), 0);

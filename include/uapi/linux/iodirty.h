@@ -80,6 +80,8 @@ enum {
 	IODIRTY_CMD_IOAS_MAPPINGS,
 	IODIRTY_CMD_GET_DIRTY_EXTENTS,
 	IODIRTY_CMD_SET_DIRTY,
+	IODIRTY_CMD_IOAS_MAP_VEC,
+	IODIRTY_CMD_IOAS_UNMAP_VEC,
 };
 
 /*
@@ -100,6 +102,7 @@ enum {
  * @IODIRTY_INFO_CAP_RESERVE: IOAS_RESERVE
  * @IODIRTY_INFO_CAP_HW_MODEL: IOAS_ALLOC with IODIRTY_IOAS_HW_MODEL
  * @IODIRTY_INFO_CAP_SG: SG_GET and SG_PUT (uAPI version 2)
+ * @IODIRTY_INFO_CAP_MAP_VEC: IOAS_MAP_VEC and IOAS_UNMAP_VEC (uAPI version 3)
  * @IODIRTY_INFO_CAP_EXTENTS: GET_DIRTY_EXTENTS (uAPI version 3)
  * @IODIRTY_INFO_CAP_SET_DIRTY: SET_DIRTY (uAPI version 3)
  * @IODIRTY_INFO_CAP_MAPPINGS: IOAS_MAPPINGS (uAPI version 3)
@@ -116,6 +119,7 @@ enum iodirty_info_caps {
 	IODIRTY_INFO_CAP_RESERVE = 1 << 5,
 	IODIRTY_INFO_CAP_HW_MODEL = 1 << 6,
 	IODIRTY_INFO_CAP_SG = 1 << 7,
+	IODIRTY_INFO_CAP_MAP_VEC = 1 << 8,
 	IODIRTY_INFO_CAP_EXTENTS = 1 << 9,
 	IODIRTY_INFO_CAP_SET_DIRTY = 1 << 10,
 	IODIRTY_INFO_CAP_MAPPINGS = 1 << 11,
@@ -126,7 +130,8 @@ enum iodirty_info_caps {
  * @size: sizeof(struct iodirty_info)
  * @flags: must be 0
  * @out_uapi_version: 3 (2 before IOAS_MAPPINGS, GET_DIRTY_EXTENTS,
- *                    SET_DIRTY, IODIRTY_DIRTY_COUNT_ALL, @out_nr_dirty of
+ *                    SET_DIRTY, IOAS_MAP_VEC, IOAS_UNMAP_VEC,
+ *                    IODIRTY_DIRTY_COUNT_ALL, @out_nr_dirty of
  *                    IOAS_UNMAP and unmap reports that cut report pages; 1
  *                    before DMA_RWV, SG_GET and SG_PUT); grows when
  *                    commands, flags or fields are added
@@ -1053,5 +1058,137 @@ struct iodirty_set_dirty {
 	__aligned_u64 nr_extents;
 };
 #define IODIRTY_SET_DIRTY _IO(IODIRTY_TYPE, IODIRTY_CMD_SET_DIRTY)
+
+/*
+ * IODIRTY_VEC_MAX_SEGS - most segments IOAS_MAP_VEC and IOAS_UNMAP_VEC take
+ * in one call (E2BIG beyond). The module copies a vector whole, so that
+ * it can check and apply it in one step: this bounds that copy (32 MiB of
+ * map segments).
+ */
+#define IODIRTY_VEC_MAX_SEGS (1U << 20)
+
+/**
+ * struct iodirty_map_vec_seg - one range of IOAS_MAP_VEC
+ * @iova: as @iova of IOAS_MAP
+ * @user_va: as @user_va of IOAS_MAP
+ * @length: as @length of IOAS_MAP
+ * @flags: enum iodirty_ioas_map_flags, at least one (else EINVAL)
+ * @__reserved: must be 0 (else EOPNOTSUPP)
+ */
+struct iodirty_map_vec_seg {
+	__aligned_u64 iova;
+	__aligned_u64 user_va;
+	__aligned_u64 length;
+	__u32 flags;
+	__u32 __reserved;
+};
+
+/**
+ * struct iodirty_ioas_map_vec - ioctl(IODIRTY_IOAS_MAP_VEC)
+ * @size: sizeof(struct iodirty_ioas_map_vec)
+ * @flags: must be 0
+ * @ioas_id: io-pagetable
+ * @__reserved: must be 0
+ * @num_segs: entries of @segs, at most IODIRTY_VEC_MAX_SEGS (else E2BIG);
+ *            0 maps nothing (success)
+ * @segs: user pointer to @num_segs struct iodirty_map_vec_seg; may be 0
+ *        only when @num_segs is 0 (else EINVAL)
+ * @out_failed: the index of the segment at fault, or @num_segs when none
+ *              is; written on failure too (below)
+ *
+ * IOAS_MAP of every segment, all or nothing: on any error nothing is
+ * mapped, pinned or charged. Needs IODIRTY_INFO_CAP_MAP_VEC (uAPI
+ * version 3). For many small changes, such as the 4 KiB shared/private
+ * conversions of a confidential guest, in one call and one hold of the
+ * io-pagetable's write lock.
+ *
+ * The vector is copied in whole, then checked in rounds; the first round
+ * that finds a fault decides the error and @out_failed (the lowest index
+ * at fault in that round): each segment's fields as IOAS_MAP checks them
+ * (EOPNOTSUPP, EINVAL, EOVERFLOW, ERANGE); then that no segment overlaps
+ * one of lower index (EINVAL); then each segment against the io-pagetable
+ * as it was before the call (EEXIST, EADDRNOTAVAIL). Then the segments'
+ * pages are pinned and charged, in order, before the write lock is taken;
+ * a segment that cannot be pinned fails the call (EFAULT, ENOMEM for the
+ * memory limit, EINTR) with its index, and what was pinned for the
+ * segments before it is unpinned. Last, the maps are applied in one write
+ * lock section, which can only fail for memory (ENOMEM, @out_failed
+ * @num_segs).
+ *
+ * @out_failed is written back whenever the vector was read: on success
+ * and on every error of the checks, pinning or mapping. Errors of the
+ * argument itself (size, flags, ID, @num_segs, @segs 0, EFAULT reading the
+ * vector) write nothing back. If it cannot be written, the call fails
+ * with EFAULT (after a success: the maps stay).
+ */
+struct iodirty_ioas_map_vec {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 num_segs;
+	__aligned_u64 segs;
+	__aligned_u64 out_failed;
+};
+#define IODIRTY_IOAS_MAP_VEC _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_MAP_VEC)
+
+/**
+ * struct iodirty_unmap_vec_seg - one range of IOAS_UNMAP_VEC
+ * @iova: page-aligned start
+ * @length: page-aligned, non-zero length
+ */
+struct iodirty_unmap_vec_seg {
+	__aligned_u64 iova;
+	__aligned_u64 length;
+};
+
+/**
+ * enum iodirty_unmap_vec_flags - flags for IOAS_UNMAP_VEC
+ * @IODIRTY_UNMAP_VEC_DIRTY_BITMAP: report one dirty bit per segment in
+ *                                  @dirty_bitmap, atomically with the unmap
+ */
+enum iodirty_unmap_vec_flags {
+	IODIRTY_UNMAP_VEC_DIRTY_BITMAP = 1 << 0,
+};
+
+/**
+ * struct iodirty_ioas_unmap_vec - ioctl(IODIRTY_IOAS_UNMAP_VEC)
+ * @size: sizeof(struct iodirty_ioas_unmap_vec)
+ * @flags: enum iodirty_unmap_vec_flags
+ * @ioas_id: io-pagetable
+ * @__reserved: must be 0
+ * @num_segs: entries of @segs, at most IODIRTY_VEC_MAX_SEGS (else E2BIG);
+ *            0 unmaps nothing (success)
+ * @segs: user pointer to @num_segs struct iodirty_unmap_vec_seg; may be 0
+ *        only when @num_segs is 0 (else EINVAL)
+ * @dirty_bitmap: with IODIRTY_UNMAP_VEC_DIRTY_BITMAP: 8-byte aligned user
+ *                pointer (else EINVAL) to @num_segs bits in little-endian
+ *                64-bit words; else must be 0 (EINVAL)
+ * @out_failed: as for IOAS_MAP_VEC
+ *
+ * IOAS_UNMAP (without IODIRTY_UNMAP_EXACT) of every segment, all or
+ * nothing. Needs IODIRTY_INFO_CAP_MAP_VEC. Each segment must hold a
+ * mapped page (ENOENT). Checks in rounds as IOAS_MAP_VEC: fields, then
+ * overlaps (EINVAL), then ENODATA if a bitmap is asked for while tracking
+ * is off (@out_failed @num_segs), then each segment's state. With
+ * IODIRTY_UNMAP_VEC_DIRTY_BITMAP, every segment must be aligned to the
+ * dirty granule (EINVAL), and bit i is set when a granule of segment i
+ * was dirty; the dirty state of all segments is harvested under the
+ * write lock that unmaps them. Bits are only set, never cleared; nothing
+ * past the last 64-bit word of the bitmap is written. The bitmap is pinned
+ * before anything is unmapped (EFAULT: nothing was unmapped). Without
+ * the flag, dirty state is dropped with the pages, as IOAS_UNMAP drops it.
+ */
+struct iodirty_ioas_unmap_vec {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 num_segs;
+	__aligned_u64 segs;
+	__aligned_u64 dirty_bitmap;
+	__aligned_u64 out_failed;
+};
+#define IODIRTY_IOAS_UNMAP_VEC _IO(IODIRTY_TYPE, IODIRTY_CMD_IOAS_UNMAP_VEC)
 
 #endif /* _UAPI_LINUX_IODIRTY_H */
