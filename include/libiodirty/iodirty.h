@@ -285,8 +285,6 @@ const char *iodirty_ctx_backend(const struct iodirty_ctx *ctx);
 #define IODIRTY_CAP_SG			(1ULL << 8)
 /* iodirty_map_vec()/iodirty_unmap_vec() are available (since 0.5). */
 #define IODIRTY_CAP_MAP_VEC		(1ULL << 9)
-/* iodirty_mappings() (since 0.5) */
-#define IODIRTY_CAP_MAPPINGS		(1ULL << 12)
 /* iodirty_read_extents() is available (since 0.5). */
 #define IODIRTY_CAP_EXTENTS		(1ULL << 10)
 /*
@@ -295,6 +293,8 @@ const char *iodirty_ctx_backend(const struct iodirty_ctx *ctx);
  * userspace.
  */
 #define IODIRTY_CAP_SET_DIRTY		(1ULL << 11)
+/* iodirty_mappings() is available (since 0.5; every backend). */
+#define IODIRTY_CAP_MAPPINGS		(1ULL << 12)
 
 struct iodirty_caps {
 	size_t sz;

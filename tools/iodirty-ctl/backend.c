@@ -19,8 +19,12 @@ static const struct {
 	{ IODIRTY_CAP_UADDR_REPORT, "uaddr-report" },
 	{ IODIRTY_CAP_USER_RESERVE, "user-reserve" },
 	{ IODIRTY_CAP_HW_MODEL, "hw-model" },
+	{ IODIRTY_CAP_ATTACH, "attach" },
+	{ IODIRTY_CAP_SG, "sg" },
+	{ IODIRTY_CAP_MAP_VEC, "map-vec" },
 	{ IODIRTY_CAP_EXTENTS, "extents" },
 	{ IODIRTY_CAP_SET_DIRTY, "set-dirty" },
+	{ IODIRTY_CAP_MAPPINGS, "mappings" },
 };
 
 int ctl_open(const struct ctl_global *g, struct iodirty_ctx **ctx,
