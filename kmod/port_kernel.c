@@ -26,6 +26,23 @@ void *iod_alloc(size_t size)
 	return kvmalloc(size, IOD_GFP);
 }
 
+/*
+ * One lock class for all stripes: a holder takes one stripe at a time and
+ * calls out only with it released, which lockdep then checks.
+ */
+static struct {
+	iod_spinlock_t lock ____cacheline_aligned;
+} iod_stripes[IOD_STRIPE_LOCKS] = {
+	[0 ... IOD_STRIPE_LOCKS - 1] = {
+		.lock = __SPIN_LOCK_UNLOCKED(iod_stripes),
+	},
+};
+
+iod_spinlock_t *iod_stripe_lock(unsigned int i)
+{
+	return &iod_stripes[i % IOD_STRIPE_LOCKS].lock;
+}
+
 void iod_free(void *ptr)
 {
 	kvfree(ptr);

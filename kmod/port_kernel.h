@@ -19,6 +19,7 @@
 #include <linux/limits.h>
 #include <linux/preempt.h>
 #include <linux/processor.h>
+#include <linux/spinlock.h>
 #include <linux/mutex.h>
 #include <linux/percpu-rwsem.h>
 #include <linux/stddef.h>
@@ -105,19 +106,22 @@ static inline void *iod_ptr_install(iod_atomic_ptr_t *p, void *new)
 	return old ? old : new;
 }
 
-/*
- * Around the core's busy-wait critical sections: with preemption off, a
- * waiter never spins on a holder that was scheduled out.
- */
-static inline void iod_spin_enter(void)
+/* A spinlock_t: lockdep sees it, and its holder keeps its CPU. */
+typedef spinlock_t iod_spinlock_t;
+
+static inline void iod_spin_lock(iod_spinlock_t *l)
 {
-	preempt_disable();
+	spin_lock(l);
 }
 
-static inline void iod_spin_exit(void)
+static inline void iod_spin_unlock(iod_spinlock_t *l)
 {
-	preempt_enable();
+	spin_unlock(l);
 }
+
+/* Striped spinlocks shared by the whole module (port_kernel.c). */
+#define IOD_STRIPE_LOCKS 64u
+iod_spinlock_t *iod_stripe_lock(unsigned int i);
 
 static inline void iod_cpu_relax(void)
 {

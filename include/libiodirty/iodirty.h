@@ -97,7 +97,12 @@
  *   (iodirty_set_dirty(), since 0.5) serialise with each other and with
  *   every other call on the domain. DMA, mark-dirty,
  *   translate, dirty reads, list and stats calls run in parallel with each
- *   other. On "soft" and "iommufd", their locking writes only per-thread
+ *   other, with two exceptions on "iommufd": a dirty read there moves the
+ *   devices' dirty bits into the library's copy first, and the usable-range
+ *   list asks the kernel for the devices' apertures, both under the
+ *   domain's lock, so they serialise with each other and with map, unmap,
+ *   reserve, tracking changes, attach and detach. On "soft" and "iommufd",
+ *   the other calls' locking writes only per-thread
  *   memory (userspace RCU), except within about 1 ms of a map, unmap,
  *   reserve or tracking change, when they share a reader/writer lock; a
  *   mark or DMA write of a page already dirty writes nothing shared at all.
@@ -229,9 +234,9 @@ struct iodirty_ctx_opts {
  * @out:     receives the context.
  *
  * Return: 0, -EINVAL (@out NULL, unknown backend name, a negative fd with
- * IODIRTY_CTX_ADOPT_FD), -EOPNOTSUPP (the backend is not built into this
- * library, unknown opts flags, a non-zero reserved field, or
- * IODIRTY_CTX_ADOPT_FD for a backend other than "iommufd"), -E2BIG,
+ * IODIRTY_CTX_ADOPT_FD), -EOPNOTSUPP (unknown opts flags, a non-zero
+ * reserved field, or IODIRTY_CTX_ADOPT_FD for a backend other than
+ * "iommufd"), -E2BIG,
  * -EBADF (the fd to adopt is not open),
  * -ENODEV (its device is missing, or is not one the backend can drive),
  * -EACCES (no permission to open the device), -ENOMEM, or another error of

@@ -15,8 +15,10 @@
  *
  * Locking: dom->lock serialises everything that talks to the kernel about
  * the domain or changes its device list: map, unmap, reserve, tracking,
- * reads, attach, detach. DMA, mark-dirty, translate, stats and the range
- * lists use the mirror only, whose own lock suffices.
+ * dirty reads (bitmaps and extents), the usable-range list (the devices'
+ * apertures come from the kernel), attach, detach. DMA, mark-dirty,
+ * translate, stats, the mapping list and the reserved-region list use the
+ * mirror only, whose own lock suffices.
  */
 #ifndef IODIRTY_BACKEND_IOMMUFD_H
 #define IODIRTY_BACKEND_IOMMUFD_H

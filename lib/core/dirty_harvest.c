@@ -36,44 +36,33 @@
  * makes the plain-store clear of dirty_take_word() exact. Locks are
  * striped over a static table by node address: nodes of any bitmap may
  * share a stripe, which costs waiting, never correctness, because a
- * harvester holds one stripe at a time and calls out (emit callbacks) only
- * with it released, so there is no lock order to respect.
+ * harvester holds one stripe at a time and calls out to emit callbacks
+ * only with it released, so there is no lock order to respect. (The
+ * callbacks of iod_dirty_take() run under it: they only record runs into
+ * the caller's array, take no lock and never sleep.)
  *
- * The stripes are a static table, which port.h's lock types cannot
- * initialise statically in both flavours, so this is a test-and-set on an
- * atomic word (sequentially consistent RMWs: acquire on lock, release on
- * unlock), spinning on plain loads while it is taken. iod_spin_enter()
- * keeps the holder on its CPU in the kernel (preemption off), so waiters
- * never spin on a holder that was scheduled out.
+ * The stripes are the port layer's (iod_stripe_lock(): a spinlock_t in
+ * the kernel, where lockdep checks that rule, and a test-and-set word in
+ * userspace).
  */
-#define IOD_DIRTY_STRIPES	64u
-_Static_assert(IOD_DIRTY_STRIPES == 64u, "dirty_stripe() picks 6 hash bits");
-
-static struct {
-	_Alignas(64) iod_atomic64_t lock;	/* own cache line each */
-} dirty_stripes[IOD_DIRTY_STRIPES];
+_Static_assert(IOD_STRIPE_LOCKS == 64u, "dirty_stripe() picks 6 hash bits");
 
 /* The stripe lock of the leaves below @node. */
-static inline iod_atomic64_t *dirty_stripe(const struct iod_dirty_node *node)
+static inline iod_spinlock_t *dirty_stripe(const struct iod_dirty_node *node)
 {
 	uint64_t h = (uint64_t)(uintptr_t)node * 0x9e3779b97f4a7c15ULL;
 
-	return &dirty_stripes[h >> 58].lock;
+	return iod_stripe_lock((unsigned int)(h >> 58));
 }
 
-static inline void dirty_lock(iod_atomic64_t *lock)
+static inline void dirty_lock(iod_spinlock_t *lock)
 {
-	iod_spin_enter();
-	while (iod_atomic_fetch_or(lock, 1)) {
-		while (iod_atomic_load_relaxed(lock))
-			iod_cpu_relax();
-	}
+	iod_spin_lock(lock);
 }
 
-static inline void dirty_unlock(iod_atomic64_t *lock)
+static inline void dirty_unlock(iod_spinlock_t *lock)
 {
-	iod_atomic_xchg(lock, 0);
-	iod_spin_exit();
+	iod_spin_unlock(lock);
 }
 
 /**
@@ -274,6 +263,10 @@ static __always_inline void dirty_harvest_group(iod_atomic64_t *words,
 	bm->found += found;
 }
 
+/* Words a per-word stripe holder takes before it emits them (see below). */
+#define DIRTY_EMIT_BATCH	16u
+_Static_assert(64u % DIRTY_EMIT_BATCH == 0, "parts tile a summary word");
+
 /**
  * dirty_harvest_leaf() - harvest the part of a leaf inside the range
  * @leaf: the leaf
@@ -290,7 +283,7 @@ static __always_inline void dirty_harvest_group(iod_atomic64_t *words,
 static __always_inline uint64_t
 dirty_harvest_leaf(struct iod_dirty_leaf *leaf, uint64_t base,
 		   const struct dirty_walk *w, bool bitmap,
-		   iod_atomic64_t *stripe)
+		   iod_spinlock_t *stripe)
 {
 	unsigned int lo = w->first > base ?
 			  (unsigned int)(w->first - base) : 0;
@@ -299,10 +292,10 @@ dirty_harvest_leaf(struct iod_dirty_leaf *leaf, uint64_t base,
 	unsigned int wlo = lo / 64, whi = hi / 64, s, b, wi, n, k;
 	uint64_t lo_mask = ~0ULL << (lo % 64);
 	uint64_t hi_mask = ~0ULL >> (63 - hi % 64);
-	uint64_t range, full, bits, v, mask, count = 0;
+	uint64_t range, full, part, bits, v, mask, count = 0;
 	/* Words taken under @stripe, emitted once it is released. */
-	uint64_t vals[64];
-	unsigned char idx[64];
+	uint64_t vals[DIRTY_EMIT_BATCH];
+	unsigned char idx[DIRTY_EMIT_BATCH];
 
 	for (s = wlo / 64; s <= whi / 64; s++) {
 		range = iod_mask_range(s == wlo / 64 ? wlo % 64 : 0,
@@ -312,13 +305,11 @@ dirty_harvest_leaf(struct iod_dirty_leaf *leaf, uint64_t base,
 			full &= ~(1ULL << (wlo % 64));
 		if (s == whi / 64 && hi_mask != ~0ULL)
 			full &= ~(1ULL << (whi % 64));
-		if (stripe)
-			dirty_lock(stripe);
-		bits = dirty_take_summary(&leaf->summary[s], range, full,
-					  w->clear);
 		if (bitmap && !stripe && full == ~0ULL && !w->bm->shift &&
 		    !(w->bm->first % 64)) {
 			/* Every word wholly in range, one output word each. */
+			bits = dirty_take_summary(&leaf->summary[s], range,
+						  full, w->clear);
 			if (bits)
 				dirty_harvest_group(&leaf->words[s * 64], bits,
 					&w->bm->out[(base + s * 4096ULL -
@@ -326,40 +317,73 @@ dirty_harvest_leaf(struct iod_dirty_leaf *leaf, uint64_t base,
 					w->bm, w->clear);
 			continue;
 		}
-		n = 0;
-		while (bits) {
-			b = iod_ctz64(bits);
-			bits &= bits - 1;
-			wi = s * 64 + b;
-			mask = ~0ULL;
-			if (wi == wlo)
-				mask &= lo_mask;
-			if (wi == whi)
-				mask &= hi_mask;
-			v = dirty_take_word(&leaf->words[wi], mask, w->clear);
-			if (!v)
+		/*
+		 * Under a per-word stripe, the summary word is taken in parts
+		 * of DIRTY_EMIT_BATCH bits, each with its words in one lock
+		 * hold (the unit of exclusion stays "summary bits and their
+		 * words"), so that what is held for emitting fits a small
+		 * stack buffer.
+		 */
+		for (part = stripe ? iod_mask_range(0, DIRTY_EMIT_BATCH) :
+			     ~0ULL; part;
+		     part = stripe ? part << DIRTY_EMIT_BATCH : 0) {
+			if (!(range & part))
 				continue;
-			if (stripe) {
-				vals[n] = v;
-				idx[n++] = (unsigned char)b;
-				continue;
+			if (stripe)
+				dirty_lock(stripe);
+			bits = dirty_take_summary(&leaf->summary[s],
+						  range & part, full & part,
+						  w->clear);
+			n = 0;
+			while (bits) {
+				b = iod_ctz64(bits);
+				bits &= bits - 1;
+				wi = s * 64 + b;
+				mask = ~0ULL;
+				if (wi == wlo)
+					mask &= lo_mask;
+				if (wi == whi)
+					mask &= hi_mask;
+				v = dirty_take_word(&leaf->words[wi], mask,
+						    w->clear);
+				if (!v)
+					continue;
+				if (stripe) {
+					vals[n] = v;
+					idx[n++] = (unsigned char)b;
+					continue;
+				}
+				if (!bitmap)
+					count += dirty_popcount(v);
+				dirty_emit(w, bitmap,
+					   base + (uint64_t)wi * 64, v);
 			}
-			if (!bitmap)
-				count += dirty_popcount(v);
-			dirty_emit(w, bitmap, base + (uint64_t)wi * 64, v);
-		}
-		if (!stripe)
-			continue;
-		dirty_unlock(stripe);
-		for (k = 0; k < n; k++) {
-			if (!bitmap)
-				count += dirty_popcount(vals[k]);
-			dirty_emit(w, bitmap,
-				   base + (uint64_t)(s * 64 + idx[k]) * 64,
-				   vals[k]);
+			if (!stripe)
+				continue;
+			dirty_unlock(stripe);
+			for (k = 0; k < n; k++) {
+				if (!bitmap)
+					count += dirty_popcount(vals[k]);
+				dirty_emit(w, bitmap,
+					   base + (uint64_t)(s * 64 + idx[k]) *
+						  64,
+					   vals[k]);
+			}
 		}
 	}
 	return count;
+}
+
+/*
+ * The emitting walk's leaf in a frame of its own, so that the walk's frame
+ * does not also hold the words a per-word stripe holder keeps for
+ * emitting (kernel frames stay small: see dirty_harvest_bitmap_walk()).
+ */
+static __attribute__((__noinline__)) uint64_t
+dirty_harvest_leaf_emit(struct iod_dirty_leaf *leaf, uint64_t base,
+			const struct dirty_walk *w, iod_spinlock_t *stripe)
+{
+	return dirty_harvest_leaf(leaf, base, w, false, stripe);
 }
 
 /*
@@ -469,7 +493,7 @@ dirty_harvest_leaves(struct iod_dirty_node *node, uint64_t base,
 		     const struct dirty_walk *w, bool bitmap)
 {
 	uint64_t bits, ahead_summary, ahead_words, count = 0;
-	iod_atomic64_t *stripe = NULL, *per_word = NULL;
+	iod_spinlock_t *stripe = NULL, *per_word = NULL;
 	struct iod_dirty_leaf *leaf;
 	unsigned int i, k;
 
@@ -497,9 +521,14 @@ dirty_harvest_leaves(struct iod_dirty_node *node, uint64_t base,
 		leaf = iod_ptr_load_acquire(&node->child[i]);
 		if (!leaf)
 			continue;
-		count += dirty_harvest_leaf(leaf, base +
-					    ((uint64_t)i << IOD_DIRTY_LEAF_SHIFT),
-					    w, bitmap, per_word);
+		if (bitmap)
+			count += dirty_harvest_leaf(leaf, base +
+					((uint64_t)i << IOD_DIRTY_LEAF_SHIFT),
+					w, true, per_word);
+		else
+			count += dirty_harvest_leaf_emit(leaf, base +
+					((uint64_t)i << IOD_DIRTY_LEAF_SHIFT),
+					w, per_word);
 	}
 	if (stripe && !per_word)
 		dirty_unlock(stripe);
@@ -526,7 +555,7 @@ static __always_inline uint64_t dirty_harvest_walk(struct iod_dirty *d,
 		struct iod_dirty_node *node;
 		uint64_t base;
 		uint64_t bits;
-	} st[IOD_DIRTY_MAX_LEVELS];
+	} st[IOD_DIRTY_MAX_LEVELS - 1];	/* interior levels above the last */
 	unsigned int level = 0, shift, i, last = d->levels - 1;
 	uint64_t base, count = 0;
 	void *child, *next;
@@ -819,7 +848,7 @@ static void dirty_take_leaf(struct dirty_take *t, struct iod_dirty_leaf *leaf,
 static void dirty_take_leaves(struct dirty_take *t,
 			      struct iod_dirty_node *node, uint64_t base)
 {
-	iod_atomic64_t *stripe = NULL;
+	iod_spinlock_t *stripe = NULL;
 	struct iod_dirty_leaf *leaf;
 	uint64_t full, bits, visited = 0, ahead_summary, ahead_words;
 	unsigned int i, k;
@@ -868,8 +897,7 @@ bool iod_dirty_take(struct iod_dirty *d, uint64_t first, uint64_t end,
 		uint64_t bits;		/* children still to visit */
 		uint64_t full;		/* children with spans in range */
 		uint64_t visited;	/* children visited whole */
-		unsigned int cur;	/* child being visited */
-	} st[IOD_DIRTY_MAX_LEVELS];
+	} st[IOD_DIRTY_MAX_LEVELS - 1];	/* interior levels above the last */
 	struct dirty_take t = { .clear = clear, .fn = fn, .arg = arg };
 	unsigned int level = 0, shift, i, last = d->levels - 1;
 	void *child;
@@ -901,7 +929,10 @@ bool iod_dirty_take(struct iod_dirty *d, uint64_t first, uint64_t end,
 			if (!level)
 				break;
 			level--;
-			st[level].visited |= 1ULL << st[level].cur;
+			/* The child just done, from its base. */
+			st[level].visited |= 1ULL <<
+				((st[level + 1].base - st[level].base) >>
+				 dirty_level_shift(d, level));
 			continue;
 		}
 		i = iod_ctz64(st[level].bits);
@@ -925,7 +956,6 @@ bool iod_dirty_take(struct iod_dirty *d, uint64_t first, uint64_t end,
 				st[level].visited |= 1ULL << i;
 			continue;
 		}
-		st[level].cur = i;
 		level++;
 		st[level].node = child;
 		st[level].base = st[level - 1].base + ((uint64_t)i << shift);

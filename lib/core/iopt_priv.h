@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /*
- * Private to the io-pagetable files (iopt.c, iopt_dirty.c, iopt_resv.c).
+ * Private to the io-pagetable files (lib/core/iopt*.c).
  * Everything inside is counted in pages (address >> IOD_PAGE_SHIFT), which
  * keeps "first + npages" free of overflow even for a 64-bit IOVA space.
  */
@@ -135,7 +135,7 @@ int iopt_for_each_piece(struct iod_iopt *iopt, uint64_t iova,
 
 /* Mapping changes (iopt_map.c), shared with the vector calls (iopt_vec.c). */
 /*
- * Punching more pages than this out of the middle of an area splits it in
+ * Unmapping this many pages or more from the middle of an area splits it in
  * two (one more area object, ~100 bytes) instead of recording the pages as
  * holes (2 bytes a page in a sparse chunk, at most 8 KiB per 256 MiB).
  */
@@ -169,13 +169,17 @@ bool iopt_resv_overlaps(const struct iod_iopt *iopt, uint64_t first,
 			uint64_t end);
 void iopt_resv_fini(struct iod_iopt *iopt);
 
-/* Dirty state (iopt_dirty.c), all under the write lock. */
-/* Clears dirty granules of [first, end) pages that no longer hold a mapped page. */
+/* Dirty state (iopt_dirty.c); each says which lock its caller holds. */
+/*
+ * Clears the dirty granules of pages [first, end) that no longer hold a
+ * mapped page; under the write lock (an unmap).
+ */
 void iopt_dirty_forget(struct iod_iopt *iopt, uint64_t first, uint64_t end);
 /*
  * Reports [iova, iova + length) (validated by the caller; 4 KiB multiples,
  * page_size multiples except for an unmap's report, see iod_iopt_unmap())
- * into @bitmap, adding what it found to @cnt; counts no read.
+ * into @bitmap, adding what it found to @cnt; counts no read. Under the
+ * read lock (a read) or the write lock (an unmap's report).
  */
 void iopt_dirty_report(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		       uint64_t page_size, uint64_t *bitmap, bool clear,

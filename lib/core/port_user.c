@@ -39,6 +39,16 @@ static bool fault_should_fail(void)
 	return false;
 }
 
+/* Zero is unlocked: the table needs no initialiser. */
+static struct {
+	_Alignas(64) iod_spinlock_t lock;	/* own cache line each */
+} iod_stripes[IOD_STRIPE_LOCKS];
+
+iod_spinlock_t *iod_stripe_lock(unsigned int i)
+{
+	return &iod_stripes[i % IOD_STRIPE_LOCKS].lock;
+}
+
 void *iod_alloc(size_t size)
 {
 	if (fault_should_fail())

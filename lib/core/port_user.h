@@ -97,24 +97,44 @@ static inline unsigned int iod_popcount64(uint64_t x)
 	return (unsigned int)__builtin_popcountll(x);
 }
 
-/*
- * Around a busy-wait critical section: the kernel flavour disables
- * preemption; threads in userspace cannot, so these are no-ops.
- */
-static inline void iod_spin_enter(void)
-{
-}
-
-static inline void iod_spin_exit(void)
-{
-}
-
 static inline void iod_cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
 	__builtin_ia32_pause();
 #endif
 }
+
+/*
+ * Spinlock for short critical sections that never sleep: a test-and-set
+ * word (sequentially consistent RMWs: acquire on lock, release on unlock),
+ * waiters spinning on plain loads. Threads in userspace cannot disable
+ * preemption, so a waiter may spin on a holder that was scheduled out: the
+ * sections it guards are a few microseconds.
+ */
+typedef struct {
+	iod_atomic64_t v;
+} iod_spinlock_t;
+
+static inline void iod_spin_lock(iod_spinlock_t *l)
+{
+	while (iod_atomic_fetch_or(&l->v, 1)) {
+		while (iod_atomic_load_relaxed(&l->v))
+			iod_cpu_relax();
+	}
+}
+
+static inline void iod_spin_unlock(iod_spinlock_t *l)
+{
+	iod_atomic_xchg(&l->v, 0);
+}
+
+/*
+ * IOD_STRIPE_LOCKS spinlocks shared by everything in the process (each in
+ * its own cache line), for callers that pick one by a hash of an address:
+ * iod_stripe_lock(i), i < IOD_STRIPE_LOCKS (port_user.c).
+ */
+#define IOD_STRIPE_LOCKS 64u
+iod_spinlock_t *iod_stripe_lock(unsigned int i);
 
 /*
  * Reader/writer lock whose read side writes nothing shared. Readers enter
