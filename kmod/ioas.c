@@ -23,8 +23,6 @@
 #include "priv.h"
 
 #define IODIRTY_DEFAULT_IOVA_BITS 48
-/* Largest granule IOAS_ALLOC accepts (GET_INFO's out_granules). */
-#define IODIRTY_MAX_GRANULE_SHIFT 30
 /*
  * A range entry as uAPI version 1 introduced it, fixed forever: the
  * smallest entry_size IOAS_IOVA_RANGES takes, and what 0 stands for.
@@ -88,8 +86,7 @@ int iodirty_ioas_alloc(struct iodirty_ucmd *ucmd)
 
 	if (cmd->flags & ~IODIRTY_IOAS_HW_MODEL)
 		return -EOPNOTSUPP;
-	if (cmd->granule_shift > IODIRTY_MAX_GRANULE_SHIFT ||
-	    cmd->hw_split > IODIRTY_IOAS_HW_SPLIT_EAGER ||
+	if (cmd->hw_split > IODIRTY_IOAS_HW_SPLIT_EAGER ||
 	    (cmd->hw_split && !(cmd->flags & IODIRTY_IOAS_HW_MODEL)))
 		return -EINVAL;
 
@@ -102,7 +99,7 @@ int iodirty_ioas_alloc(struct iodirty_ucmd *ucmd)
 	p.hw_split_eager = cmd->hw_split == IODIRTY_IOAS_HW_SPLIT_EAGER;
 	p.unmap_hook = iodirty_unmap_hook;
 	p.hook_arg = ioas;
-	/* The core checks the widths (EINVAL). */
+	/* The core checks the widths (EINVAL), as on every backend. */
 	ret = iod_iopt_init(&ioas->iopt, &p);
 	if (ret) {
 		kfree(ioas);
@@ -325,27 +322,16 @@ int iodirty_ioas_stats(struct iodirty_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	iod_iopt_stats(&ioas->iopt, &st);
-	cmd->out_granule = 1ULL << ioas->iopt.p.granule_shift;
-	cmd->out_iova_bits = ioas->iopt.p.iova_bits;
+	cmd->out_granule = 1ULL << iod_iopt_granule_shift(&ioas->iopt);
+	cmd->out_iova_bits = iod_iopt_iova_bits(&ioas->iopt);
 	cmd->__reserved = 0;
 	cmd->out_handle = ioas->handle;
 	cmd->__reserved2 = 0;
 	cmd->out_holds = atomic64_read(&ioas->cnt.holds);
 	iodirty_ioas_put(ioas);
 
-	cmd->out_tracking = st.tracking;
-	cmd->out_mapped_bytes = st.mapped_bytes;
-	cmd->out_mappings = st.areas;
-	cmd->out_holes = st.holes;
-	cmd->out_dirty_pending = st.dirty_pending;
-	cmd->out_reads = st.reads;
-	cmd->out_clears = st.clears;
-	cmd->out_mem_bytes = st.mem_bytes;
-	cmd->out_hw_huge_leaves = st.hw_huge_leaves;
-	cmd->out_hw_splits = st.hw_splits;
-	cmd->out_hw_collapses = st.hw_collapses;
-	cmd->out_dirtied = st.counts[IOD_CNT_DIRTIED];
-	cmd->out_dma_written = st.counts[IOD_CNT_DMA_WRITTEN];
-	cmd->out_dma_read = st.counts[IOD_CNT_DMA_READ];
+#define IODIRTY_STAT_OUT(name, core) cmd->out_##name = st.core;
+	IOD_IOPT_STATS_FIELDS(IODIRTY_STAT_OUT)
+#undef IODIRTY_STAT_OUT
 	return iodirty_respond(ucmd, sizeof(*cmd));
 }

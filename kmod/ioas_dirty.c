@@ -40,10 +40,10 @@ int iodirty_set_dirty_tracking(struct iodirty_ucmd *ucmd)
 		return PTR_ERR(ioas);
 	/* Tracking start and stop serialise with map and unmap. */
 	mutex_lock(&ioas->map_lock);
-	was = ioas->iopt.tracking;
+	was = iod_iopt_tracking(&ioas->iopt);
 	ret = iod_iopt_set_tracking(&ioas->iopt,
 				    cmd->flags & IODIRTY_TRACKING_ENABLE);
-	now = ioas->iopt.tracking;
+	now = iod_iopt_tracking(&ioas->iopt);
 	mutex_unlock(&ioas->map_lock);
 	if (!ret && was != now)
 		iodirty_nl_event(ioas, now ? IODIRTY_NL_EVENT_TRACKING_ON :
@@ -52,19 +52,17 @@ int iodirty_set_dirty_tracking(struct iodirty_ucmd *ucmd)
 	return ret;
 }
 
-/* The core's checks of a dirty read, in its order, plus the alignment. */
+/* The core's checks of a dirty read, plus the bitmap's alignment. */
 static int iodirty_check_read(struct iodirty_ioas *ioas,
 			      const struct iodirty_get_dirty_bitmap *cmd)
 {
-	bool uaddr = cmd->flags & IODIRTY_DIRTY_UADDR;
-	u64 ps = cmd->page_size;
 	int ret;
 
-	if (!cmd->data || !is_power_of_2(ps) ||
-	    ps < (1ULL << ioas->iopt.p.granule_shift))
+	if (!cmd->data)
 		return -EINVAL;
-	ret = iod_check_range(cmd->iova, cmd->length, ps,
-				  uaddr ? 64 : ioas->iopt.p.iova_bits);
+	ret = iod_iopt_check_report(&ioas->iopt, cmd->iova, cmd->length,
+				    cmd->page_size,
+				    cmd->flags & IODIRTY_DIRTY_UADDR);
 	if (ret)
 		return ret;
 	/* The core writes the bitmap in 64-bit words. */

@@ -125,18 +125,13 @@ int iodirty_set_dirty(struct iodirty_ucmd *ucmd)
 		bytes = cmd->nr_extents > U64_MAX / 16 ? U64_MAX :
 			cmd->nr_extents * 16;
 	} else {
-		/* The core's checks, in its order: the size needs them. */
-		u64 ps = cmd->page_size;
-
-		ret = -EINVAL;
-		if (!is_power_of_2(ps) ||
-		    ps < (1ULL << ioas->iopt.p.granule_shift))
-			goto out;
-		ret = iod_check_range(cmd->iova, cmd->length, ps,
-				      flags ? 64 : ioas->iopt.p.iova_bits);
+		/* The core's checks: the size to copy needs them. */
+		ret = iod_iopt_check_report(&ioas->iopt, cmd->iova,
+					    cmd->length, cmd->page_size, flags);
 		if (ret)
 			goto out;
-		bytes = DIV_ROUND_UP_ULL(cmd->length >> ilog2(ps), 64) * 8;
+		bytes = DIV_ROUND_UP_ULL(cmd->length >> ilog2(cmd->page_size),
+					 64) * 8;
 	}
 	if (extents && !cmd->nr_extents) {
 		/* Nothing to copy: the core still checks tracking. */

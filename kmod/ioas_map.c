@@ -86,20 +86,6 @@ static int iodirty_check_exact(struct iodirty_ioas *ioas, u64 iova,
 	}
 }
 
-/* The bitmap arguments that must be right before anything is pinned. */
-static int iodirty_check_unmap_bitmap(struct iodirty_ioas *ioas,
-				      const struct iodirty_ioas_unmap *cmd)
-{
-	u64 ps = cmd->page_size;
-
-	/* Since uAPI version 3 the range may cut report pages. */
-	if (!is_power_of_2(ps) || ps < (1ULL << ioas->iopt.p.granule_shift))
-		return -EINVAL;
-	if (!cmd->dirty_bitmap || (cmd->dirty_bitmap & 7))
-		return -EINVAL;
-	return 0;
-}
-
 static int iodirty_unmap_locked(struct iodirty_ioas *ioas,
 				const struct iodirty_ioas_unmap *cmd,
 				u64 *unmapped, struct iod_read_count *cnt)
@@ -152,11 +138,13 @@ int iodirty_ioas_unmap(struct iodirty_ucmd *ucmd)
 	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-	/* The core's checks, in its order, ahead of EXACT and pinning. */
-	ret = iod_check_range(cmd->iova, cmd->length, PAGE_SIZE,
-				  ioas->iopt.p.iova_bits);
-	if (!ret && (cmd->flags & IODIRTY_UNMAP_DIRTY_BITMAP))
-		ret = iodirty_check_unmap_bitmap(ioas, cmd);
+	/* The core's checks ahead of EXACT and pinning, then the bitmap's. */
+	ret = iod_iopt_unmap_check_args(&ioas->iopt, cmd->iova, cmd->length,
+					cmd->page_size,
+					cmd->flags & IODIRTY_UNMAP_DIRTY_BITMAP);
+	if (!ret && (cmd->flags & IODIRTY_UNMAP_DIRTY_BITMAP) &&
+	    (!cmd->dirty_bitmap || (cmd->dirty_bitmap & 7)))
+		ret = -EINVAL;
 	if (!ret) {
 		mutex_lock(&ioas->map_lock);
 		iodirty_ioas_changed(ioas);

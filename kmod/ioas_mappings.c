@@ -93,7 +93,7 @@ int iodirty_ioas_mappings(struct iodirty_ucmd *ucmd)
 	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-	bits = ioas->iopt.p.iova_bits;
+	bits = iod_iopt_iova_bits(&ioas->iopt);
 	if (!cmd->num_entries || !cmd->entries)
 		ret = -EINVAL;
 	else if (bits < 64 && (cmd->iova >> bits))

@@ -58,8 +58,8 @@ static int iodirty_get_info(struct iodirty_ucmd *ucmd)
 				IODIRTY_INFO_CAP_SET_DIRTY |
 				IODIRTY_INFO_CAP_MAPPINGS;
 	cmd->out_page_sizes = PAGE_SIZE;
-	/* Any power of two from a page up to 1 GiB (IOAS_ALLOC's limit). */
-	cmd->out_granules = GENMASK_ULL(30, PAGE_SHIFT);
+	/* Any power of two from a page up to the core's limit (1 GiB). */
+	cmd->out_granules = GENMASK_ULL(IOD_MAX_GRANULE_SHIFT, PAGE_SHIFT);
 	cmd->out_default_iova_bits = 48;
 	/* Mappings cost memory, charged to the caller; no count limit. */
 	cmd->out_max_mappings = 0;

@@ -97,7 +97,8 @@ static int iodirty_nl_fill_ioas(struct sk_buff *skb, struct iodirty_ioas *ioas,
 	    nla_put_u32(skb, IODIRTY_NL_A_IOAS_RESERVED_REGIONS, nresv) ||
 	    nla_put_u8(skb, IODIRTY_NL_A_IOAS_TRACKING, st.tracking) ||
 	    PUT_U64(skb, IODIRTY_NL_A_IOAS_GRANULE,
-		    1ULL << ioas->iopt.p.granule_shift, IODIRTY_NL_A_IOAS_PAD) ||
+		    1ULL << iod_iopt_granule_shift(&ioas->iopt),
+		    IODIRTY_NL_A_IOAS_PAD) ||
 	    PUT_U64(skb, IODIRTY_NL_A_IOAS_DIRTY_PENDING, st.dirty_pending,
 		    IODIRTY_NL_A_IOAS_PAD) ||
 	    PUT_U64(skb, IODIRTY_NL_A_IOAS_READS, st.reads,

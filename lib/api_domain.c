@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "iopt.h"
 
 IODIRTY_EXPORT int iodirty_domain_create(struct iodirty_ctx *ctx,
 					 const struct iodirty_domain_opts *opts,
@@ -34,15 +35,16 @@ IODIRTY_EXPORT int iodirty_domain_create(struct iodirty_ctx *ctx,
 		return -EINVAL;
 	p.hw_split = o.hw_split;
 	p.iova_bits = o.iova_bits ? o.iova_bits : caps.default_iova_bits;
-	if (p.iova_bits < 20 || p.iova_bits > caps.max_iova_bits)
-		return -EINVAL;
 	if (!o.granule)
 		o.granule = IODIRTY_PAGE_SIZE;
-	if ((o.granule & (o.granule - 1)) ||
-	    !(caps.granules & o.granule) ||
-	    o.granule >= (p.iova_bits == 64 ? ~0ULL : 1ULL << p.iova_bits))
+	/* The backend's limits, then the core's, which every backend has. */
+	if (p.iova_bits > caps.max_iova_bits ||
+	    (o.granule & (o.granule - 1)) || !(caps.granules & o.granule))
 		return -EINVAL;
 	p.granule_shift = (uint32_t)__builtin_ctzll(o.granule);
+	ret = iod_iopt_check_shape(p.iova_bits, p.granule_shift);
+	if (ret)
+		return ret;
 
 	dom = calloc(1, sizeof(*dom));
 	if (!dom)

@@ -230,7 +230,7 @@ static int attach_locked(struct iodirty_domain *dom, uint32_t dev_id,
 	ret = iodirty_dev_ioctl(fd, IOFD_HWPT_ALLOC, &alloc);
 	if (ret)
 		return ret;
-	if (d->mirror.tracking) {
+	if (iod_iopt_tracking(&d->mirror)) {
 		ret = iofd_hwpt_tracking(fd, alloc.out_hwpt_id, true);
 		if (ret) {
 			iofd_destroy(fd, alloc.out_hwpt_id);

@@ -306,7 +306,7 @@ int iofd_harvest_locked(struct iodirty_domain *dom, const struct iofd_dev *one,
 	size_t i;
 	int ret;
 
-	if (!d->mirror.tracking || !d->nr_devs)
+	if (!iod_iopt_tracking(&d->mirror) || !d->nr_devs)
 		return 0;
 	ret = settle_owed(d);
 	if (ret)
@@ -343,7 +343,7 @@ static int set_tracking_locked(struct iodirty_domain *dom, bool enable)
 	 * Only on a change: iommufd's ENABLE clears the HWPT's bits, so a
 	 * second start would lose what was not read yet.
 	 */
-	if (enable == d->mirror.tracking)
+	if (enable == iod_iopt_tracking(&d->mirror))
 		return 0;
 	ret = iod_iopt_set_tracking(&d->mirror, enable);
 	if (ret)
@@ -433,7 +433,7 @@ int64_t iofd_read_dirty_uaddr(struct iodirty_domain *dom, uint64_t uaddr,
 	 * not clear it; each harvest is widened to the granule at least (see
 	 * harvest_area()), so its bits are all in the mirror.
 	 */
-	if (d->mirror.tracking && d->nr_devs && length &&
+	if (iod_iopt_tracking(&d->mirror) && d->nr_devs && length &&
 	    uaddr + (length - 1) >= uaddr)
 		ret = harvest_uaddr_locked(dom, uaddr, uaddr + (length - 1),
 					   flags & IODIRTY_READ_NO_CLEAR);
@@ -468,7 +468,7 @@ int64_t iofd_read_extents(struct iodirty_domain *dom, uint64_t addr,
 			ret = iofd_harvest_locked(dom, NULL, addr,
 						  addr + (length - 1),
 						  no_clear);
-		else if (d->mirror.tracking && d->nr_devs)
+		else if (iod_iopt_tracking(&d->mirror) && d->nr_devs)
 			ret = harvest_uaddr_locked(dom, addr,
 						   addr + (length - 1),
 						   no_clear);

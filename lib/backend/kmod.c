@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "iopt.h"
 #include "kmod.h"
 
 /* Passed through unchanged (compared as ints: enumerators of two enums). */
@@ -180,24 +181,13 @@ static void kmod_stats(struct iodirty_domain *dom, struct iodirty_stats *st)
 	 */
 	if (iodirty_dev_ioctl(kmod_fd(dom), IODIRTY_IOAS_STATS, &cmd))
 		return;
-	st->mapped_bytes = cmd.out_mapped_bytes;
-	st->mappings = cmd.out_mappings;
-	st->holes = cmd.out_holes;
-	st->dirty_pending = cmd.out_dirty_pending;
-	st->reads = cmd.out_reads;
-	st->clears = cmd.out_clears;
-	st->mem_bytes = cmd.out_mem_bytes;
+	/* A module of uAPI version 2 leaves dirtied, dma_*: 0, unknown. */
+#define KMOD_STAT_IN(name, core) st->name = cmd.out_##name;
+	IOD_IOPT_STATS_FIELDS(KMOD_STAT_IN)
+#undef KMOD_STAT_IN
 	st->granule = cmd.out_granule;
 	st->iova_bits = cmd.out_iova_bits;
-	st->tracking = cmd.out_tracking;
-	st->hw_huge_leaves = cmd.out_hw_huge_leaves;
-	st->hw_splits = cmd.out_hw_splits;
-	st->hw_collapses = cmd.out_hw_collapses;
 	st->handle = cmd.out_handle;
-	/* A module of uAPI version 2 leaves these 0: unknown, not none. */
-	st->dirtied = cmd.out_dirtied;
-	st->dma_written = cmd.out_dma_written;
-	st->dma_read = cmd.out_dma_read;
 }
 
 static int kmod_domain_id(struct iodirty_domain *dom, uint32_t *id)

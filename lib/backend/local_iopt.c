@@ -156,22 +156,11 @@ void iodirty_local_stats(struct iod_iopt *iopt,
 	struct iod_iopt_stats s;
 
 	iod_iopt_stats(iopt, &s);
-	st->mapped_bytes = s.mapped_bytes;
-	st->mappings = s.areas;
-	st->holes = s.holes;
-	st->dirty_pending = s.dirty_pending;
-	st->reads = s.reads;
-	st->clears = s.clears;
-	st->mem_bytes = s.mem_bytes;
+#define IODIRTY_STAT_COPY(name, core) st->name = s.core;
+	IOD_IOPT_STATS_FIELDS(IODIRTY_STAT_COPY)
+#undef IODIRTY_STAT_COPY
 	st->granule = 1ULL << dom->params.granule_shift;
 	st->iova_bits = dom->params.iova_bits;
-	st->tracking = s.tracking;
-	st->hw_huge_leaves = s.hw_huge_leaves;
-	st->hw_splits = s.hw_splits;
-	st->hw_collapses = s.hw_collapses;
-	st->dirtied = s.counts[IOD_CNT_DIRTIED];
-	st->dma_written = s.counts[IOD_CNT_DMA_WRITTEN];
-	st->dma_read = s.counts[IOD_CNT_DMA_READ];
 }
 
 _Static_assert(IODIRTY_MAP_READ == IOD_PROT_READ &&

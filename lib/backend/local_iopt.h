@@ -12,7 +12,8 @@
 #include "iopt.h"
 
 /* Dirty granules the core supports: any power of two, a page to 1 GiB. */
-#define IODIRTY_LOCAL_GRANULES (((1ULL << 31) - 1) & ~(IOD_PAGE_SIZE - 1))
+#define IODIRTY_LOCAL_GRANULES \
+	(((2ULL << IOD_MAX_GRANULE_SHIFT) - 1) & ~(IOD_PAGE_SIZE - 1))
 
 /* Software DMA through the caller's address space, marking @iopt. */
 int iodirty_local_dma(struct iod_iopt *iopt, uint64_t iova, void *buf,

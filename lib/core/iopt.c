@@ -252,14 +252,23 @@ void iopt_write_lock(struct iod_iopt *iopt)
 	iopt->gen = iod_atomic_add(&iopt_gen_source, 1);
 }
 
+int iod_iopt_check_shape(unsigned int iova_bits, unsigned int granule_shift)
+{
+	if (iova_bits < IOD_MIN_IOVA_BITS || iova_bits > 64 ||
+	    granule_shift < IOD_PAGE_SHIFT ||
+	    granule_shift > IOD_MAX_GRANULE_SHIFT ||
+	    granule_shift >= iova_bits)
+		return -EINVAL;
+	return 0;
+}
+
 int iod_iopt_init(struct iod_iopt *iopt, const struct iod_iopt_params *p)
 {
 	int ret;
 
-	if (p->iova_bits < 20 || p->iova_bits > 64 ||
-	    p->granule_shift < IOD_PAGE_SHIFT ||
-	    p->granule_shift >= p->iova_bits)
-		return -EINVAL;
+	ret = iod_iopt_check_shape(p->iova_bits, p->granule_shift);
+	if (ret)
+		return ret;
 	iod_memset(iopt, 0, sizeof(*iopt));
 	/* Cache-line aligned by hand: iod_zalloc() promises 8 or 16 bytes. */
 	iopt->counts_mem = iod_zalloc((IOD_THREAD_SLOTS + 2) *

@@ -69,9 +69,17 @@ typedef void (*iod_unmap_hook_fn)(void *arg, uint64_t iova, uint64_t uaddr,
 typedef int (*iod_copy_fn)(void *arg, uint64_t iova, uint64_t uaddr,
 			   uint64_t offset, uint64_t length, bool write);
 
+/*
+ * The limits of an io-pagetable's shape, the same on every backend: an IO
+ * address space of IOD_MIN_IOVA_BITS to 64 bits, a dirty granule of a page
+ * to 2^IOD_MAX_GRANULE_SHIFT bytes, narrower than the space.
+ */
+#define IOD_MIN_IOVA_BITS	20u
+#define IOD_MAX_GRANULE_SHIFT	30u
+
 struct iod_iopt_params {
-	unsigned int iova_bits;		/* 20..64 */
-	unsigned int granule_shift;	/* 12..(iova_bits) */
+	unsigned int iova_bits;		/* see iod_iopt_check_shape() */
+	unsigned int granule_shift;
 	iod_unmap_hook_fn unmap_hook;	/* may be NULL */
 	void *hook_arg;
 	/*
@@ -114,6 +122,30 @@ struct iod_iopt_stats {
 	uint64_t hw_collapses;
 	uint64_t counts[IOD_CNT_NR];	/* since the io-pagetable was made */
 };
+
+/*
+ * The counters of struct iod_iopt_stats that every backend reports, listed
+ * once for the three copies between its forms (core -> struct
+ * iodirty_stats on soft and iommufd, core -> IOAS_STATS in the module,
+ * IOAS_STATS -> struct iodirty_stats in the library): X(name, core), with
+ * @name the field of struct iodirty_stats (out_<name> of struct
+ * iodirty_ioas_stats) and @core where struct iod_iopt_stats holds it.
+ */
+#define IOD_IOPT_STATS_FIELDS(X)			\
+	X(mapped_bytes, mapped_bytes)			\
+	X(mappings, areas)				\
+	X(holes, holes)					\
+	X(dirty_pending, dirty_pending)			\
+	X(reads, reads)					\
+	X(clears, clears)				\
+	X(mem_bytes, mem_bytes)				\
+	X(tracking, tracking)				\
+	X(hw_huge_leaves, hw_huge_leaves)		\
+	X(hw_splits, hw_splits)				\
+	X(hw_collapses, hw_collapses)			\
+	X(dirtied, counts[IOD_CNT_DIRTIED])		\
+	X(dma_written, counts[IOD_CNT_DMA_WRITTEN])	\
+	X(dma_read, counts[IOD_CNT_DMA_READ])
 
 struct iod_resv_array {
 	struct iod_range *v;
@@ -181,6 +213,30 @@ static inline int iod_check_range(uint64_t addr, uint64_t length,
 }
 
 /* Returns 0, -EINVAL (bad params) or -ENOMEM. */
+/*
+ * Accessors for the backends, which keep out of the struct: the shape is
+ * fixed at init; tracking changes under the write lock, so a caller that
+ * serialises with tracking changes (the module's map_lock, iommufd's
+ * domain lock) reads a stable value.
+ */
+static inline unsigned int iod_iopt_iova_bits(const struct iod_iopt *iopt)
+{
+	return iopt->p.iova_bits;
+}
+
+static inline unsigned int iod_iopt_granule_shift(const struct iod_iopt *iopt)
+{
+	return iopt->p.granule_shift;
+}
+
+static inline bool iod_iopt_tracking(const struct iod_iopt *iopt)
+{
+	return iopt->tracking;
+}
+
+/* -EINVAL unless the widths are within the limits above. */
+int iod_iopt_check_shape(unsigned int iova_bits, unsigned int granule_shift);
+/* -EINVAL (iod_iopt_check_shape()), -ENOMEM. */
 int iod_iopt_init(struct iod_iopt *iopt, const struct iod_iopt_params *p);
 /* Unmaps everything (calling the unmap hook) and frees all memory. */
 void iod_iopt_fini(struct iod_iopt *iopt);
@@ -231,6 +287,28 @@ static inline uint64_t iod_report_bits(uint64_t iova, uint64_t length,
 	return (((iova + (length - 1)) & mask) - (iova & mask)) /
 	       page_size + 1;
 }
+
+/*
+ * The argument checks of an unmap, in the order their errnos take
+ * precedence: the range (iod_check_range() in pages against the IOVA
+ * width), then, with a report (@report), its page size (-EINVAL: not a
+ * power of two, or below the granule; the range may cut report pages).
+ * The one home of these rules: the module checks with it before pinning.
+ */
+int iod_iopt_unmap_check_args(const struct iod_iopt *iopt, uint64_t iova,
+			      uint64_t length, uint64_t page_size,
+			      bool report);
+
+/*
+ * The argument checks of a dirty report over [addr, addr + length) with
+ * one bit (or run unit) per @page_size bytes: reads, extents and put-back
+ * from a bitmap. In the order their errnos take precedence: the page size
+ * (-EINVAL: not a power of two, or below the granule), then the range
+ * (iod_check_range() against the IOVA width, or 64 bits for a user
+ * address, @uaddr).
+ */
+int iod_iopt_check_report(const struct iod_iopt *iopt, uint64_t addr,
+			  uint64_t length, uint64_t page_size, bool uaddr);
 
 /*
  * Returns what iod_iopt_unmap() would return with the same arguments now,

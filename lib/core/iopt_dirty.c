@@ -71,18 +71,26 @@ int iod_iopt_dirty_prepare(struct iod_iopt *iopt, uint64_t iova,
 	return ret;
 }
 
-/* Argument checks shared by both reads; @bits is the address width. */
-static int check_report(const struct iod_iopt *iopt, uint64_t addr,
-			uint64_t length, uint64_t page_size,
-			const uint64_t *bitmap, uint32_t flags,
-			unsigned int bits)
+/* Argument checks shared by both bitmap reads. */
+static int check_read(const struct iod_iopt *iopt, uint64_t addr,
+		      uint64_t length, uint64_t page_size,
+		      const uint64_t *bitmap, uint32_t flags, bool uaddr)
 {
 	if (flags & ~(IOD_READ_NO_CLEAR | IOD_READ_COUNT_ALL))
 		return -EOPNOTSUPP;
-	if (!bitmap || !iod_is_pow2(page_size) ||
+	if (!bitmap)
+		return -EINVAL;
+	return iod_iopt_check_report(iopt, addr, length, page_size, uaddr);
+}
+
+int iod_iopt_check_report(const struct iod_iopt *iopt, uint64_t addr,
+			  uint64_t length, uint64_t page_size, bool uaddr)
+{
+	if (!iod_is_pow2(page_size) ||
 	    page_size < (1ULL << iopt->p.granule_shift))
 		return -EINVAL;
-	return iod_check_range(addr, length, page_size, bits);
+	return iod_check_range(addr, length, page_size,
+			       uaddr ? 64 : iopt->p.iova_bits);
 }
 
 void iod_iopt_count_read(struct iod_iopt *iopt,
@@ -200,8 +208,7 @@ int iod_iopt_read_dirty_acc(struct iod_iopt *iopt, uint64_t iova,
 {
 	int ret;
 
-	ret = check_report(iopt, iova, length, page_size, bitmap, flags,
-			   iopt->p.iova_bits);
+	ret = check_read(iopt, iova, length, page_size, bitmap, flags, false);
 	if (ret)
 		return ret;
 	iod_read_lock(&iopt->lock);
@@ -448,7 +455,7 @@ int iod_iopt_read_dirty_uaddr_acc(struct iod_iopt *iopt, uint64_t uaddr,
 	uint64_t *scratch = NULL, words = 0, cleared = 0;
 	int ret;
 
-	ret = check_report(iopt, uaddr, length, page_size, bitmap, flags, 64);
+	ret = check_read(iopt, uaddr, length, page_size, bitmap, flags, true);
 	if (ret)
 		return ret;
 	q.q0 = uaddr >> IOD_PAGE_SHIFT;

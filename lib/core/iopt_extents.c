@@ -215,11 +215,9 @@ int64_t iod_iopt_read_extents(struct iod_iopt *iopt, uint64_t addr,
 
 	if (flags & ~(IOD_READ_NO_CLEAR | IOD_READ_UADDR))
 		return -EOPNOTSUPP;
-	if (!ext || !nr || !next || !iod_is_pow2(page_size) ||
-	    page_size < (1ULL << gs))
+	if (!ext || !nr || !next)
 		return -EINVAL;
-	ret = iod_check_range(addr, length, page_size,
-			      uaddr ? 64 : iopt->p.iova_bits);
+	ret = iod_iopt_check_report(iopt, addr, length, page_size, uaddr);
 	if (ret)
 		return ret;
 	ps = iod_fls64(page_size);

@@ -251,9 +251,9 @@ static bool cuts_area(struct iod_iopt *iopt, uint64_t first, uint64_t end)
 	return a && a->first < end && area_end(a) > end;
 }
 
-int iopt_unmap_check_args(const struct iod_iopt *iopt, uint64_t iova,
-			    uint64_t length, uint64_t page_size,
-			    const uint64_t *bitmap)
+int iod_iopt_unmap_check_args(const struct iod_iopt *iopt, uint64_t iova,
+			      uint64_t length, uint64_t page_size,
+			      bool report)
 {
 	int ret;
 
@@ -261,7 +261,7 @@ int iopt_unmap_check_args(const struct iod_iopt *iopt, uint64_t iova,
 	if (ret)
 		return ret;
 	/* The report may cut report pages (see iod_iopt_unmap()). */
-	if (bitmap && (!iod_is_pow2(page_size) ||
+	if (report && (!iod_is_pow2(page_size) ||
 		       page_size < (1ULL << iopt->p.granule_shift)))
 		return -EINVAL;
 	return 0;
@@ -288,7 +288,7 @@ int iod_iopt_unmap_check(struct iod_iopt *iopt, uint64_t iova,
 	uint64_t first = iova >> IOD_PAGE_SHIFT, present;
 	int ret;
 
-	ret = iopt_unmap_check_args(iopt, iova, length, page_size, bitmap);
+	ret = iod_iopt_unmap_check_args(iopt, iova, length, page_size, bitmap);
 	if (ret)
 		return ret;
 	iod_read_lock(&iopt->lock);
@@ -317,7 +317,7 @@ int iod_iopt_unmap_counted(struct iod_iopt *iopt, uint64_t iova,
 	bool punch = false;
 	int ret;
 
-	ret = iopt_unmap_check_args(iopt, iova, length, page_size, bitmap);
+	ret = iod_iopt_unmap_check_args(iopt, iova, length, page_size, bitmap);
 	if (ret)
 		return ret;
 	first = iova >> IOD_PAGE_SHIFT;

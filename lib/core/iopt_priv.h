@@ -147,9 +147,6 @@ int iopt_map_check_args(const struct iod_iopt *iopt, uint64_t iova,
 /* A map's state checks for pages [first, end); lock held. */
 int iopt_map_check_state(struct iod_iopt *iopt, uint64_t first,
 			 uint64_t end);
-int iopt_unmap_check_args(const struct iod_iopt *iopt, uint64_t iova,
-			  uint64_t length, uint64_t page_size,
-			  const uint64_t *bitmap);
 /* An unmap's state checks; *@present receives the mapped pages. */
 int iopt_unmap_check_state(struct iod_iopt *iopt, uint64_t first,
 			   uint64_t end, bool bitmap, uint64_t *present);

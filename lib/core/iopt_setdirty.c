@@ -142,11 +142,9 @@ int iod_iopt_set_dirty(struct iod_iopt *iopt, uint64_t addr, uint64_t length,
 
 	if (flags & ~IOD_READ_UADDR)
 		return -EOPNOTSUPP;
-	if (!bitmap || !iod_is_pow2(page_size) ||
-	    page_size < (1ULL << iopt->p.granule_shift))
+	if (!bitmap)
 		return -EINVAL;
-	ret = iod_check_range(addr, length, page_size,
-			      uaddr ? 64 : iopt->p.iova_bits);
+	ret = iod_iopt_check_report(iopt, addr, length, page_size, uaddr);
 	if (ret)
 		return ret;
 	src.page0 = addr >> IOD_PAGE_SHIFT;

@@ -541,8 +541,8 @@ static size_t unmap_args(const struct iod_iopt *iopt,
 	int ret;
 
 	for (i = 0; i < nr; i++) {
-		ret = iopt_unmap_check_args(iopt, segs[i].iova, segs[i].length,
-					    ps, dirty);
+		ret = iod_iopt_unmap_check_args(iopt, segs[i].iova,
+						segs[i].length, ps, dirty);
 		/*
 		 * A single unmap's report may cut its granules; a segment's
 		 * one bit may not: it must say the whole granules are gone.

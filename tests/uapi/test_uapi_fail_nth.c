@@ -7,14 +7,14 @@
  * the io-pagetable exactly as it was (counters, reserved regions, a probe
  * translation, dirty bits, and the memory DMA could write). Kernel
  * warnings and lockdep reports are caught by the VM runner's dmesg scan.
+ * Every command of the module is swept, those that allocate nothing too
+ * (they must still succeed with the injection armed).
  *
- * Slab failure injection ignores sleeping (GFP_KERNEL) allocations unless
- * failslab/ignore-gfp-wait is N in debugfs; the test sets it (and verbose
- * to 0, so that each injected failure does not print a stack dump) when
- * debugfs offers it, and puts the old values back at the end. Without
- * debugfs only non-sleeping allocations can fail; when no call reached a
- * single injection point the test is skipped rather than passed.
+ * Without debugfs only non-sleeping allocations can fail (fail_nth.h);
+ * when no call reached a single injection point the test is skipped
+ * rather than passed.
  */
+#include "fail_nth.h"
 #include "uapi_util.h"
 
 #include <errno.h>
@@ -31,107 +31,8 @@
 #define BASE (1ULL << 32)
 #define NPAGES 1024u		/* 4 MiB mapped by the MAP case */
 #define MAX_N 100000u
-#define DEBUGFS "/sys/kernel/debug"
-#define FAILSLAB DEBUGFS "/failslab/"
 
-static int nth_fd = -1;
 static uint64_t injected;	/* calls that met an injected failure */
-
-/* debugfs knobs changed by the test, with their old values. */
-static const char *const knobs[] = { "ignore-gfp-wait", "verbose" };
-static const char *const want[] = { "N", "0" };
-static char saved[2][32];
-static bool changed[2];
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
-
-static void knobs_set(void)
-{
-	struct stat st;
-
-	/* The VM's initramfs may not have mounted debugfs. */
-	if (stat(FAILSLAB, &st) && stat(DEBUGFS, &st) == 0)
-		mount("debugfs", DEBUGFS, "debugfs", 0, NULL);
-	for (size_t i = 0; i < U_ARRAY_SIZE(knobs); i++) {
-		char path[128];
-
-		snprintf(path, sizeof(path), FAILSLAB "%s", knobs[i]);
-		if (read_file(path, saved[i], sizeof(saved[i])))
-			continue;
-		changed[i] = !write_file(path, want[i]);
-	}
-	if (!changed[0])
-		printf("failslab/ignore-gfp-wait not available: only "
-		       "non-sleeping allocations can be made to fail\n");
-}
-
-static void knobs_restore(void)
-{
-	for (size_t i = 0; i < U_ARRAY_SIZE(knobs); i++) {
-		char path[128];
-
-		if (!changed[i])
-			continue;
-		snprintf(path, sizeof(path), FAILSLAB "%s", knobs[i]);
-		write_file(path, saved[i]);
-	}
-}
-
-/* Makes the n-th injection point this thread reaches fail. */
-static void nth_arm(unsigned int n)
-{
-	char buf[16];
-	int len = snprintf(buf, sizeof(buf), "%u", n);
-
-	assert_int_equal(pwrite(nth_fd, buf, (size_t)len, 0), len);
-}
-
-/* Disarms; returns the points still to go (0: a failure was injected). */
-static unsigned int nth_disarm(void)
-{
-	char buf[16];
-	ssize_t n = pread(nth_fd, buf, sizeof(buf) - 1, 0);
-
-	assert_true(n > 0);
-	buf[n] = 0;
-	/* Writing 0 can itself meet a leftover count: write until clear. */
-	for (int i = 0; i < 3; i++) {
-		char z[16];
-		ssize_t m;
-
-		(void)!pwrite(nth_fd, "0", 1, 0);
-		m = pread(nth_fd, z, sizeof(z) - 1, 0);
-		if (m > 0 && z[0] == '0')
-			break;
-	}
-	return (unsigned int)strtoul(buf, NULL, 10);
-}
 
 /* State of one case: an io-pagetable set up before each attempt. */
 struct fcase {
@@ -139,7 +40,8 @@ struct fcase {
 	uint8_t *ram;		/* NPAGES + 64 pages */
 	uint64_t bm[NPAGES / 64 + 2];
 	uint8_t data[2 * 4096];
-	uint32_t new_id;	/* IOAS_ALLOC's result */
+	uint32_t new_id;	/* IOAS_ALLOC's result, DESTROY's object */
+	uint32_t hold;		/* SG_PUT's hold */
 	uint64_t probe, win;	/* snapshot: probe IOVA, dirty window */
 	uint8_t *watch;		/* 64 bytes a failed DMA write must keep */
 };
@@ -412,7 +314,135 @@ static int call_unmap_vec(struct fcase *c)
 	return u_ioctl(u_fd, IODIRTY_IOAS_UNMAP_VEC, &cmd);
 }
 
+/* Calls that allocate little or nothing: armed, they must still work. */
+static int call_get_info(struct fcase *c)
+{
+	struct iodirty_info a = { .size = sizeof(a) };
+
+	(void)c;
+	return u_ioctl(u_fd, IODIRTY_GET_INFO, &a);
+}
+
+/* A second IOAS, mapped, for DESTROY. */
+static void setup_second(struct fcase *c)
+{
+	setup_mapped(c);
+	U_EQ(u_ioas_alloc(u_fd, 48, 0, &c->new_id), 0);
+	u_map_ok(u_fd, c->new_id, BASE, c->ram, 64 * P, U_RW);
+}
+
+static int call_destroy(struct fcase *c)
+{
+	int rc = u_destroy(u_fd, c->new_id);
+
+	if (!rc)
+		c->new_id = 0;
+	return rc;
+}
+
+static int call_translate(struct fcase *c)
+{
+	uint64_t va, contig;
+
+	return u_translate(u_fd, c->ioas, BASE + 9 * P, &va, &contig);
+}
+
+static int call_ranges(struct fcase *c)
+{
+	struct iodirty_iova_range r[8];
+	uint32_t num = U_ARRAY_SIZE(r);
+
+	return u_ranges(u_fd, c->ioas, 0, r, &num);
+}
+
+static int call_stats(struct fcase *c)
+{
+	struct iodirty_ioas_stats st;
+
+	return u_stats(u_fd, c->ioas, &st);
+}
+
+/* A reserved region to remove. */
+static void setup_reserved(struct fcase *c)
+{
+	setup_mapped(c);
+	U_EQ(u_reserve(u_fd, c->ioas, BASE + 2 * NPAGES * P, 4 * P,
+		       IODIRTY_RANGE_RESV_MSI, 0), 0);
+}
+
+static int call_unreserve(struct fcase *c)
+{
+	return u_reserve(u_fd, c->ioas, BASE + 2 * NPAGES * P, 4 * P, 0,
+			 IODIRTY_RESERVE_REMOVE);
+}
+
+/* One segment where the dirt needs new nodes: all of it or nothing. */
+static int call_dmav_far(struct fcase *c)
+{
+	struct iodirty_dma_vec v = {
+		.iova = FAR + 8 * P - 16,
+		.length = sizeof(c->data),
+		.data = (uintptr_t)c->data,
+	};
+	struct iodirty_dma_rwv a = {
+		.size = sizeof(a), .flags = IODIRTY_DMA_WRITE,
+		.ioas_id = c->ioas, .num_segs = 1, .segs = (uintptr_t)&v,
+	};
+
+	memset(c->data, 0x3c, sizeof(c->data));
+	return u_ioctl(u_fd, IODIRTY_DMA_RWV, &a);
+}
+
+static int sg_get_far(struct fcase *c, uint32_t *hold)
+{
+	struct iodirty_sg_piece pc[4];
+	struct iodirty_sg_get a = {
+		.size = sizeof(a), .flags = IODIRTY_SG_GET_WRITE,
+		.ioas_id = c->ioas, .num_pieces = U_ARRAY_SIZE(pc),
+		.iova = FAR + 2 * P, .length = 3 * P, .pieces = (uintptr_t)pc,
+	};
+	int rc = u_ioctl(u_fd, IODIRTY_SG_GET, &a);
+
+	*hold = a.out_hold_id;
+	return rc;
+}
+
+static int call_sg_get(struct fcase *c)
+{
+	return sg_get_far(c, &c->hold);
+}
+
+/* A write hold at FAR, for SG_PUT. */
+static void setup_held(struct fcase *c)
+{
+	setup_far(c);
+	U_EQ(sg_get_far(c, &c->hold), 0);
+}
+
+static int call_sg_put(struct fcase *c)
+{
+	struct iodirty_sg_put a = {
+		.size = sizeof(a), .ioas_id = c->ioas, .hold_id = c->hold,
+		.written = 3 * P,
+	};
+
+	return u_ioctl(u_fd, IODIRTY_SG_PUT, &a);
+}
+
 static const struct op ops[] = {
+	{ "GET_INFO", 0, setup_empty, call_get_info },
+	{ "DESTROY", 0, setup_second, call_destroy },
+	{ "IOAS_TRANSLATE", 0, setup_mapped, call_translate },
+	{ "IOAS_IOVA_RANGES", 0, setup_mapped, call_ranges },
+	{ "IOAS_STATS", 0, setup_mapped, call_stats },
+	{ "IOAS_RESERVE remove", IODIRTY_INFO_CAP_RESERVE, setup_reserved,
+	  call_unreserve },
+	{ "DMA_RWV write, new nodes", IODIRTY_INFO_CAP_DMA_RW |
+	  IODIRTY_INFO_CAP_DIRTY_TRACKING, setup_far, call_dmav_far },
+	{ "SG_GET write", IODIRTY_INFO_CAP_SG |
+	  IODIRTY_INFO_CAP_DIRTY_TRACKING, setup_far, call_sg_get },
+	{ "SG_PUT", IODIRTY_INFO_CAP_SG | IODIRTY_INFO_CAP_DIRTY_TRACKING,
+	  setup_held, call_sg_put },
 	{ "IOAS_ALLOC", 0, setup_empty, call_alloc },
 	{ "IOAS_MAP 4 MiB", 0, setup_empty, call_map },
 	{ "IOAS_MAP into a hole", IODIRTY_INFO_CAP_PARTIAL_UNMAP,
@@ -475,9 +505,9 @@ static void sweep(const struct op *op, struct fcase *c)
 		op->setup(c);
 		u_snap(u_fd, c->ioas, c->probe, c->win, &before);
 		memcpy(page, c->watch, sizeof(page));
-		nth_arm(n);
+		fail_nth_arm(n);
 		rc = op->call(c);
-		left = nth_disarm();
+		left = fail_nth_disarm();
 		if (left) {
 			/* The call ran to the end without meeting point n. */
 			if (rc)
@@ -540,16 +570,13 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	u_init(argv[0]);
-	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
-	if (nth_fd < 0) {
+	if (!fail_nth_open()) {
 		printf("%s: no /proc/thread-self/fail-nth "
 		       "(CONFIG_FAULT_INJECTION): skipped\n", argv[0]);
 		return U_SKIP;
 	}
-	knobs_set();
 	rc = cmocka_run_group_tests_name("uapi_fail_nth", tests, u_group_open,
 					 u_group_close);
-	knobs_restore();
-	close(nth_fd);
+	fail_nth_close();
 	return rc;
 }
