@@ -5,7 +5,7 @@
  * marking (iod_dirty_mark()). See dirty.h for the layout and the
  * concurrency protocol; the mark side of the ordering argument is at
  * dirty_set_bits(), the harvest side at dirty_take_summary() in
- * dirty_harvest.c.
+ * dirty_walk.h.
  *
  * No recursion: the tree is at most IOD_DIRTY_MAX_LEVELS interior levels
  * deep and is walked with a small explicit stack.

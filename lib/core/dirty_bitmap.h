@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /*
- * Private to dirty_harvest.c: the output side of
+ * Private to the walks (dirty_walk.h): the output side of
  * iod_dirty_harvest_bitmap(), folding harvested words of granule bits into
  * the caller's bitmap of one bit per 2^shift granules and counting the bits
  * that turn on. All static inline: these run once per dirty word.

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /*
  * Private to the dirty bitmap files: the node and leaf layout and the
- * level arithmetic that dirty.c (lifetime, growth, marking) and
- * dirty_harvest.c (the harvest walk) share. Everything here is static
+ * level arithmetic that dirty.c (lifetime, growth, marking) and the walks
+ * (dirty_walk.h, dirty_harvest.c, dirty_take.c) share. Everything here is static
  * inline, so that nothing on the mark or harvest paths becomes a call.
  */
 #ifndef IODIRTY_CORE_DIRTY_PRIV_H
