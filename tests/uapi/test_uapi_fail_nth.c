@@ -104,7 +104,7 @@ static int call_unmap_punch(struct fcase *c)
 
 static int call_unmap_split(struct fcase *c)
 {
-	/* More than 512 pages from the middle: the core splits the area. */
+	/* 512 pages or more from the middle: the core splits the area. */
 	return u_unmap(u_fd, c->ioas, BASE + 100 * P, 600 * P, 0, NULL);
 }
 
