@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The memory behind mappings: pinning user pages, the IOVA-indexed table
- * of pinned pages that DMA goes through, RLIMIT_MEMLOCK accounting, and
- * pinning a user bitmap so the core can write it under its locks.
+ * of pinned pages that DMA goes through, and RLIMIT_MEMLOCK accounting.
+ * (A user bitmap pinned for one call is user_buf.c's.)
  *
  * The core knows mappings only as IOVA -> user address runs; the pages
  * are the module's. They enter the table before the core maps them (MAP)
@@ -11,7 +11,6 @@
  * table whenever DMA, which runs under the core's read lock, looks.
  */
 #include <linux/capability.h>
-#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
@@ -19,7 +18,6 @@
 #include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 
 #include "priv.h"
 
@@ -239,69 +237,4 @@ void iodirty_unmap_hook(void *arg, u64 iova, u64 uaddr, u64 length)
 struct page *iodirty_pages_lookup(struct iodirty_ioas *ioas, u64 iova)
 {
 	return xa_untag_pointer(xa_load(&ioas->pages, iova >> PAGE_SHIFT));
-}
-
-/*
- * Pins the @bytes of user memory at @uaddr for write (short term: for the
- * length of one call) and maps them contiguously into the kernel.
- */
-int iodirty_ubuf_map(struct iodirty_ubuf *b, u64 uaddr, u64 bytes)
-{
-	unsigned long start = ALIGN_DOWN(uaddr, PAGE_SIZE), npages, done = 0;
-	int ret;
-
-	memset(b, 0, sizeof(*b));
-	if (!bytes || !access_ok(u64_to_user_ptr(uaddr), bytes))
-		return -EFAULT;
-	/* access_ok() bounds uaddr + bytes well below 2^64. */
-	npages = (PAGE_ALIGN(uaddr + bytes) - start) >> PAGE_SHIFT;
-	/* vmap() counts pages in an unsigned int. */
-	if (npages > UINT_MAX)
-		return -ENOMEM;
-	b->pages = kvmalloc_array(npages, sizeof(*b->pages),
-				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!b->pages)
-		return -ENOMEM;
-	while (done < npages) {
-		int want = min_t(unsigned long, npages - done, INT_MAX);
-		int got;
-
-		got = pin_user_pages_fast(start + (done << PAGE_SHIFT), want,
-					  FOLL_WRITE, b->pages + done);
-		if (got <= 0) {
-			ret = got == -ENOMEM || got == -EINTR ? got : -EFAULT;
-			goto err_unpin;
-		}
-		done += got;
-	}
-	b->npages = npages;
-	if (npages == 1) {
-		b->vaddr = kmap_local_page(b->pages[0]);
-	} else {
-		b->vaddr = vmap(b->pages, npages, VM_MAP, PAGE_KERNEL);
-		if (!b->vaddr) {
-			ret = -ENOMEM;
-			goto err_unpin;
-		}
-		b->vmapped = true;
-	}
-	b->words = b->vaddr + offset_in_page(uaddr);
-	return 0;
-
-err_unpin:
-	unpin_user_pages(b->pages, done);
-	kvfree(b->pages);
-	b->pages = NULL;
-	return ret;
-}
-
-void iodirty_ubuf_unmap(struct iodirty_ubuf *b)
-{
-	if (b->vmapped)
-		vunmap(b->vaddr);
-	else
-		kunmap_local(b->vaddr);
-	/* The core may have set bits anywhere in the buffer. */
-	unpin_user_pages_dirty_lock(b->pages, b->npages, true);
-	kvfree(b->pages);
 }

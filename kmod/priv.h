@@ -212,9 +212,9 @@ void iodirty_unmap_hook(void *arg, u64 iova, u64 uaddr, u64 length);
 struct page *iodirty_pages_lookup(struct iodirty_ioas *ioas, u64 iova);
 
 /*
- * A user buffer pinned for write and mapped into the kernel, so that the
- * core can write a dirty bitmap into it under its locks, where a fault
- * must not happen and an error would come too late.
+ * user_buf.c: a user buffer pinned for write and mapped into the kernel,
+ * so that the core can write a dirty bitmap into it under its locks, where
+ * a fault must not happen and an error would come too late.
  */
 struct iodirty_ubuf {
 	struct page **pages;
