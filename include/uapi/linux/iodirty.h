@@ -86,10 +86,10 @@ enum {
 
 /*
  * A new command goes at the end of the enum above and needs a row in the
- * command table of tests/uapi/test_uapi_sizes.c, which checks the size,
- * flag and reserved-field rules of every command. That test fails to
- * compile while its table does not reach the last command, which it names
- * in one place (its LAST_CMD): move LAST_CMD to the new command too.
+ * command table of tests/uapi/uapi_cmds.c, against which test_uapi_sizes.c
+ * checks the size, flag and reserved-field rules of every command. The
+ * table fails to compile while it does not reach the last command, which
+ * uapi_cmds.h names in one place (LAST_CMD): move LAST_CMD to it too.
  */
 
 /**
