@@ -153,7 +153,7 @@ int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd)
 	if (!ret || cnt.cleared)
 		iod_iopt_count_read(&ioas->iopt, &cnt);
 	if (!(cmd->flags & IODIRTY_DIRTY_NO_CLEAR))
-		atomic64_add(cnt.set * cmd->page_size,
+		atomic64_add(cnt.found * cmd->page_size,
 			     &ioas->cnt.dirty_reported_bytes);
 	iodirty_ioas_put(ioas);
 	if (ret)

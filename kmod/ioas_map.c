@@ -154,10 +154,10 @@ int iodirty_ioas_unmap(struct iodirty_ucmd *ucmd)
 	}
 	if (!ret && (cmd->flags & IODIRTY_UNMAP_DIRTY_BITMAP)) {
 		atomic64_inc(&ioas->cnt.unmaps_reported);
-		atomic64_add(cnt.set * cmd->page_size,
+		atomic64_add(cnt.found * cmd->page_size,
 			     &ioas->cnt.dirty_reported_bytes);
 		iodirty_nl_event(ioas, IODIRTY_NL_EVENT_UNMAP_DIRTY, cmd->iova,
-				 cmd->length, cnt.set);
+				 cmd->length, cnt.found);
 	}
 	iodirty_ioas_put(ioas);
 	if (ret)

@@ -27,8 +27,8 @@ enum iodirty_nl_prot {
  * @IODIRTY_NL_EVENT_TRACKING_OFF: Dirty tracking stopped; unread dirty state
  *   was discarded.
  * @IODIRTY_NL_EVENT_UNMAP_DIRTY: An unmap reported dirty pages atomically
- *   (iova, length: the range unmapped; dirty-pages: how many bits the report
- *   set).
+ *   (iova, length: the range unmapped; dirty-pages: how many report pages it
+ *   found dirty).
  * @IODIRTY_NL_EVENT_MAP_REFUSED: A map was refused because pinning would
  *   exceed RLIMIT_MEMLOCK (iova, length: the mapping asked for).
  */
