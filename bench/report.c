@@ -30,6 +30,19 @@ static void json_str(const char *s)
 }
 
 /* 1234.5 ns -> "1.23 us". */
+/* Name of the backend iodirty_ctx_open(NULL) picks here, or "none". */
+static const char *default_backend(void)
+{
+	static char name[16] = "none";
+	struct iodirty_ctx *ctx;
+
+	if (!iodirty_ctx_open(NULL, NULL, &ctx)) {
+		snprintf(name, sizeof(name), "%s", iodirty_ctx_backend(ctx));
+		iodirty_ctx_close(ctx);
+	}
+	return name;
+}
+
 static const char *fmt_time(char *buf, size_t n, double ns)
 {
 	if (ns < 1e3)
@@ -128,9 +141,10 @@ void report_begin(const struct machine *m)
 		printf("  \"results\": [");
 		return;
 	}
-	printf("iodirty-bench: libiodirty %s (header API %d.%d), soft "
-	       "backend\n", BENCH_LIB_VERSION, IODIRTY_VERSION_MAJOR,
-	       IODIRTY_VERSION_MINOR);
+	printf("iodirty-bench: libiodirty %s (header API %d.%d), backend "
+	       "soft; the conversions case on the default backend (%s)\n",
+	       BENCH_LIB_VERSION, IODIRTY_VERSION_MAJOR,
+	       IODIRTY_VERSION_MINOR, default_backend());
 	printf("machine: nproc %ld, CPU \"%s\", last-level cache %zu KiB\n",
 	       m->nproc, m->cpu, m->llc / 1024);
 	printf("build:   %s (%s); buildtype %s (-O%s%s), b_ndebug %s, "
