@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Kernel allocation failures in the "iodirty" generic netlink family: each
- * operation (IOAS dump and get, the mapping and reserved-region dumps, the
- * events group join) runs with the n-th fault-injection point of this
+ * of its operations (IOAS dump and get, the mapping and reserved-region
+ * dumps; joining the events group is the netlink core's) runs with the n-th fault-injection point of this
  * thread made to fail, for n = 1, 2, ... until it completes without
  * reaching it (see fail_nth.h). A failed operation must report an error
  * (ENOMEM, or ENOBUFS for a dump whose message could not be allocated),
@@ -107,12 +107,6 @@ static int op_resv(struct ctl_nl *nl, struct seen *s)
 	return rc;
 }
 
-static int op_events_join(struct ctl_nl *nl, struct seen *s)
-{
-	(void)s;
-	return ctl_nl_events_join(nl);
-}
-
 static const struct {
 	const char *name;
 	int (*call)(struct ctl_nl *nl, struct seen *s);
@@ -121,7 +115,6 @@ static const struct {
 	{ "IOAS get", op_ioas_get },
 	{ "mapping dump", op_runs },
 	{ "reserved-region dump", op_resv },
-	{ "events join", op_events_join },
 };
 
 static void sweep(size_t i)
