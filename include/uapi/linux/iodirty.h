@@ -639,7 +639,11 @@ enum iodirty_dma_flags {
  * written. EFAULT from @data, or EINTR, may come after part of a write
  * landed; the whole range is then marked dirty (reporting too much is
  * safe, missing a write is not). While tracking is off, writes are copied
- * and nothing is marked.
+ * and nothing is marked. @data is pinned before the io-pagetable's lock
+ * is taken, a chunk of up to 1 MiB at a time (memory that cannot be
+ * pinned is EFAULT), so a fault on it never delays a map or an unmap; a
+ * map or unmap between two chunks can fail a later chunk after earlier
+ * ones landed.
  *
  * MARK_ONLY is accepted on a mapping without IODIRTY_IOAS_MAP_WRITE (the
  * range must be mapped, writable or not): marking is bookkeeping for a
