@@ -51,7 +51,11 @@
  * - EFAULT: a user pointer the kernel could not read or write;
  * - ENOMEM: out of memory, or pinning would exceed RLIMIT_MEMLOCK;
  * - EINTR: a fatal signal stopped a long pin, copy or bitmap walk (the
- *   process is exiting; the command's state is as after a failure).
+ *   process is exiting; the command's state is as after a failure);
+ * - EBADF: a command that changes state, on an fd opened without write
+ *   access (O_RDONLY), which may only query: GET_INFO, IOAS_TRANSLATE,
+ *   IOAS_IOVA_RANGES, IOAS_STATS, IOAS_MAPPINGS, and GET_DIRTY_BITMAP and
+ *   GET_DIRTY_EXTENTS with IODIRTY_DIRTY_NO_CLEAR.
  *
  * Each command lists the other errors it returns. A failing command
  * changes nothing, unless its description says otherwise. One exception
