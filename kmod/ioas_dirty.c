@@ -13,6 +13,7 @@
 #include <linux/sizes.h>
 #include <linux/uaccess.h>
 
+#include "dma_pin.h"
 #include "nl-gen.h"
 #include "priv.h"
 
@@ -163,74 +164,13 @@ int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd)
 	return iodirty_respond(ucmd, sizeof(*cmd));
 }
 
-/*
- * Moves @length bytes between the user buffer @buf and the pages pinned
- * for IOVA @iova on, one page at a time. Runs under the core's read lock,
- * which keeps the pages pinned; a fault on the caller's buffer may sleep
- * here. Shared by DMA_RW and DMA_RWV.
- */
-int iodirty_copy_pages(struct iodirty_ioas *ioas, u64 iova, u8 __user *buf,
-		       u64 length, bool write)
-{
-	while (length) {
-		unsigned int in_page = offset_in_page(iova);
-		size_t n = min_t(u64, PAGE_SIZE - in_page, length);
-		struct page *page = iodirty_pages_lookup(ioas, iova);
-		unsigned long left;
-		void *kaddr;
-
-		/* The core maps nothing that is not in the table. */
-		if (WARN_ON_ONCE(!page))
-			return -EFAULT;
-		kaddr = kmap_local_page(page);
-		if (write) {
-			/*
-			 * Not copy_from_user(): on a fault it zero-fills what
-			 * it could not copy, which here would write zeros the
-			 * device never sent into the guest's page.
-			 */
-			left = access_ok(buf, n) ?
-			       __copy_from_user(kaddr + in_page, buf, n) : n;
-			/* The owner reads the page through a user mapping. */
-			flush_dcache_page(page);
-		} else {
-			left = copy_to_user(buf, kaddr + in_page, n);
-		}
-		kunmap_local(kaddr);
-		if (left)
-			return -EFAULT;
-		iova += n;
-		buf += n;
-		length -= n;
-		/* A transfer can be gigabytes long; let a dying caller go. */
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		cond_resched();
-	}
-	return 0;
-}
-
-struct iodirty_dma {
-	struct iodirty_ioas *ioas;
-	u8 __user *data;
-};
-
-/* The core's copy callback for DMA_RW: @offset is into the one buffer. */
-static int iodirty_dma_copy(void *arg, u64 iova, u64 uaddr, u64 offset,
-			    u64 length, bool write)
-{
-	struct iodirty_dma *dma = arg;
-
-	return iodirty_copy_pages(dma->ioas, iova, dma->data + offset, length,
-				  write);
-}
-
 int iodirty_dma_rw(struct iodirty_ucmd *ucmd)
 {
 	const u32 known = IODIRTY_DMA_WRITE | IODIRTY_DMA_MARK_ONLY;
 	struct iodirty_dma_rw *cmd = ucmd->cmd;
 	bool write = cmd->flags & IODIRTY_DMA_WRITE;
-	struct iodirty_dma dma;
+	struct iodirty_ioas *ioas;
+	struct iodirty_dma_pin pin;
 	int ret;
 
 	if ((cmd->flags & ~known) || cmd->__reserved)
@@ -241,25 +181,30 @@ int iodirty_dma_rw(struct iodirty_ucmd *ucmd)
 	 */
 	if ((cmd->flags & IODIRTY_DMA_MARK_ONLY) && (!write || cmd->data))
 		return -EINVAL;
-	dma.ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
-	if (IS_ERR(dma.ioas))
-		return PTR_ERR(dma.ioas);
-	dma.data = u64_to_user_ptr(cmd->data);
-	if (cmd->flags & IODIRTY_DMA_MARK_ONLY)
-		ret = iod_iopt_mark_dirty(&dma.ioas->iopt, cmd->iova,
-					  cmd->length);
-	else if (!cmd->data)
+	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	if (cmd->flags & IODIRTY_DMA_MARK_ONLY) {
+		ret = iod_iopt_mark_dirty(&ioas->iopt, cmd->iova, cmd->length);
+	} else if (!cmd->data) {
 		ret = -EINVAL;
-	else
-		ret = iod_iopt_dma(&dma.ioas->iopt, cmd->iova, cmd->length,
-				   write, iodirty_dma_copy, &dma);
+	} else {
+		/* The buffer is pinned chunk by chunk, outside the lock. */
+		ret = iodirty_dma_pin_init(&pin, !write);
+		if (!ret) {
+			ret = iodirty_dma_transfer(ioas, &pin, cmd->iova,
+						   cmd->length, cmd->data,
+						   write);
+			iodirty_dma_pin_fini(&pin);
+		}
+	}
 	if (!ret && !(cmd->flags & IODIRTY_DMA_MARK_ONLY)) {
-		struct iodirty_ioas_counters *c = &dma.ioas->cnt;
+		struct iodirty_ioas_counters *c = &ioas->cnt;
 
 		atomic64_inc(write ? &c->dma_writes : &c->dma_reads);
 		atomic64_add(cmd->length, write ? &c->dma_write_bytes :
 						  &c->dma_read_bytes);
 	}
-	iodirty_ioas_put(dma.ioas);
+	iodirty_ioas_put(ioas);
 	return ret;
 }

@@ -7,10 +7,13 @@
  * whose size does not depend on it, twice: a first pass checks the whole
  * list (so that a NULL buffer or an overflowing total anywhere fails the
  * call before anything moves, as the library's iodirty_dma_writev()
- * promises), a second hands
- * each batch to the core's iod_iopt_dmav(), which transfers it under one
- * hold of the read lock. Between batches the lock is dropped, so an unmap
- * never waits for more than one batch.
+ * promises), a second transfers it. The segments' buffers are pinned
+ * before the lock is taken (see dma_pin.c): the second pass hands the
+ * core's iod_iopt_dmav() runs of consecutive segments whose buffers fit
+ * in one chunk's pages, each run under one hold of the read lock, and a
+ * segment too long for that alone is moved as DMA_RW moves its range, a
+ * chunk per hold. So an unmap never waits for more than one chunk's copy,
+ * and never for a fault on a buffer.
  */
 #include <linux/err.h>
 #include <linux/overflow.h>
@@ -20,9 +23,10 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "dma_pin.h"
 #include "priv.h"
 
-/* Segments per batch: the buffer below then fits in 4 KiB. */
+/* Segments per batch: the buffer below then fits in 8 KiB. */
 #define IODIRTY_DMAV_BATCH 96
 
 struct iodirty_dmav {
@@ -30,12 +34,16 @@ struct iodirty_dmav {
 	/* The batch: the caller's entries and the core's view of them. */
 	struct iodirty_dma_vec vec[IODIRTY_DMAV_BATCH];
 	struct iod_dma_seg seg[IODIRTY_DMAV_BATCH];
+	struct iodirty_dma_span span[IODIRTY_DMAV_BATCH];
 	unsigned int n;
-	/* Copy cursor: segment @cur starts at offset @cur_off of the batch. */
+	/* The run handed to the core: segments [@first, @end). */
+	unsigned int first, end;
+	/* Copy cursor: segment @cur starts at offset @cur_off of the run. */
 	unsigned int cur;
 	u64 cur_off;
+	struct iodirty_dma_pin pin;
 };
-static_assert(sizeof(struct iodirty_dmav) <= SZ_4K);
+static_assert(sizeof(struct iodirty_dmav) <= SZ_8K);
 
 /* Reads entries [@first, @first + @n) of the caller's list into @v. */
 static int iodirty_dmav_read(struct iodirty_dmav *v, u64 segs, u64 first,
@@ -44,8 +52,6 @@ static int iodirty_dmav_read(struct iodirty_dmav *v, u64 segs, u64 first,
 	const size_t esz = sizeof(struct iodirty_dma_vec);
 
 	v->n = n;
-	v->cur = 0;
-	v->cur_off = 0;
 	/* first < 2^32 and esz is 24: the offset fits. */
 	if (copy_from_user(v->vec, u64_to_user_ptr(segs + first * esz),
 			   n * esz))
@@ -91,9 +97,9 @@ static int iodirty_dmav_check(struct iodirty_dmav *v,
 }
 
 /*
- * The core's copy callback. @offset is the position in the batch; the
- * core calls in ascending order and a piece never spans two segments, so
- * a cursor finds the segment without a search.
+ * The core's copy callback. @offset is the position in the run; the core
+ * calls in ascending order and a piece never spans two segments, so a
+ * cursor finds the segment without a search.
  */
 static int iodirty_dmav_copy(void *arg, u64 iova, u64 uaddr, u64 offset,
 			     u64 length, bool write)
@@ -102,20 +108,47 @@ static int iodirty_dmav_copy(void *arg, u64 iova, u64 uaddr, u64 offset,
 	u64 in_seg;
 
 	if (offset < v->cur_off) {
-		v->cur = 0;
+		v->cur = v->first;
 		v->cur_off = 0;
 	}
-	while (v->cur < v->n && offset - v->cur_off >= v->seg[v->cur].length) {
+	while (v->cur < v->end &&
+	       offset - v->cur_off >= v->seg[v->cur].length) {
 		v->cur_off += v->seg[v->cur].length;
 		v->cur++;
 	}
 	in_seg = offset - v->cur_off;
-	if (WARN_ON_ONCE(v->cur == v->n ||
+	if (WARN_ON_ONCE(v->cur == v->end ||
 			 length > v->seg[v->cur].length - in_seg))
 		return -EFAULT;
-	return iodirty_copy_pages(v->ioas, iova,
-				  u64_to_user_ptr(v->vec[v->cur].data + in_seg),
-				  length, write);
+	return iodirty_dma_pin_copy(v->ioas, &v->pin, &v->span[v->cur], in_seg,
+				    iova, length, write);
+}
+
+/*
+ * Pins the buffers of segments @k on, as many as fit in one chunk's pages
+ * (stopping after one that could not be pinned whole: the run stops
+ * there), and returns how many. 0: segment @k does not fit alone.
+ */
+static unsigned int iodirty_dmav_pin_run(struct iodirty_dmav *v,
+					 unsigned int k)
+{
+	unsigned int m = 0;
+
+	while (k + m < v->n) {
+		struct iodirty_dma_span *s = &v->span[k + m];
+
+		s->uaddr = v->vec[k + m].data;
+		s->length = v->vec[k + m].length;
+		if (s->length > IODIRTY_DMA_CHUNK ||
+		    iodirty_dma_span_pages(s->uaddr, s->length) >
+		    IODIRTY_DMA_PIN_PAGES - v->pin.used)
+			break;
+		iodirty_dma_pin_span(&v->pin, s);
+		m++;
+		if (s->err)
+			break;
+	}
+	return m;
 }
 
 /*
@@ -128,7 +161,7 @@ static int iodirty_dmav_transfer(struct iodirty_dmav *v,
 				 const struct iodirty_dma_rwv *cmd, u64 *done)
 {
 	bool write = cmd->flags & IODIRTY_DMA_WRITE;
-	unsigned int k, n;
+	unsigned int k, n, m;
 	u64 i = 0, part;
 	int ret;
 
@@ -141,17 +174,39 @@ static int iodirty_dmav_transfer(struct iodirty_dmav *v,
 			v->seg[k].iova = v->vec[k].iova;
 			v->seg[k].length = v->vec[k].length;
 		}
-		part = 0;
-		ret = iod_iopt_dmav(&v->ioas->iopt, v->seg, n, write,
-				    iodirty_dmav_copy, v, &part);
-		/* Bytes really moved: the sum cannot wrap. */
-		*done += part;
-		if (ret)
-			return ret;
+		for (k = 0; k < n; k += m) {
+			m = iodirty_dmav_pin_run(v, k);
+			if (!m) {
+				/* Long: its range checked whole, then chunks. */
+				ret = iodirty_dma_transfer(v->ioas, &v->pin,
+							   v->seg[k].iova,
+							   v->seg[k].length,
+							   v->vec[k].data,
+							   write);
+				if (ret)
+					return ret;
+				*done += v->seg[k].length;
+				m = 1;
+			} else {
+				v->first = v->cur = k;
+				v->end = k + m;
+				v->cur_off = 0;
+				part = 0;
+				ret = iod_iopt_dmav(&v->ioas->iopt, &v->seg[k],
+						    m, write, iodirty_dmav_copy,
+						    v, &part);
+				iodirty_dma_unpin(&v->pin);
+				/* Bytes really moved: the sum cannot wrap. */
+				*done += part;
+				if (ret)
+					return ret;
+			}
+			if (i + k + m < cmd->num_segs &&
+			    fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
 		i += n;
-		if (i < cmd->num_segs && fatal_signal_pending(current))
-			return -EINTR;
-		cond_resched();
 	}
 	return 0;
 }
@@ -183,9 +238,15 @@ int iodirty_dma_rwv(struct iodirty_ucmd *ucmd)
 		goto out_put;
 	}
 	v->ioas = ioas;
+	ret = iodirty_dma_pin_init(&v->pin, !write);
+	if (ret) {
+		kfree(v);
+		goto out_put;
+	}
 	ret = iodirty_dmav_check(v, cmd, &checked);
 	if (!ret)
 		ret = iodirty_dmav_transfer(v, cmd, &done);
+	iodirty_dma_pin_fini(&v->pin);
 	kfree(v);
 
 	c = &ioas->cnt;

@@ -68,6 +68,11 @@ static int iodirty_get_info(struct iodirty_ucmd *ucmd)
 
 /* Every argument struct, so that one stack buffer holds any of them. */
 union iodirty_ucmd_buffer {
+	/* What every argument struct starts with. */
+	struct {
+		__u32 size;
+		__u32 flags;
+	} head;
 	struct iodirty_info info;
 	struct iodirty_destroy destroy;
 	struct iodirty_ioas_alloc ioas_alloc;
@@ -97,13 +102,19 @@ struct iodirty_ioctl_op {
 	/* Size of the struct this module knows. */
 	unsigned int size;
 	int (*execute)(struct iodirty_ucmd *ucmd);
+	/*
+	 * A query: an fd opened without write access may make it, with all
+	 * the flags of @query_flags set (a dirty read that clears nothing).
+	 */
+	bool query;
+	u32 query_flags;
 };
 
 /*
  * @last is the last field of the struct as the command was introduced:
  * fields added later go after it and must treat zero as "as before".
  */
-#define IODIRTY_OP(_ioctl, _fn, _struct, _last)				\
+#define IODIRTY_OP_MODE(_ioctl, _fn, _struct, _last, _query, _qflags)	\
 	[_IOC_NR(_ioctl) - IODIRTY_CMD_BASE] = {			\
 		.ioctl_num = _ioctl,					\
 		.min_size = offsetofend(_struct, _last),		\
@@ -111,11 +122,19 @@ struct iodirty_ioctl_op {
 			BUILD_BUG_ON_ZERO(sizeof(union iodirty_ucmd_buffer) < \
 					  sizeof(_struct)),		\
 		.execute = _fn,						\
+		.query = _query,					\
+		.query_flags = _qflags,					\
 	}
+/* A command that changes state: it needs an fd opened for writing. */
+#define IODIRTY_OP(_ioctl, _fn, _struct, _last)				\
+	IODIRTY_OP_MODE(_ioctl, _fn, _struct, _last, false, 0)
+/* A query: any fd may make it (with @_qflags set, if any). */
+#define IODIRTY_QUERY(_ioctl, _fn, _struct, _last, _qflags)		\
+	IODIRTY_OP_MODE(_ioctl, _fn, _struct, _last, true, _qflags)
 
 static const struct iodirty_ioctl_op iodirty_ops[] = {
-	IODIRTY_OP(IODIRTY_GET_INFO, iodirty_get_info, struct iodirty_info,
-		   out_max_mappings),
+	IODIRTY_QUERY(IODIRTY_GET_INFO, iodirty_get_info, struct iodirty_info,
+		      out_max_mappings, 0),
 	IODIRTY_OP(IODIRTY_DESTROY, iodirty_destroy, struct iodirty_destroy,
 		   id),
 	IODIRTY_OP(IODIRTY_IOAS_ALLOC, iodirty_ioas_alloc,
@@ -124,30 +143,32 @@ static const struct iodirty_ioctl_op iodirty_ops[] = {
 		   struct iodirty_ioas_map, iova),
 	IODIRTY_OP(IODIRTY_IOAS_UNMAP, iodirty_ioas_unmap,
 		   struct iodirty_ioas_unmap, out_unmapped),
-	IODIRTY_OP(IODIRTY_IOAS_TRANSLATE, iodirty_ioas_translate,
-		   struct iodirty_ioas_translate, out_contig),
-	IODIRTY_OP(IODIRTY_IOAS_IOVA_RANGES, iodirty_ioas_iova_ranges,
-		   struct iodirty_ioas_iova_ranges, __reserved),
+	IODIRTY_QUERY(IODIRTY_IOAS_TRANSLATE, iodirty_ioas_translate,
+		      struct iodirty_ioas_translate, out_contig, 0),
+	IODIRTY_QUERY(IODIRTY_IOAS_IOVA_RANGES, iodirty_ioas_iova_ranges,
+		      struct iodirty_ioas_iova_ranges, __reserved, 0),
 	IODIRTY_OP(IODIRTY_IOAS_RESERVE, iodirty_ioas_reserve,
 		   struct iodirty_ioas_reserve, length),
 	IODIRTY_OP(IODIRTY_SET_DIRTY_TRACKING, iodirty_set_dirty_tracking,
 		   struct iodirty_set_dirty_tracking, __reserved),
-	IODIRTY_OP(IODIRTY_GET_DIRTY_BITMAP, iodirty_get_dirty_bitmap,
-		   struct iodirty_get_dirty_bitmap, out_nr_set),
+	IODIRTY_QUERY(IODIRTY_GET_DIRTY_BITMAP, iodirty_get_dirty_bitmap,
+		      struct iodirty_get_dirty_bitmap, out_nr_set,
+		      IODIRTY_DIRTY_NO_CLEAR),
 	IODIRTY_OP(IODIRTY_DMA_RW, iodirty_dma_rw, struct iodirty_dma_rw,
 		   data),
-	IODIRTY_OP(IODIRTY_IOAS_STATS, iodirty_ioas_stats,
-		   struct iodirty_ioas_stats, out_hw_collapses),
+	IODIRTY_QUERY(IODIRTY_IOAS_STATS, iodirty_ioas_stats,
+		      struct iodirty_ioas_stats, out_hw_collapses, 0),
 	IODIRTY_OP(IODIRTY_DMA_RWV, iodirty_dma_rwv, struct iodirty_dma_rwv,
 		   out_done),
 	IODIRTY_OP(IODIRTY_SG_GET, iodirty_sg_get, struct iodirty_sg_get,
 		   __reserved),
 	IODIRTY_OP(IODIRTY_SG_PUT, iodirty_sg_put, struct iodirty_sg_put,
 		   written),
-	IODIRTY_OP(IODIRTY_IOAS_MAPPINGS, iodirty_ioas_mappings,
-		   struct iodirty_ioas_mappings, entries),
-	IODIRTY_OP(IODIRTY_GET_DIRTY_EXTENTS, iodirty_get_dirty_extents,
-		   struct iodirty_get_dirty_extents, out_next),
+	IODIRTY_QUERY(IODIRTY_IOAS_MAPPINGS, iodirty_ioas_mappings,
+		      struct iodirty_ioas_mappings, entries, 0),
+	IODIRTY_QUERY(IODIRTY_GET_DIRTY_EXTENTS, iodirty_get_dirty_extents,
+		      struct iodirty_get_dirty_extents, out_next,
+		      IODIRTY_DIRTY_NO_CLEAR),
 	IODIRTY_OP(IODIRTY_SET_DIRTY, iodirty_set_dirty,
 		   struct iodirty_set_dirty, nr_extents),
 	IODIRTY_OP(IODIRTY_IOAS_MAP_VEC, iodirty_ioas_map_vec,
@@ -186,6 +207,14 @@ static long iodirty_fops_ioctl(struct file *file, unsigned int cmd,
 				    ucmd.user_size);
 	if (ret)
 		return ret;
+	/*
+	 * The open mode: an fd opened without write access only looks. As
+	 * write(2) on it, anything else is EBADF.
+	 */
+	if (!(file->f_mode & FMODE_WRITE) &&
+	    (!op->query ||
+	     (buf.head.flags & op->query_flags) != op->query_flags))
+		return -EBADF;
 	return op->execute(&ucmd);
 }
 

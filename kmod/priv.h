@@ -188,8 +188,6 @@ int iodirty_ioas_unmap_vec(struct iodirty_ucmd *ucmd);
 int iodirty_set_dirty_tracking(struct iodirty_ucmd *ucmd);
 int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd);
 int iodirty_dma_rw(struct iodirty_ucmd *ucmd);
-int iodirty_copy_pages(struct iodirty_ioas *ioas, u64 iova, u8 __user *buf,
-		       u64 length, bool write);
 
 /* ioas_extents.c */
 int iodirty_get_dirty_extents(struct iodirty_ucmd *ucmd);

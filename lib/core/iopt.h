@@ -473,6 +473,15 @@ int iod_iopt_dirty_prepare(struct iod_iopt *iopt, uint64_t iova,
 /* Software DMA: translates, calls @copy per piece, marks dirty on write. */
 int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		 bool write, iod_copy_fn copy, void *arg);
+/*
+ * The checks iod_iopt_dma() makes before it copies (range, mapping,
+ * permission, and for a write while tracking, the dirty state allocated),
+ * without copying. A caller that moves a long range in several
+ * iod_iopt_dma() calls, dropping the lock between them, makes them first,
+ * so that an error of the range comes before anything moved.
+ */
+int iod_iopt_dma_check(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
+		       bool write);
 /* One segment of a vectored transfer (iod_iopt_dmav()). */
 struct iod_dma_seg {
 	uint64_t iova;

@@ -333,6 +333,32 @@ int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 	return ret;
 }
 
+int iod_iopt_dma_check(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
+		       bool write)
+{
+	struct dma_hint_local local;
+	struct dma_hint *h = hint_get(&local);
+	uint64_t first, end, g0, g1;
+	bool linear;
+	int ret;
+
+	ret = iod_check_range(iova, length, 1, iopt->p.iova_bits);
+	if (ret)
+		return ret;
+	first = iova >> IOD_PAGE_SHIFT;
+	end = ((iova + (length - 1)) >> IOD_PAGE_SHIFT) + 1;
+	iod_read_lock(&iopt->lock);
+	ret = resolve(iopt, h, first, end,
+		      write ? IOD_PROT_WRITE : IOD_PROT_READ, &linear);
+	if (!ret && write && iopt->tracking) {
+		/* dma_one()'s first step, for the whole range at once. */
+		iopt_write_granules(iopt, iova, length, &g0, &g1);
+		ret = dirty_ready(iopt, h, g0, g1);
+	}
+	iod_read_unlock(&iopt->lock);
+	return ret;
+}
+
 int iod_iopt_dmav(struct iod_iopt *iopt, const struct iod_dma_seg *segs,
 		  size_t nr_segs, bool write, iod_copy_fn copy, void *arg,
 		  uint64_t *done)

@@ -51,7 +51,11 @@
  * - EFAULT: a user pointer the kernel could not read or write;
  * - ENOMEM: out of memory, or pinning would exceed RLIMIT_MEMLOCK;
  * - EINTR: a fatal signal stopped a long pin, copy or bitmap walk (the
- *   process is exiting; the command's state is as after a failure).
+ *   process is exiting; the command's state is as after a failure);
+ * - EBADF: a command that changes state, on an fd opened without write
+ *   access (O_RDONLY), which may only query: GET_INFO, IOAS_TRANSLATE,
+ *   IOAS_IOVA_RANGES, IOAS_STATS, IOAS_MAPPINGS, and GET_DIRTY_BITMAP and
+ *   GET_DIRTY_EXTENTS with IODIRTY_DIRTY_NO_CLEAR.
  *
  * Each command lists the other errors it returns. A failing command
  * changes nothing, unless its description says otherwise. One exception
@@ -639,7 +643,11 @@ enum iodirty_dma_flags {
  * written. EFAULT from @data, or EINTR, may come after part of a write
  * landed; the whole range is then marked dirty (reporting too much is
  * safe, missing a write is not). While tracking is off, writes are copied
- * and nothing is marked.
+ * and nothing is marked. @data is pinned before the io-pagetable's lock
+ * is taken, a chunk of up to 1 MiB at a time (memory that cannot be
+ * pinned is EFAULT), so a fault on it never delays a map or an unmap; a
+ * map or unmap between two chunks can fail a later chunk after earlier
+ * ones landed.
  *
  * MARK_ONLY is accepted on a mapping without IODIRTY_IOAS_MAP_WRITE (the
  * range must be mapped, writable or not): marking is bookkeeping for a
