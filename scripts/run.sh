@@ -394,6 +394,14 @@ tier_vm_prev() {
 		IODIRTY_VM_SUITES="iommufd api-iommufd"
 }
 
+# The uapi suite and the uAPI fuzzer on the KASAN kernel
+# (tests/vm/kernel-kasan.config: KASAN and the hung-task detector over
+# the lockdep kernel), module by DKMS.
+tier_vm_kasan() {
+	vm_tier vm-kasan build/vm-kasan IODIRTY_VM_KERNEL_FLAVOUR=kasan \
+		IODIRTY_VM_SUITES="uapi uapi-fuzz" IODIRTY_VM_DKMS_SRC="$(dkms_src)"
+}
+
 cmd_test() {
 	install_deps "${DEPS[@]}" "${TSAN_DEPS[@]}" "${PKG_DEPS[@]}" "${VM_DEPS[@]}"
 	trap remove_packages EXIT
@@ -404,6 +412,7 @@ cmd_test() {
 	tier_vm
 	tier_vm_prev
 	tier_vm_61
+	tier_vm_kasan
 	remove_packages
 
 	echo

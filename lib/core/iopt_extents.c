@@ -161,8 +161,22 @@ static uint64_t ext_read_uaddr(struct iod_iopt *iopt, uint64_t addr,
 	size_t i;
 
 	for (p = 0; p < npages && !c->full; p += EXT_CHUNK_BITS) {
-		uint64_t nbits = iod_min_u64(npages - p, EXT_CHUNK_BITS);
-		uint64_t nwords = (nbits + 63) / 64;
+		struct iod_area *a = iopt_uarea_first(iopt, q0 + (p << oshift),
+						      q0 + (npages << oshift));
+		uint64_t nbits, nwords;
+
+		/*
+		 * The range may span most of the 64-bit address space, and
+		 * the read lock is held throughout: go from one mapped user
+		 * page to the next, never through the unmapped space chunk
+		 * by chunk.
+		 */
+		if (!a)
+			break;
+		if (a->ufirst > q0 + (p << oshift))
+			p = ((a->ufirst - q0) >> oshift) & ~63ULL;
+		nbits = iod_min_u64(npages - p, EXT_CHUNK_BITS);
+		nwords = (nbits + 63) / 64;
 
 		iod_memset(chunk, 0, nwords * sizeof(*chunk));
 		q.q0 = q0 + (p << oshift);

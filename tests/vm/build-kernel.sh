@@ -19,11 +19,15 @@
 # the installed one; unless already built, its package is fetched with
 # apt-get download. Exit status 3 if apt cannot get it (an old stable
 # update the archive has dropped).
+# IODIRTY_VM_KERNEL_FLAVOUR: "kasan" merges kernel-kasan.config last (KASAN
+# and the hung-task detector); its kernel is cached under a key of its own,
+# next to the plain one. Empty (the default): the plain kernel.
 set -euo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 cache=${IODIRTY_VM_CACHE:-$HOME/.cache/libiodirty-vm}
 pkg=${IODIRTY_VM_LINUX_PACKAGE:-linux-source-6.12}
+flavour=${IODIRTY_VM_KERNEL_FLAVOUR:-}
 log() { printf 'build-kernel: %s\n' "$*" >&2; }
 
 version=${IODIRTY_VM_LINUX_VERSION:-}
@@ -35,9 +39,17 @@ case $pkg in
 linux-source-[0-9]*) ;;
 *) log "IODIRTY_VM_LINUX_PACKAGE=$pkg: not a linux-source-X.Y package"; exit 1 ;;
 esac
+case $flavour in
+'') flavour_config= ;;
+kasan) flavour_config=$here/kernel-$flavour.config ;;
+*) log "IODIRTY_VM_KERNEL_FLAVOUR=$flavour: not empty or kasan"; exit 1 ;;
+esac
+# A flavour's fragment is part of its key; the plain kernel's key does not
+# depend on any flavour's fragment.
 key=$({ echo "$pkg"; cat "$here/kernel.config" "$here/kernel-iommufd.config" \
-	"$here/build-kernel.sh"; } | sha256sum | cut -c1-16)
-dir=$cache/linux-$version-$key
+	"$here/build-kernel.sh" ${flavour_config:+"$flavour_config"}; } |
+	sha256sum | cut -c1-16)
+dir=$cache/linux-$version${flavour:+-$flavour}-$key
 
 if [ -f "$dir/.built" ]; then
 	echo "$dir/linux"
@@ -74,6 +86,8 @@ if [ -f drivers/iommu/iommufd/Kconfig ]; then
 else
 	log "$pkg $version has no iommufd: kernel-iommufd.config left out"
 fi
+# Last, so that it can undo what tinyconfig and the others set.
+[ -z "$flavour_config" ] || configs+=("$flavour_config")
 make -s tinyconfig >&2
 scripts/kconfig/merge_config.sh -m .config "${configs[@]}" >&2
 make -s olddefconfig >&2

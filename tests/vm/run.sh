@@ -14,7 +14,9 @@
 # programs of the meson suites api (run on the kmod and on the iommufd
 # backend), iommufd, uapi, ctl and nl with their libraries at their build
 # paths, and ./init; boot; parse the console. After the suites the guest
-# unloads the module, installs it under /lib/modules, and checks that
+# unloads the module, checks that no page is left pinned
+# (nr_foll_pin_acquired equals nr_foll_pin_released in /proc/vmstat:
+# vm/foll-pin), installs the module under /lib/modules, and checks that
 # opening a /dev/iodirty made from modules.devname loads it again
 # (vm/autoload). On a kernel without iommufd (6.1) the iommufd suites are
 # skipped, each test with the reason.
@@ -35,7 +37,15 @@
 #                         loaded instead of the tree's
 #   IODIRTY_VM_SUITES     suites to run (default: "api api-iommufd iommufd
 #                         uapi ctl nl"; api-iommufd: the api programs on the
-#                         iommufd backend)
+#                         iommufd backend; uapi-fuzz: the uAPI fuzzer, not
+#                         in the default, which IODIRTY_UAPI_FUZZ_SECONDS
+#                         etc. of this environment reach)
+#   IODIRTY_VM_KERNEL_FLAVOUR  "kasan": the kernel with kernel-kasan.config
+#                         (KASAN, hung-task detector), cached apart (see
+#                         build-kernel.sh); empty (default): the plain one
+#   IODIRTY_VM_MEMORY     guest RAM (default 2G; 3G with the kasan flavour,
+#                         whose shadow memory takes an eighth of it and
+#                         whose quarantine holds freed memory back)
 #   IODIRTY_VM_TIMEOUT    seconds before the whole VM is killed (default 1800)
 #   IODIRTY_VM_TIMEOUT_MULTIPLIER  scales each test's meson timeout (default 1)
 #   IODIRTY_VM_ACCEL      QEMU accelerator (default tcg; kvm if the host has it)
@@ -65,10 +75,16 @@ VM_TIMEOUT=${IODIRTY_VM_TIMEOUT:-1800}
 # TCG by default: it works on every CI machine, nested or not. The time it
 # costs is in the README.
 ACCEL=${IODIRTY_VM_ACCEL:-tcg}
+FLAVOUR=${IODIRTY_VM_KERNEL_FLAVOUR:-}
+if [ "$FLAVOUR" = kasan ]; then
+	MEMORY=${IODIRTY_VM_MEMORY:-3G}
+else
+	MEMORY=${IODIRTY_VM_MEMORY:-2G}
+fi
 
 case ${1:-} in
 -h | --help)
-	sed -n '4,53s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	sed -n '4,64s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 	exit 0
 	;;
 esac
@@ -131,6 +147,7 @@ bzimage=$kdir/arch/x86/boot/bzImage
 [ -f "$bzimage" ] || setup_fail "no $bzimage"
 IODIRTY_VM_KERNEL_PACKAGE=$(cat "$kdir/../package" 2>/dev/null) ||
 	IODIRTY_VM_KERNEL_PACKAGE="${IODIRTY_VM_LINUX_PACKAGE:-linux-source-6.12} (version unknown)"
+[ -z "$FLAVOUR" ] || IODIRTY_VM_KERNEL_PACKAGE="$IODIRTY_VM_KERNEL_PACKAGE, $FLAVOUR"
 krel=$(cat "$kdir/include/config/kernel.release") ||
 	setup_fail "no $kdir/include/config/kernel.release"
 # vmtest.py reads these: what the kernel is and what it was built with.
@@ -251,7 +268,7 @@ t=$(date +%s)
 cpu=max
 [ "$ACCEL" != kvm ] || cpu=host
 qemu=(
-	qemu-system-x86_64 -accel "$ACCEL" -cpu "$cpu" -smp "2,sockets=2" -m 2G
+	qemu-system-x86_64 -accel "$ACCEL" -cpu "$cpu" -smp "2,sockets=2" -m "$MEMORY"
 	-nodefaults -display none -serial stdio -no-reboot
 	-kernel "$bzimage" -initrd "$out/initramfs.gz"
 	-append "console=ttyS0 panic=-1 loglevel=5 no_hash_pointers"

@@ -43,6 +43,9 @@ import time
 #   without it.
 # nl: the module's generic netlink family and iodirty-ctl list, show,
 #   monitor and top, with processes of several uids.
+# uapi-fuzz: the uAPI fuzzer (tests/uapi/fuzz_uapi.c); the host's
+#   IODIRTY_UAPI_FUZZ_* variables, if set, are passed on to it ("passenv"),
+#   and its timeout grows with IODIRTY_UAPI_FUZZ_SECONDS.
 # "meson" names the meson suite whose tests a VM suite runs (default: the
 # VM suite's own name); result IDs are VM-SUITE/TEST. "kconfig" names the
 # kernel option a suite cannot run without: on a kernel built without it
@@ -55,6 +58,11 @@ SUITES = {
     "uapi": {"env": {}, "needs": "-"},
     "ctl": {"env": {"IODIRTY_CTL_TEST_BACKEND": "kmod"}, "needs": "/dev/iodirty"},
     "nl": {"env": {}, "needs": "/dev/iodirty"},
+    "uapi-fuzz": {"env": {}, "needs": "-",
+                  "passenv": ["IODIRTY_UAPI_FUZZ_SECONDS",
+                              "IODIRTY_UAPI_FUZZ_CALLS",
+                              "IODIRTY_UAPI_FUZZ_THREADS",
+                              "IODIRTY_UAPI_FUZZ_SEED"]},
 }
 
 # Kernel-log lines that fail the run. The kernel prints these for WARN(),
@@ -327,6 +335,9 @@ def cmd_initramfs(args):
         cwd = os.path.realpath(t.get("workdir") or build)
         env = dict(t.get("env") or {})
         env.update(SUITES[suite]["env"])
+        for name in SUITES[suite].get("passenv", []):
+            if os.environ.get(name):
+                env[name] = os.environ[name]
         argv = []
         for i, a in enumerate(t["cmd"]):
             host = a if os.path.isabs(a) else os.path.join(cwd, a)
@@ -343,6 +354,11 @@ def cmd_initramfs(args):
                 argv.append(a)
         timeout = int(t.get("timeout") or 0)
         timeout = int(timeout * mult) if timeout > 0 else 3600
+        fuzz_secs = env.get("IODIRTY_UAPI_FUZZ_SECONDS", "")
+        if fuzz_secs.isdigit():
+            # A longer fuzzing run on request: its duration, plus the
+            # time it takes to stop and report under emulation.
+            timeout = max(timeout, 2 * int(fuzz_secs) + 120)
         env_args = [f"{k}={v}" for k, v in sorted(env.items())]
         plan.append(" ".join(shlex.quote(x) for x in
                              ["run_test", tid, str(timeout),
@@ -372,6 +388,7 @@ def cmd_initramfs(args):
         st.program(os.path.realpath(ctl))
         expected.append("vm/default-backend")
     expected.append("vm/rmmod")
+    expected.append("vm/foll-pin")
     expected.append("vm/autoload")
 
     module = os.path.basename(ko)
