@@ -53,6 +53,8 @@ void check_stats(struct run *r)
 	CHECK_EQ(st.tracking, m->tracking);
 	CHECK_EQ(st.dirty_pending, m_dirty_pending(m));
 	CHECK_EQ(st.granule, r->granule);
+	if (m->leaf)
+		CHECK_EQ(st.hw_huge_leaves, m_huge_leaves(m));
 }
 
 void check_translate(struct run *r, int64_t page, uint64_t off)
@@ -345,8 +347,7 @@ void op_dma(struct run *r, bool write)
 				CHECK_EQ(buf[i], m->shadow[u]);
 		}
 		if (write && m->tracking)
-			for (int64_t q = p; q <= p1; q++)
-				m->dirty[q / m->gp] = 1;
+			m_mark(m, p, p1);
 	}
 	if (write) {
 		/* the RAM behind the touched pages (unchanged on failure) */
@@ -380,8 +381,7 @@ void op_mark(struct run *r)
 	}
 	CHECK_EQ(rc, 0);
 	if (m->tracking)
-		for (int64_t q = p; q <= p1; q++)
-			m->dirty[q / m->gp] = 1;
+		m_mark(m, p, p1);
 }
 
 void op_read(struct run *r)
@@ -389,7 +389,8 @@ void op_read(struct run *r)
 	struct model *m = r->m;
 	int64_t psp = rnd_ps_pages(r);
 	int64_t s = ((int64_t)rnd(r, W + 128) - 64) / psp * psp;
-	int64_t nb = 1 + (int64_t)rnd(r, rnd(r, 2) ? 70 : (W + 128) / psp);
+	int64_t nb = 1 + (int64_t)rnd(r, rnd(r, 2) ? 70 :
+					 (W + 127 + psp) / psp);
 	bool clear = rnd(r, 2);
 	uint64_t bm[BMW], rep[BMW];
 	size_t w = t_words((uint64_t)nb);
@@ -423,7 +424,7 @@ void op_read_uaddr(struct run *r)
 	struct model *m = r->m;
 	int64_t psp = rnd_ps_pages(r);
 	int64_t q0 = (int64_t)rnd(r, R + 64) / psp * psp;
-	int64_t nb = 1 + (int64_t)rnd(r, rnd(r, 2) ? 8 : (R + 64) / psp);
+	int64_t nb = 1 + (int64_t)rnd(r, rnd(r, 2) ? 8 : (R + 63 + psp) / psp);
 	bool clear = rnd(r, 2);
 	uint64_t bm[BMW], pre[BMW], rep[BMW];
 	size_t w = t_words((uint64_t)nb);

@@ -97,4 +97,9 @@ void op_mappings(struct run *r);
 void op_map_vec(struct run *r);
 void op_unmap_vec(struct run *r);
 
+/* property_ops_dev.c */
+void op_reserve(struct run *r);
+void op_sg(struct run *r);
+void op_dmav(struct run *r);
+
 #endif /* IODIRTY_TESTS_API_PROPERTY_OPS_H */

@@ -112,7 +112,7 @@ void op_read_extents(struct run *r, bool uaddr)
 	int64_t psp = rnd_ps_pages(r), lim = uaddr ? R + 64 : W + 128;
 	int64_t s = ((int64_t)rnd(r, (uint64_t)lim) - (uaddr ? 0 : 64)) /
 		    psp * psp;
-	int64_t nb = 1 + (int64_t)rnd(r, (uint64_t)(lim / psp));
+	int64_t nb = 1 + (int64_t)rnd(r, (uint64_t)((lim - 1 + psp) / psp));
 	size_t nr = 1 + rnd(r, 6), n = 0;
 	bool clear = rnd(r, 2);
 	struct iodirty_extent ext[8];
@@ -392,11 +392,9 @@ void op_map_vec(struct run *r)
 	if (bad < nr) {
 		exp = -EINVAL;
 	} else {
-		for (bad = 0; bad < nr; bad++)
-			if (m_count_mapped(r->m, a[bad], n[bad]))
-				break;
-		if (bad < nr)
-			exp = -EEXIST;
+		for (bad = 0; bad < nr && !exp; bad++)
+			exp = m_map_check(r->m, a[bad], n[bad]);
+		bad -= exp != 0;
 	}
 	CHECK_EQ(rc, exp);
 	CHECK_EQ(failed, bad);
