@@ -219,7 +219,7 @@ void op_set_dirty(struct run *r, bool uaddr)
 	}
 	CHECK_EQ(rc, 0);
 	for (int i = 0; extents && i < 4; i++)
-		m_set_dirty(m, (int64_t)((ext[i].start - base) / P),
+		m_set_dirty(m, (int64_t)(ext[i].start - base) / (int64_t)P,
 			    (int64_t)(ext[i].length / P), uaddr);
 	for (int64_t b = 0; !extents && b < nb; b++)
 		if (t_bit(bm, (uint64_t)b))

@@ -150,10 +150,12 @@ static struct iodirty_domain *domain(struct run *r, struct model *m)
 	struct iodirty_domain_opts o = IODIRTY_OPTS(iodirty_domain_opts,
 						    .iova_bits = 40);
 	struct iodirty_domain *dom = NULL;
-	uint64_t hw = rnd(r, 3);
+	uint64_t hw;
 	int rc;
 
+	/* The first byte picks the granule, the second the model. */
 	o.granule = r->granule = granules[rnd(r, ngranules)];
+	hw = rnd(r, 3);
 	if (hw && (t_caps.flags & IODIRTY_CAP_HW_MODEL)) {
 		o.flags = IODIRTY_DOMAIN_HW_MODEL;
 		o.hw_split = hw == 2 ? IODIRTY_HW_SPLIT_EAGER :
