@@ -102,4 +102,7 @@ void op_reserve(struct run *r);
 void op_sg(struct run *r);
 void op_dmav(struct run *r);
 
+/* property_ops_inval.c */
+void op_invalid(struct run *r);
+
 #endif /* IODIRTY_TESTS_API_PROPERTY_OPS_H */

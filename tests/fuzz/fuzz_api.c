@@ -78,7 +78,7 @@ static op_fn *const ops[] = {
 	op_unmap_cut, op_translate, op_mappings, op_extents_iova,
 	op_extents_uaddr, op_set_dirty_iova, op_set_dirty_uaddr,
 	op_tracking, op_tracking, op_map_vec, op_unmap_vec, op_reserve,
-	op_sg, op_dmav,
+	op_sg, op_dmav, op_invalid,
 };
 
 static struct model model;

@@ -26,7 +26,7 @@ OPS = {
     'translate': 18, 'mappings': 19, 'extents_iova': 20,
     'extents_uaddr': 21, 'set_dirty_iova': 22, 'set_dirty_uaddr': 23,
     'tracking': 24, 'map_vec': 26, 'unmap_vec': 27, 'reserve': 28,
-    'sg': 29, 'dmav': 30,
+    'sg': 29, 'dmav': 30, 'invalid': 31,
 }
 # (granule index: 4 KiB << index, hardware model: 0 off, 1 no split,
 # 2 eager split)
