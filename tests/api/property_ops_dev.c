@@ -165,6 +165,27 @@ static void sg_access(struct run *r, const struct iodirty_sg *sg, size_t nr,
 	}
 }
 
+/*
+ * Unmaps one page of the held window pages [p, p1] (no report): the hold
+ * goes stale. The model follows the library's choice of a hole or a split.
+ */
+static void sg_unmap_held(struct run *r, int64_t p, int64_t p1)
+{
+	struct model *m = r->m;
+	int64_t q = p + (int64_t)rnd(r, (uint64_t)(p1 - p + 1));
+	struct iodirty_stats st;
+	struct area cont;
+	int container;
+
+	logop(r, "sg hold of pages [%lld, %lld], unmap page %lld, put",
+	      (long long)p, (long long)p1, (long long)q);
+	CHECK_EQ(iodirty_unmap(r->dom, BASE + (uint64_t)q * P, P, NULL), 0);
+	m_unmap(m, q, 1, &container, &cont);
+	t_stats(r->dom, &st);
+	if (container >= 0 && st.mappings == (uint64_t)m->na + 1)
+		m_split(m, container, q, 1);
+}
+
 void op_sg(struct run *r)
 {
 	struct model *m = r->m;
@@ -175,6 +196,7 @@ void op_sg(struct run *r)
 	bool write = rnd(r, 2);
 	size_t cap = (size_t)rnd(r, SG_MAX + 1), nr = cap, need;
 	int rc, want;
+	bool stale;
 
 	rnd_span(r, &p, &off, &len, 8 * P);
 	written = write ? rnd(r, len + 1) : 0;
@@ -212,9 +234,15 @@ void op_sg(struct run *r)
 		CHECK_EQ(iodirty_sg_put(r->dom, hold, write ? len + 1 : 1),
 			 -EINVAL);
 	}
-	CHECK_EQ(iodirty_sg_put(r->dom, hold, written), 0);
-	if (m->tracking && written)
-		m_mark(m, p, p + (int64_t)((off + written - 1) / P));
+	stale = rnd(r, 8) == 0;
+	if (stale)
+		sg_unmap_held(r, p, p + (int64_t)((off + len - 1) / P));
+	CHECK_EQ(iodirty_sg_put(r->dom, hold, written), stale ? -ESTALE : 0);
+	/* A stale put marks the pages still mapped. */
+	for (int64_t q = p; m->tracking && written &&
+	     q <= p + (int64_t)((off + written - 1) / P); q++)
+		if (m->mapped[q])
+			m_mark(m, q, q);
 }
 
 /* ------------------------------------------------------------------ */
