@@ -8,6 +8,9 @@
 #   scripts/run.sh test             install build dependencies, build and
 #                                   run every test tier; exit status is
 #                                   non-zero if anything failed
+#   scripts/run.sh fuzz [SECONDS]   the API fuzzer for SECONDS (600), new
+#                                   inputs kept in ~/.cache/libiodirty-fuzz
+#   scripts/run.sh fuzz-coverage    lib/core line coverage of the corpus
 #
 # Works from any directory. Installs missing Debian packages with apt-get
 # (through sudo when not root), never prompts.
@@ -40,6 +43,14 @@ DEPS=(
 TSAN_DEPS=(
 	clang
 	libclang-rt-dev
+)
+
+# Debian packages the fuzz tier needs (test only): clang with libFuzzer
+# and the sanitizer runtimes, and llvm-profdata/llvm-cov for coverage.
+FUZZ_DEPS=(
+	clang
+	libclang-rt-dev
+	llvm
 )
 
 # Debian packages the packaging tier needs (test only): building,
@@ -83,7 +94,7 @@ die() {
 }
 
 usage() {
-	sed -n '4,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	sed -n '4,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 # install_deps PACKAGE...: install those of the Debian PACKAGEs that are
@@ -137,6 +148,9 @@ configure() {
 # Options of the two build directories. Everything is set explicitly so a
 # build directory configured by hand is brought back to what is tested.
 BUILD_OPTS=(-Dbuildtype=debugoptimized -Db_sanitize=none -Db_lundef=true -Dwerror=true -Dtests=enabled -Dtools=enabled -Dbench=enabled -Dman=enabled -Ddefault_library=both)
+# The fuzzer's build (clang, tests/fuzz/README.md): the library linked in
+# statically, everything instrumented for libFuzzer, ASan and UBSan.
+FUZZ_BUILD_OPTS=(-Dbuildtype=debugoptimized -Db_sanitize=none -Db_lundef=false -Dwerror=true -Dtests=enabled -Dtools=disabled -Dbench=disabled -Dman=disabled -Ddefault_library=static -Dfuzz=enabled)
 ASAN_BUILD_OPTS=(-Dbuildtype=debugoptimized "-Db_sanitize=address,undefined" -Db_lundef=false -Dwerror=true -Dtests=enabled -Dtools=enabled -Dbench=enabled -Dman=enabled -Ddefault_library=both)
 # The ThreadSanitizer build (clang): the library and its unit and API
 # tests only. b_lundef=false: clang links the TSan runtime into the
@@ -402,12 +416,17 @@ tier_vm_kasan() {
 		IODIRTY_VM_SUITES="uapi uapi-fuzz" IODIRTY_VM_DKMS_SRC="$(dkms_src)"
 }
 
+# The fuzz tier and the fuzz commands.
+# shellcheck source=scripts/fuzz.sh
+. "$root/scripts/fuzz.sh"
+
 cmd_test() {
-	install_deps "${DEPS[@]}" "${TSAN_DEPS[@]}" "${PKG_DEPS[@]}" "${VM_DEPS[@]}"
+	install_deps "${DEPS[@]}" "${TSAN_DEPS[@]}" "${FUZZ_DEPS[@]}" "${PKG_DEPS[@]}" "${VM_DEPS[@]}"
 	trap remove_packages EXIT
 	tier_native
 	tier_sanitizers
 	tier_tsan
+	tier_fuzz
 	tier_packages
 	tier_vm
 	tier_vm_prev
@@ -426,6 +445,16 @@ case ${1:-} in
 demo)
 	shift
 	cmd_demo "$@"
+	;;
+fuzz)
+	shift
+	[ $# -le 1 ] || die "fuzz takes at most one argument (seconds)"
+	cmd_fuzz "${1:-600}"
+	;;
+fuzz-coverage)
+	shift
+	[ $# -eq 0 ] || die "fuzz-coverage takes no arguments"
+	cmd_fuzz_coverage
 	;;
 test)
 	shift

@@ -94,14 +94,21 @@ uint64_t m_dirty_pending(const struct model *m)
 	return c;
 }
 
+int m_map_check(const struct model *m, int64_t a, int64_t n)
+{
+	for (int64_t i = a; i < a + n; i++)
+		if (m_in_win(i) && m->resv[i])
+			return -EADDRNOTAVAIL;
+	return m_count_mapped(m, a, n) ? -EEXIST : 0;
+}
+
 int m_map(struct model *m, int a, int n, int t, uint32_t prot)
 {
 	struct area na = { a, a + n, t - a, prot };
-	int k;
+	int k, rc = m_map_check(m, a, n);
 
-	for (int i = a; i < a + n; i++)
-		if (m->mapped[i])
-			return -EEXIST;
+	if (rc)
+		return rc;
 	k = area_find(m, a);
 	if (k >= 0) {
 		struct area *ar = &m->a[k];
@@ -288,4 +295,79 @@ void m_split(struct model *m, int k, int64_t a, int64_t n)
 	area_insert(m, k + 1, right);
 	area_normalize(m, k + 1);
 	area_normalize(m, k);
+}
+
+int m_reserve(struct model *m, int a, int n, int type)
+{
+	for (int i = a; i < a + n; i++)
+		if (m->resv[i])
+			return -EEXIST;
+	if (m_count_mapped(m, a, n))
+		return -EBUSY;
+	m->rv[m->nrv][0] = a;
+	m->rv[m->nrv][1] = a + n;
+	m->rv[m->nrv][2] = type;
+	m->nrv++;
+	memset(&m->resv[a], 1, (size_t)n);
+	return 0;
+}
+
+int m_unreserve(struct model *m, int a, int n)
+{
+	for (int i = 0; i < m->nrv; i++) {
+		if (m->rv[i][0] != a || m->rv[i][1] != a + n)
+			continue;
+		memset(&m->resv[a], 0, (size_t)n);
+		m->nrv--;
+		memmove(m->rv[i], m->rv[i + 1],
+			(size_t)(m->nrv - i) * sizeof(m->rv[0]));
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Whether the leaf-aligned block of window pages from @b0 is a huge leaf:
+ * inside one area, no hole, and its RAM pages aligned alike (the RAM block
+ * is aligned to the leaf size).
+ */
+static bool huge_leaf(const struct model *m, int b0)
+{
+	int k = area_find(m, b0);
+
+	if (k < 0 || m->a[k].end < b0 + m->leaf)
+		return false;
+	for (int p = b0; p < b0 + m->leaf; p++)
+		if (!m->mapped[p])
+			return false;
+	return m->tgt[b0] % m->leaf == 0;
+}
+
+static bool leaves_whole(const struct model *m)
+{
+	return m->leaf && !(m->eager && m->tracking);
+}
+
+void m_mark(struct model *m, int64_t p0, int64_t p1)
+{
+	if (leaves_whole(m)) {
+		int64_t b0 = p0 / m->leaf * m->leaf;
+		int64_t b1 = p1 / m->leaf * m->leaf;
+
+		if (huge_leaf(m, (int)b0))
+			p0 = b0;
+		if (huge_leaf(m, (int)b1))
+			p1 = b1 + m->leaf - 1;
+	}
+	for (int64_t q = p0; q <= p1; q++)
+		m->dirty[q / m->gp] = 1;
+}
+
+uint64_t m_huge_leaves(const struct model *m)
+{
+	uint64_t c = 0;
+
+	for (int b = 0; leaves_whole(m) && b < W; b += m->leaf)
+		c += huge_leaf(m, b);
+	return c;
 }

@@ -30,6 +30,16 @@ struct model {
 	uint8_t dirty[W];	/* per granule */
 	bool tracking;
 	uint8_t *shadow;	/* expected RAM content */
+	/* Reserved regions (iodirty_reserve()), pages and list. */
+	uint8_t resv[W];
+	int nrv;
+	int rv[64][3];		/* first, end, type */
+	/*
+	 * Hardware model: huge leaves of @leaf pages (0: none) widen what a
+	 * write dirties; with @eager they are split while tracking.
+	 */
+	int leaf;
+	bool eager;
 };
 
 static inline bool m_in_win(int64_t page)
@@ -43,8 +53,21 @@ int64_t m_count_mapped(const struct model *m, int64_t a, int64_t n);
 uint64_t m_holes(const struct model *m);
 uint64_t m_dirty_pending(const struct model *m);
 
-/* Maps window pages [a, a + n) to RAM pages from @t; 0 or -EEXIST. */
+/* Whether window pages [a, a + n) may be mapped: 0, -EADDRNOTAVAIL
+ * (a reserved page) or -EEXIST (a mapped page), in that order. */
+int m_map_check(const struct model *m, int64_t a, int64_t n);
+/* Maps window pages [a, a + n) to RAM pages from @t; 0 or the errno of
+ * m_map_check(). */
 int m_map(struct model *m, int a, int n, int t, uint32_t prot);
+/* Reserves window pages [a, a + n) as @type: 0, -EEXIST or -EBUSY. */
+int m_reserve(struct model *m, int a, int n, int type);
+/* Removes the reserved region [a, a + n): 0 or -ENOENT. */
+int m_unreserve(struct model *m, int a, int n);
+
+/* The granules a write to window pages [p0, p1] dirties (while tracking). */
+void m_mark(struct model *m, int64_t p0, int64_t p1);
+/* Huge leaves of the hardware model now (unsplit). */
+uint64_t m_huge_leaves(const struct model *m);
 
 /*
  * Dirty report of IOVA pages [s, s + n) at psp pages a bit, OR-ed into
