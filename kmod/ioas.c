@@ -77,7 +77,7 @@ void iodirty_ioas_put(struct iodirty_ioas *ioas)
 	iodirty_obj_put(&ioas->obj);
 }
 
-int iodirty_ioas_alloc(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_ioas_alloc(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_ioas_alloc *cmd = ucmd->cmd;
 	struct iod_iopt_params p = {};
@@ -146,7 +146,7 @@ err_free:
 	return ret;
 }
 
-int iodirty_ioas_translate(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_ioas_translate(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_ioas_translate *cmd = ucmd->cmd;
 	struct iodirty_ioas *ioas;
@@ -241,7 +241,7 @@ static int iodirty_put_ranges(u64 uptr, u32 esz, const struct iod_range *buf,
 	return 0;
 }
 
-int iodirty_ioas_iova_ranges(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_ioas_iova_ranges(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_ioas_iova_ranges *cmd = ucmd->cmd;
 	u32 esz = cmd->entry_size ?: IODIRTY_RANGE_ENTRY_V1;
@@ -283,7 +283,7 @@ int iodirty_ioas_iova_ranges(struct iodirty_ucmd *ucmd)
 	return count > copy ? -EMSGSIZE : 0;
 }
 
-int iodirty_ioas_reserve(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_ioas_reserve(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_ioas_reserve *cmd = ucmd->cmd;
 	struct iodirty_ioas *ioas;
@@ -309,7 +309,7 @@ int iodirty_ioas_reserve(struct iodirty_ucmd *ucmd)
 	return ret;
 }
 
-int iodirty_ioas_stats(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_ioas_stats(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_ioas_stats *cmd = ucmd->cmd;
 	struct iodirty_ioas *ioas;

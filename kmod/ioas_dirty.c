@@ -27,7 +27,7 @@
 static_assert(IOD_READ_NO_CLEAR == IODIRTY_DIRTY_NO_CLEAR);
 
 
-int iodirty_set_dirty_tracking(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_set_dirty_tracking(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_set_dirty_tracking *cmd = ucmd->cmd;
 	struct iodirty_ioas *ioas;
@@ -129,7 +129,7 @@ static int iodirty_read_pieces(struct iodirty_ioas *ioas,
 	return 0;
 }
 
-int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_get_dirty_bitmap(struct iodirty_ucmd *ucmd)
 {
 	const u32 known = IODIRTY_DIRTY_NO_CLEAR | IODIRTY_DIRTY_UADDR |
 			  IODIRTY_DIRTY_COUNT_ALL;
@@ -164,7 +164,7 @@ int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd)
 	return iodirty_respond(ucmd, sizeof(*cmd));
 }
 
-int iodirty_dma_rw(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_dma_rw(struct iodirty_ucmd *ucmd)
 {
 	const u32 known = IODIRTY_DMA_WRITE | IODIRTY_DMA_MARK_ONLY;
 	struct iodirty_dma_rw *cmd = ucmd->cmd;

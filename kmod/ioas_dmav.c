@@ -211,7 +211,7 @@ static int iodirty_dmav_transfer(struct iodirty_dmav *v,
 	return 0;
 }
 
-int iodirty_dma_rwv(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_dma_rwv(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_dma_rwv *cmd = ucmd->cmd;
 	bool write = cmd->flags & IODIRTY_DMA_WRITE;

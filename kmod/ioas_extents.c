@@ -30,7 +30,7 @@ static u32 iodirty_extents_flags(u32 flags)
 	       (flags & IODIRTY_DIRTY_UADDR ? IOD_READ_UADDR : 0);
 }
 
-int iodirty_get_dirty_extents(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_get_dirty_extents(struct iodirty_ucmd *ucmd)
 {
 	const u32 known = IODIRTY_DIRTY_NO_CLEAR | IODIRTY_DIRTY_UADDR;
 	struct iodirty_get_dirty_extents *cmd = ucmd->cmd;
@@ -102,7 +102,7 @@ static void *iodirty_copy_in(u64 uptr, u64 bytes)
 	return p;
 }
 
-int iodirty_set_dirty(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_set_dirty(struct iodirty_ucmd *ucmd)
 {
 	const u32 known = IODIRTY_SET_DIRTY_UADDR | IODIRTY_SET_DIRTY_EXTENTS;
 	struct iodirty_set_dirty *cmd = ucmd->cmd;

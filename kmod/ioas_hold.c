@@ -102,7 +102,7 @@ static int iodirty_hold(struct iodirty_ioas *ioas, struct iod_hold *h,
 	return ret;
 }
 
-int iodirty_sg_get(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_sg_get(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_sg_get *cmd = ucmd->cmd;
 	struct iodirty_ioas *ioas;
@@ -161,7 +161,7 @@ out:
 	return ret;
 }
 
-int iodirty_sg_put(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_sg_put(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_sg_put *cmd = ucmd->cmd;
 	struct iodirty_ioas *ioas;

@@ -41,7 +41,7 @@ static int iodirty_map_locked(struct iodirty_ioas *ioas,
 	return ret;
 }
 
-int iodirty_ioas_map(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_ioas_map(struct iodirty_ucmd *ucmd)
 {
 	const u32 known = IODIRTY_IOAS_MAP_READ | IODIRTY_IOAS_MAP_WRITE;
 	struct iodirty_ioas_map *cmd = ucmd->cmd;
@@ -121,7 +121,7 @@ static int iodirty_unmap_locked(struct iodirty_ioas *ioas,
 	return ret;
 }
 
-int iodirty_ioas_unmap(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_ioas_unmap(struct iodirty_ucmd *ucmd)
 {
 	const u32 known = IODIRTY_UNMAP_EXACT | IODIRTY_UNMAP_DIRTY_BITMAP;
 	struct iodirty_ioas_unmap *cmd = ucmd->cmd;

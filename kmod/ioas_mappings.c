@@ -81,7 +81,7 @@ static int iodirty_mappings_copy(struct iodirty_ioas *ioas, u64 iova,
 	return ret;
 }
 
-int iodirty_ioas_mappings(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_ioas_mappings(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_ioas_mappings *cmd = ucmd->cmd;
 	struct iodirty_ioas *ioas;

@@ -108,7 +108,7 @@ static int iodirty_map_vec_locked(struct iodirty_ioas *ioas,
 	return ret;
 }
 
-int iodirty_ioas_map_vec(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_ioas_map_vec(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_ioas_map_vec *cmd = ucmd->cmd;
 	struct iodirty_ioas *ioas;
@@ -152,7 +152,7 @@ out:
 	return ret;
 }
 
-int iodirty_ioas_unmap_vec(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_ioas_unmap_vec(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_ioas_unmap_vec *cmd = ucmd->cmd;
 	bool with_bitmap = cmd->flags & IODIRTY_UNMAP_VEC_DIRTY_BITMAP;

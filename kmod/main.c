@@ -36,7 +36,7 @@ int iodirty_respond(struct iodirty_ucmd *ucmd, size_t size)
 	return 0;
 }
 
-static int iodirty_get_info(struct iodirty_ucmd *ucmd)
+static int iodirty_ioctl_get_info(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_info *cmd = ucmd->cmd;
 
@@ -133,47 +133,47 @@ struct iodirty_ioctl_op {
 	IODIRTY_OP_MODE(_ioctl, _fn, _struct, _last, true, _qflags)
 
 static const struct iodirty_ioctl_op iodirty_ops[] = {
-	IODIRTY_QUERY(IODIRTY_GET_INFO, iodirty_get_info, struct iodirty_info,
+	IODIRTY_QUERY(IODIRTY_GET_INFO, iodirty_ioctl_get_info, struct iodirty_info,
 		      out_max_mappings, 0),
-	IODIRTY_OP(IODIRTY_DESTROY, iodirty_destroy, struct iodirty_destroy,
+	IODIRTY_OP(IODIRTY_DESTROY, iodirty_ioctl_destroy, struct iodirty_destroy,
 		   id),
-	IODIRTY_OP(IODIRTY_IOAS_ALLOC, iodirty_ioas_alloc,
+	IODIRTY_OP(IODIRTY_IOAS_ALLOC, iodirty_ioctl_ioas_alloc,
 		   struct iodirty_ioas_alloc, out_ioas_id),
-	IODIRTY_OP(IODIRTY_IOAS_MAP, iodirty_ioas_map,
+	IODIRTY_OP(IODIRTY_IOAS_MAP, iodirty_ioctl_ioas_map,
 		   struct iodirty_ioas_map, iova),
-	IODIRTY_OP(IODIRTY_IOAS_UNMAP, iodirty_ioas_unmap,
+	IODIRTY_OP(IODIRTY_IOAS_UNMAP, iodirty_ioctl_ioas_unmap,
 		   struct iodirty_ioas_unmap, out_unmapped),
-	IODIRTY_QUERY(IODIRTY_IOAS_TRANSLATE, iodirty_ioas_translate,
+	IODIRTY_QUERY(IODIRTY_IOAS_TRANSLATE, iodirty_ioctl_ioas_translate,
 		      struct iodirty_ioas_translate, out_contig, 0),
-	IODIRTY_QUERY(IODIRTY_IOAS_IOVA_RANGES, iodirty_ioas_iova_ranges,
+	IODIRTY_QUERY(IODIRTY_IOAS_IOVA_RANGES, iodirty_ioctl_ioas_iova_ranges,
 		      struct iodirty_ioas_iova_ranges, __reserved, 0),
-	IODIRTY_OP(IODIRTY_IOAS_RESERVE, iodirty_ioas_reserve,
+	IODIRTY_OP(IODIRTY_IOAS_RESERVE, iodirty_ioctl_ioas_reserve,
 		   struct iodirty_ioas_reserve, length),
-	IODIRTY_OP(IODIRTY_SET_DIRTY_TRACKING, iodirty_set_dirty_tracking,
+	IODIRTY_OP(IODIRTY_SET_DIRTY_TRACKING, iodirty_ioctl_set_dirty_tracking,
 		   struct iodirty_set_dirty_tracking, __reserved),
-	IODIRTY_QUERY(IODIRTY_GET_DIRTY_BITMAP, iodirty_get_dirty_bitmap,
+	IODIRTY_QUERY(IODIRTY_GET_DIRTY_BITMAP, iodirty_ioctl_get_dirty_bitmap,
 		      struct iodirty_get_dirty_bitmap, out_nr_set,
 		      IODIRTY_DIRTY_NO_CLEAR),
-	IODIRTY_OP(IODIRTY_DMA_RW, iodirty_dma_rw, struct iodirty_dma_rw,
+	IODIRTY_OP(IODIRTY_DMA_RW, iodirty_ioctl_dma_rw, struct iodirty_dma_rw,
 		   data),
-	IODIRTY_QUERY(IODIRTY_IOAS_STATS, iodirty_ioas_stats,
+	IODIRTY_QUERY(IODIRTY_IOAS_STATS, iodirty_ioctl_ioas_stats,
 		      struct iodirty_ioas_stats, out_hw_collapses, 0),
-	IODIRTY_OP(IODIRTY_DMA_RWV, iodirty_dma_rwv, struct iodirty_dma_rwv,
+	IODIRTY_OP(IODIRTY_DMA_RWV, iodirty_ioctl_dma_rwv, struct iodirty_dma_rwv,
 		   out_done),
-	IODIRTY_OP(IODIRTY_SG_GET, iodirty_sg_get, struct iodirty_sg_get,
+	IODIRTY_OP(IODIRTY_SG_GET, iodirty_ioctl_sg_get, struct iodirty_sg_get,
 		   __reserved),
-	IODIRTY_OP(IODIRTY_SG_PUT, iodirty_sg_put, struct iodirty_sg_put,
+	IODIRTY_OP(IODIRTY_SG_PUT, iodirty_ioctl_sg_put, struct iodirty_sg_put,
 		   written),
-	IODIRTY_QUERY(IODIRTY_IOAS_MAPPINGS, iodirty_ioas_mappings,
+	IODIRTY_QUERY(IODIRTY_IOAS_MAPPINGS, iodirty_ioctl_ioas_mappings,
 		      struct iodirty_ioas_mappings, entries, 0),
-	IODIRTY_QUERY(IODIRTY_GET_DIRTY_EXTENTS, iodirty_get_dirty_extents,
+	IODIRTY_QUERY(IODIRTY_GET_DIRTY_EXTENTS, iodirty_ioctl_get_dirty_extents,
 		      struct iodirty_get_dirty_extents, out_next,
 		      IODIRTY_DIRTY_NO_CLEAR),
-	IODIRTY_OP(IODIRTY_SET_DIRTY, iodirty_set_dirty,
+	IODIRTY_OP(IODIRTY_SET_DIRTY, iodirty_ioctl_set_dirty,
 		   struct iodirty_set_dirty, nr_extents),
-	IODIRTY_OP(IODIRTY_IOAS_MAP_VEC, iodirty_ioas_map_vec,
+	IODIRTY_OP(IODIRTY_IOAS_MAP_VEC, iodirty_ioctl_ioas_map_vec,
 		   struct iodirty_ioas_map_vec, out_failed),
-	IODIRTY_OP(IODIRTY_IOAS_UNMAP_VEC, iodirty_ioas_unmap_vec,
+	IODIRTY_OP(IODIRTY_IOAS_UNMAP_VEC, iodirty_ioctl_ioas_unmap_vec,
 		   struct iodirty_ioas_unmap_vec, out_failed),
 };
 
@@ -220,21 +220,21 @@ static long iodirty_fops_ioctl(struct file *file, unsigned int cmd,
 
 static int iodirty_fops_open(struct inode *inode, struct file *file)
 {
-	struct iodirty_ctx *ctx;
+	struct iodirty_file *ctx;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
-	iodirty_ctx_init(ctx);
+	iodirty_file_init(ctx);
 	file->private_data = ctx;
 	return 0;
 }
 
 static int iodirty_fops_release(struct inode *inode, struct file *file)
 {
-	struct iodirty_ctx *ctx = file->private_data;
+	struct iodirty_file *ctx = file->private_data;
 
-	iodirty_ctx_fini(ctx);
+	iodirty_file_fini(ctx);
 	kfree(ctx);
 	return 0;
 }

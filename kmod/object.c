@@ -13,7 +13,7 @@
 
 #include "priv.h"
 
-void iodirty_ctx_init(struct iodirty_ctx *ctx)
+void iodirty_file_init(struct iodirty_file *ctx)
 {
 	/* IDs start at 1, so that 0 never names an object. */
 	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
@@ -30,7 +30,7 @@ static void iodirty_obj_destroy(struct iodirty_obj *obj)
 }
 
 /* The file is gone: no ioctl can run, every object is ours to destroy. */
-void iodirty_ctx_fini(struct iodirty_ctx *ctx)
+void iodirty_file_fini(struct iodirty_file *ctx)
 {
 	struct iodirty_obj *obj;
 	unsigned long id;
@@ -43,7 +43,7 @@ void iodirty_ctx_fini(struct iodirty_ctx *ctx)
 	xa_destroy(&ctx->objects);
 }
 
-int iodirty_obj_reserve(struct iodirty_ctx *ctx, struct iodirty_obj *obj,
+int iodirty_obj_reserve(struct iodirty_file *ctx, struct iodirty_obj *obj,
 			enum iodirty_obj_type type)
 {
 	int ret;
@@ -61,7 +61,7 @@ int iodirty_obj_reserve(struct iodirty_ctx *ctx, struct iodirty_obj *obj,
 	return ret < 0 ? ret : 0;
 }
 
-void iodirty_obj_publish(struct iodirty_ctx *ctx, struct iodirty_obj *obj)
+void iodirty_obj_publish(struct iodirty_file *ctx, struct iodirty_obj *obj)
 {
 	void *old;
 
@@ -71,12 +71,12 @@ void iodirty_obj_publish(struct iodirty_ctx *ctx, struct iodirty_obj *obj)
 }
 
 /* Drops a reserved, never published ID; the caller frees the object. */
-void iodirty_obj_abort(struct iodirty_ctx *ctx, struct iodirty_obj *obj)
+void iodirty_obj_abort(struct iodirty_file *ctx, struct iodirty_obj *obj)
 {
 	xa_erase(&ctx->objects, obj->id);
 }
 
-struct iodirty_obj *iodirty_obj_get(struct iodirty_ctx *ctx, u32 id,
+struct iodirty_obj *iodirty_obj_get(struct iodirty_file *ctx, u32 id,
 				    enum iodirty_obj_type type)
 {
 	struct iodirty_obj *obj;
@@ -105,7 +105,7 @@ void iodirty_obj_put(struct iodirty_obj *obj)
  * gigabytes), and userspace that destroys what it is still using has a
  * bug that waiting would only hide.
  */
-int iodirty_destroy(struct iodirty_ucmd *ucmd)
+int iodirty_ioctl_destroy(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_destroy *cmd = ucmd->cmd;
 	struct xarray *xa = &ucmd->ctx->objects;

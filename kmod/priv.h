@@ -31,7 +31,7 @@
 struct user_struct;
 
 /* One open file of /dev/iodirty. */
-struct iodirty_ctx {
+struct iodirty_file {
 	struct xarray objects;		/* ID -> struct iodirty_obj */
 	u32 next_id;			/* where the cyclic ID search starts */
 };
@@ -108,7 +108,7 @@ struct iodirty_ioas {
 
 /* One ioctl call. */
 struct iodirty_ucmd {
-	struct iodirty_ctx *ctx;
+	struct iodirty_file *ctx;
 	void __user *ubuffer;
 	u32 user_size;
 	void *cmd;			/* the kernel copy of the argument */
@@ -118,27 +118,27 @@ struct iodirty_ucmd {
 int iodirty_respond(struct iodirty_ucmd *ucmd, size_t size);
 
 /* object.c: the per-file object table. */
-void iodirty_ctx_init(struct iodirty_ctx *ctx);
-void iodirty_ctx_fini(struct iodirty_ctx *ctx);
-int iodirty_obj_reserve(struct iodirty_ctx *ctx, struct iodirty_obj *obj,
+void iodirty_file_init(struct iodirty_file *ctx);
+void iodirty_file_fini(struct iodirty_file *ctx);
+int iodirty_obj_reserve(struct iodirty_file *ctx, struct iodirty_obj *obj,
 			enum iodirty_obj_type type);
-void iodirty_obj_publish(struct iodirty_ctx *ctx, struct iodirty_obj *obj);
-void iodirty_obj_abort(struct iodirty_ctx *ctx, struct iodirty_obj *obj);
-struct iodirty_obj *iodirty_obj_get(struct iodirty_ctx *ctx, u32 id,
+void iodirty_obj_publish(struct iodirty_file *ctx, struct iodirty_obj *obj);
+void iodirty_obj_abort(struct iodirty_file *ctx, struct iodirty_obj *obj);
+struct iodirty_obj *iodirty_obj_get(struct iodirty_file *ctx, u32 id,
 				    enum iodirty_obj_type type);
 void iodirty_obj_put(struct iodirty_obj *obj);
-int iodirty_destroy(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_destroy(struct iodirty_ucmd *ucmd);
 
 /* ioas.c: lifetime and the calls that do not change mappings. */
 void iodirty_ioas_destroy(struct iodirty_ioas *ioas);
 struct iodirty_ioas *iodirty_ioas_get(struct iodirty_ucmd *ucmd, u32 id);
 void iodirty_ioas_put(struct iodirty_ioas *ioas);
-int iodirty_ioas_alloc(struct iodirty_ucmd *ucmd);
-int iodirty_ioas_translate(struct iodirty_ucmd *ucmd);
-int iodirty_ioas_mappings(struct iodirty_ucmd *ucmd);
-int iodirty_ioas_iova_ranges(struct iodirty_ucmd *ucmd);
-int iodirty_ioas_reserve(struct iodirty_ucmd *ucmd);
-int iodirty_ioas_stats(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_ioas_alloc(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_ioas_translate(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_ioas_mappings(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_ioas_iova_ranges(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_ioas_reserve(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_ioas_stats(struct iodirty_ucmd *ucmd);
 /* The reserved (or usable) ranges, in a kvmalloc'd array. */
 int iodirty_list_ranges(struct iodirty_ioas *ioas, bool reserved,
 			struct iod_range **out, size_t *count);
@@ -177,30 +177,30 @@ static inline void iodirty_ioas_changed(struct iodirty_ioas *ioas)
 }
 
 /* ioas_map.c */
-int iodirty_ioas_map(struct iodirty_ucmd *ucmd);
-int iodirty_ioas_unmap(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_ioas_map(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_ioas_unmap(struct iodirty_ucmd *ucmd);
 
 /* ioas_vec.c */
-int iodirty_ioas_map_vec(struct iodirty_ucmd *ucmd);
-int iodirty_ioas_unmap_vec(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_ioas_map_vec(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_ioas_unmap_vec(struct iodirty_ucmd *ucmd);
 
 /* ioas_dirty.c */
-int iodirty_set_dirty_tracking(struct iodirty_ucmd *ucmd);
-int iodirty_get_dirty_bitmap(struct iodirty_ucmd *ucmd);
-int iodirty_dma_rw(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_set_dirty_tracking(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_get_dirty_bitmap(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_dma_rw(struct iodirty_ucmd *ucmd);
 
 /* ioas_extents.c */
-int iodirty_get_dirty_extents(struct iodirty_ucmd *ucmd);
-int iodirty_set_dirty(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_get_dirty_extents(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_set_dirty(struct iodirty_ucmd *ucmd);
 
 /* ioas_dmav.c */
-int iodirty_dma_rwv(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_dma_rwv(struct iodirty_ucmd *ucmd);
 
 /* ioas_hold.c: holds of SG_GET, released by SG_PUT or with the IOAS. */
 void iodirty_holds_init(struct iodirty_ioas *ioas);
 void iodirty_holds_fini(struct iodirty_ioas *ioas);
-int iodirty_sg_get(struct iodirty_ucmd *ucmd);
-int iodirty_sg_put(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_sg_get(struct iodirty_ucmd *ucmd);
+int iodirty_ioctl_sg_put(struct iodirty_ucmd *ucmd);
 
 /* pages.c: pinning, the page table of an IOAS, memlock accounting. */
 int iodirty_pages_pin(struct iodirty_ioas *ioas, u64 iova, u64 uaddr,
