@@ -931,8 +931,8 @@ struct iodirty_mapping_entry {
  *
  * Lists the runs of mapped pages (the parts of mappings between the holes
  * that IOAS_UNMAP cut) from the page that holds @iova up, in IOVA order,
- * the first one starting at that page. Runs of separate IOAS_MAP calls are
- * listed separately even when they continue each other. At most
+ * the first one starting at that page. Runs of separate IOAS_MAP calls
+ * that continue each other may come as one entry or as several. At most
  * @num_entries are written, fewer only when nothing more is mapped; to go
  * on, call again from the end of the last one. The list is read in steps
  * of up to 64 runs under the io-pagetable's read lock, so a call that
