@@ -333,28 +333,45 @@ int iod_iopt_dma(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 	return ret;
 }
 
+/*
+ * What a DMA or mark of [iova, iova + length) needs before it writes, for
+ * the whole range, under the read lock: every page mapped with @need, and,
+ * if @mark and tracking is on, the dirty state of its granules [*g0, *g1)
+ * allocated (an empty span when there is nothing to mark).
+ */
+static int range_ready(struct iod_iopt *iopt, struct dma_hint *h,
+		       uint64_t iova, uint64_t length, uint32_t need, bool mark,
+		       uint64_t *g0, uint64_t *g1)
+{
+	uint64_t first = iova >> IOD_PAGE_SHIFT;
+	uint64_t end = ((iova + (length - 1)) >> IOD_PAGE_SHIFT) + 1;
+	bool linear;
+	int ret;
+
+	*g0 = *g1 = 0;
+	ret = resolve(iopt, h, first, end, need, &linear);
+	if (ret || !mark || !iopt->tracking)
+		return ret;
+	/* dma_one()'s first step, for the whole range at once. */
+	iopt_write_granules(iopt, iova, length, g0, g1);
+	return dirty_ready(iopt, h, *g0, *g1);
+}
+
 int iod_iopt_dma_check(struct iod_iopt *iopt, uint64_t iova, uint64_t length,
 		       bool write)
 {
 	struct dma_hint_local local;
 	struct dma_hint *h = hint_get(&local);
-	uint64_t first, end, g0, g1;
-	bool linear;
+	uint64_t g0, g1;
 	int ret;
 
 	ret = iod_check_range(iova, length, 1, iopt->p.iova_bits);
 	if (ret)
 		return ret;
-	first = iova >> IOD_PAGE_SHIFT;
-	end = ((iova + (length - 1)) >> IOD_PAGE_SHIFT) + 1;
 	iod_read_lock(&iopt->lock);
-	ret = resolve(iopt, h, first, end,
-		      write ? IOD_PROT_WRITE : IOD_PROT_READ, &linear);
-	if (!ret && write && iopt->tracking) {
-		/* dma_one()'s first step, for the whole range at once. */
-		iopt_write_granules(iopt, iova, length, &g0, &g1);
-		ret = dirty_ready(iopt, h, g0, g1);
-	}
+	ret = range_ready(iopt, h, iova, length,
+			  write ? IOD_PROT_WRITE : IOD_PROT_READ, write, &g0,
+			  &g1);
 	iod_read_unlock(&iopt->lock);
 	return ret;
 }
@@ -400,25 +417,17 @@ int iod_iopt_mark_dirty(struct iod_iopt *iopt, uint64_t iova, uint64_t length)
 {
 	struct dma_hint_local local;
 	struct dma_hint *h = hint_get(&local);
-	uint64_t first, end, g0, g1;
-	bool linear;
+	uint64_t g0, g1;
 	int ret;
 
 	ret = iod_check_range(iova, length, 1, iopt->p.iova_bits);
 	if (ret)
 		return ret;
-	first = iova >> IOD_PAGE_SHIFT;
-	end = ((iova + (length - 1)) >> IOD_PAGE_SHIFT) + 1;
 	iod_read_lock(&iopt->lock);
-	ret = resolve(iopt, h, first, end, 0, &linear);
-	if (ret || !iopt->tracking)
-		goto out;
-	iopt_write_granules(iopt, iova, length, &g0, &g1);
 	/* The same two steps as a DMA write's, without the copy between. */
-	ret = dirty_ready(iopt, h, g0, g1);
-	if (!ret)
+	ret = range_ready(iopt, h, iova, length, 0, true, &g0, &g1);
+	if (!ret && g0 < g1)
 		dirty_set(iopt, h, g0, g1);
-out:
 	iod_read_unlock(&iopt->lock);
 	return ret;
 }
