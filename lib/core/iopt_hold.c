@@ -40,11 +40,13 @@ static bool hold_overlap(const struct iod_hold *h, uint64_t first,
 }
 
 /*
- * Marks the granules of the mapped pages of bytes [iova, iova + length)
- * dirty, allocating as needed; stops at the first allocation failure.
+ * Allocates the dirty state of the granules of the mapped pages of bytes
+ * [iova, iova + length) and, with @mark, marks them; stops at the first
+ * allocation failure. Only mapped pages: a stale hold's range may have
+ * lost some (or all) of its pages, which have no dirty state and no leaf.
  */
-static int mark_present(struct iod_iopt *iopt, uint64_t iova,
-			uint64_t length)
+static int present_granules(struct iod_iopt *iopt, uint64_t iova,
+			    uint64_t length, bool mark)
 {
 	uint64_t p0 = iova >> IOD_PAGE_SHIFT;
 	uint64_t p1 = ((iova + (length - 1)) >> IOD_PAGE_SHIFT) + 1;
@@ -69,22 +71,27 @@ static int mark_present(struct iod_iopt *iopt, uint64_t iova,
 			ret = iod_dirty_prepare(&iopt->dirty, g0, g1);
 			if (ret)
 				return ret;
-			iopt_count(iopt, IOD_CNT_DIRTIED,
-				   iod_dirty_mark(&iopt->dirty, g0, g1));
+			if (mark)
+				iopt_count(iopt, IOD_CNT_DIRTIED,
+					   iod_dirty_mark(&iopt->dirty, g0,
+							  g1));
 			s = x;
 		}
 	}
 	return 0;
 }
 
+static int mark_present(struct iod_iopt *iopt, uint64_t iova,
+			uint64_t length)
+{
+	return present_granules(iopt, iova, length, true);
+}
+
 /* Allocates the dirty state a later mark of the bytes will need. */
 static int prepare_bytes(struct iod_iopt *iopt, uint64_t iova,
 			 uint64_t length)
 {
-	uint64_t g0, g1;
-
-	iopt_write_granules(iopt, iova, length, &g0, &g1);
-	return iod_dirty_prepare(&iopt->dirty, g0, g1);
+	return present_granules(iopt, iova, length, false);
 }
 
 int iod_iopt_hold(struct iod_iopt *iopt, struct iod_hold *h, uint64_t iova,

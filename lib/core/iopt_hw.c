@@ -26,7 +26,10 @@ static bool huge_leaf(struct iod_iopt *iopt, const struct iod_area *a,
 	       iod_holeset_next_hole(&iopt->holes, b, b + blk) == b + blk;
 }
 
-/* Expands page @p of area @a to the pages [*s, *e) of its leaf. */
+/*
+ * Expands page @p to the pages [*s, *e) of its leaf; @a is the first area
+ * that ends after @p (NULL if none: @p is not mapped, its own leaf).
+ */
 static void leaf_of(struct iod_iopt *iopt, const struct iod_area *a,
 		    uint64_t p, uint64_t *s, uint64_t *e)
 {
@@ -34,7 +37,7 @@ static void leaf_of(struct iod_iopt *iopt, const struct iod_area *a,
 
 	*s = p;
 	*e = p + 1;
-	if (!iopt->p.hw_model || iopt->hw_split)
+	if (!iopt->p.hw_model || iopt->hw_split || !a)
 		return;
 	for (blk = HW_1G_PAGES; blk >= HW_2M_PAGES; blk >>= 9) {
 		uint64_t b = p & ~(blk - 1);

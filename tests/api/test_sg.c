@@ -675,6 +675,62 @@ static void test_sg_tracking(void **state)
 	fx_teardown(&f);
 }
 
+/*
+ * Holds whose pages were all or partly unmapped, on a domain with the
+ * hardware model, whose leaf lookup needs a mapped page: tracking started
+ * over a hold that lost all its pages, and an unmap with a report over a
+ * hold that lost its last pages, prepare the dirty state of the pages
+ * still mapped and nothing else (both once dereferenced a missing area).
+ */
+static void test_sg_stale_hw_model(void **state)
+{
+	struct iodirty_domain_opts o = IODIRTY_OPTS(iodirty_domain_opts,
+		.flags = IODIRTY_DOMAIN_HW_MODEL);
+	struct iodirty_sg sg[NSG];
+	struct iodirty_sg_hold *h;
+	struct fx f;
+	size_t n;
+
+	(void)state;
+	T_REQUIRE_CAPS(IODIRTY_CAP_SG | IODIRTY_CAP_DIRTY_TRACKING |
+		       IODIRTY_CAP_HW_MODEL);
+	memset(&f, 0, sizeof(f));
+	f.ram = t_ram(RAM_PAGES * P, 0);
+	assert_int_equal(iodirty_domain_create(t_ctx, &o, &f.dom), 0);
+
+	/* every page of the hold unmapped, then tracking on */
+	assert_int_equal(iodirty_map(f.dom, A_IOVA, f.ram, 8 * P, RW), 0);
+	get_ok(&f, A_IOVA, 8 * P, IODIRTY_SG_WRITE, sg, &h);
+	assert_int_equal(iodirty_unmap(f.dom, A_IOVA, 8 * P, NULL), 0);
+	assert_int_equal(iodirty_set_dirty_tracking(f.dom, true), 0);
+	assert_int_equal(iodirty_sg_put(f.dom, h, 8 * P), -ESTALE);
+	T_EQ(t_dirty_count(f.dom, 0, 4ULL << 20), 0);
+
+	/* the hold's last pages unmapped, then a report over all of it */
+	if (t_caps.flags & IODIRTY_CAP_PARTIAL_UNMAP) {
+		assert_int_equal(iodirty_map(f.dom, A_IOVA, f.ram, 8 * P, RW),
+				 0);
+		n = get_ok(&f, A_IOVA, 8 * P, IODIRTY_SG_WRITE, sg, &h);
+		assert_int_equal(iodirty_unmap(f.dom, A_IOVA + 6 * P, 2 * P,
+					       NULL), 0);
+		{
+			uint64_t bm[1] = { 0 };
+			struct iodirty_unmap_opts u = IODIRTY_OPTS(
+				iodirty_unmap_opts, .page_size = P,
+				.dirty_bitmap = bm);
+
+			assert_int_equal(iodirty_unmap(f.dom, A_IOVA, 8 * P,
+						       &u), 0);
+			T_EQ(u.unmapped, 6 * P);
+			T_EQ(bm[0], bits(0, 6));
+		}
+		write_through(sg, n, 8 * P, 0x55);
+		assert_int_equal(iodirty_sg_put(f.dom, h, 8 * P), -ESTALE);
+		T_EQ(t_dirty_count(f.dom, 0, 4ULL << 20), 0);
+	}
+	fx_teardown(&f);
+}
+
 struct put_arg {
 	struct iodirty_domain *dom;
 	struct iodirty_sg_hold *h;
@@ -750,6 +806,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sg_unmap_stale),
 		cmocka_unit_test(test_sg_unmap_partial),
 		cmocka_unit_test(test_sg_tracking),
+		cmocka_unit_test(test_sg_stale_hw_model),
 		cmocka_unit_test(test_sg_put_other_thread),
 		cmocka_unit_test(test_sg_overlap),
 	};
