@@ -2,9 +2,11 @@
 /*
  * Dirty extents and put-back: GET_DIRTY_EXTENTS reads runs of dirty pages
  * instead of a bitmap, SET_DIRTY marks pages dirty again (a migration pass
- * that failed after its harvest). Both work on a kernel copy of the
- * caller's array, so that the core runs under its lock without touching
- * user memory.
+ * that failed after its harvest). The core runs under its lock without
+ * touching user memory: GET_DIRTY_EXTENTS writes into the caller's array
+ * pinned and mapped beforehand (an error after the read would come when
+ * what it cleared may already be unmapped, its dirty state lost), and
+ * SET_DIRTY reads a kernel copy of its input.
  */
 #include <linux/err.h>
 #include <linux/log2.h>
@@ -37,10 +39,11 @@ int iodirty_ioctl_get_dirty_extents(struct iodirty_ucmd *ucmd)
 	u32 flags = iodirty_extents_flags(cmd->flags);
 	struct iod_dirty_run *ext;
 	struct iodirty_ioas *ioas;
+	struct iodirty_ubuf b;
 	u64 next = 0, bytes = 0;
 	size_t nr, i;
 	s64 n;
-	int ret = 0;
+	int ret;
 
 	if ((cmd->flags & ~known))
 		return -EOPNOTSUPP;
@@ -49,36 +52,31 @@ int iodirty_ioctl_get_dirty_extents(struct iodirty_ucmd *ucmd)
 	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-	nr = min_t(u32, cmd->nr_extents, IODIRTY_EXTENTS_MAX);
-	ext = kvmalloc_array(nr, sizeof(*ext), IODIRTY_ALLOC_GFP);
-	if (!ext) {
-		ret = -ENOMEM;
+	/* The core's checks come first, as for GET_DIRTY_BITMAP. */
+	ret = iod_iopt_check_report(&ioas->iopt, cmd->iova, cmd->length,
+				    cmd->page_size, flags & IOD_READ_UADDR);
+	if (ret)
 		goto out;
-	}
+	nr = min_t(u32, cmd->nr_extents, IODIRTY_EXTENTS_MAX);
+	ret = iodirty_ubuf_map(&b, cmd->extents, nr * sizeof(*ext));
+	if (ret)
+		goto out;
+	ext = (struct iod_dirty_run *)b.words;
 	n = iod_iopt_read_extents(&ioas->iopt, cmd->iova, cmd->length,
 				  cmd->page_size, ext, nr, &next, flags);
+	for (i = 0; n > 0 && i < n; i++)
+		bytes += ext[i].count;
+	iodirty_ubuf_unmap(&b);
 	if (n < 0) {
 		ret = n;
 		goto out;
 	}
-	if (copy_to_user(u64_to_user_ptr(cmd->extents), ext,
-			 n * sizeof(*ext))) {
-		/* Not reported: mark what was cleared dirty again. */
-		if (!(flags & IOD_READ_NO_CLEAR) && n)
-			iod_iopt_set_dirty_extents(&ioas->iopt, ext, n,
-						   flags & IOD_READ_UADDR);
-		ret = -EFAULT;
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		bytes += ext[i].count;
 	if (!(flags & IOD_READ_NO_CLEAR))
 		atomic64_add(bytes, &ioas->cnt.dirty_reported_bytes);
 	cmd->out_nr = n;
 	cmd->out_next = next;
 	ret = iodirty_respond(ucmd, sizeof(*cmd));
 out:
-	kvfree(ext);
 	iodirty_ioas_put(ioas);
 	return ret;
 }

@@ -995,8 +995,9 @@ struct iodirty_dirty_extent {
  * IODIRTY_INFO_CAP_EXTENTS.
  *
  * Errors: as GET_DIRTY_BITMAP; EINVAL if @extents is 0 or not 8-byte
- * aligned or @nr_extents is 0; ENOMEM. EFAULT if the extents cannot be
- * written back: what the read cleared is then marked dirty again.
+ * aligned or @nr_extents is 0; ENOMEM. EFAULT if the array cannot be
+ * pinned for writing: that is known before anything is read, so nothing
+ * is cleared.
  */
 struct iodirty_get_dirty_extents {
 	__u32 size;
@@ -1184,8 +1185,11 @@ enum iodirty_unmap_vec_flags {
  * was dirty; the dirty state of all segments is harvested under the
  * write lock that unmaps them. Bits are only set, never cleared; nothing
  * past the last 64-bit word of the bitmap is written. The bitmap is pinned
- * before anything is unmapped (EFAULT: nothing was unmapped). Without
- * the flag, dirty state is dropped with the pages, as IOAS_UNMAP drops it.
+ * before the checks of the segments' state (EFAULT, @out_failed
+ * @num_segs: nothing was unmapped). A report counts the segments found
+ * dirty in the unmap-dirty event (whose range is the vector's span) and
+ * their bytes in dirty-reported-bytes. Without the flag, dirty state is
+ * dropped with the pages, as IOAS_UNMAP drops it.
  */
 struct iodirty_ioas_unmap_vec {
 	__u32 size;
