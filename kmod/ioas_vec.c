@@ -73,6 +73,42 @@ static int iodirty_vec_reply(struct iodirty_ucmd *ucmd, size_t off,
 	return ret;
 }
 
+/*
+ * What both vector calls do first: check the vector argument, look up the
+ * IOAS and copy the vector in. Returns 1 for an empty vector (*@ioas held,
+ * *@segs NULL), 0 with both, or a negative errno with neither.
+ */
+static int iodirty_vec_begin(struct iodirty_ucmd *ucmd, u32 ioas_id,
+			     u64 num_segs, u64 uptr, size_t size,
+			     struct iodirty_ioas **ioas, void **segs)
+{
+	int ret = iodirty_vec_args(num_segs, uptr);
+
+	*segs = NULL;
+	if (ret < 0)
+		return ret;
+	*ioas = iodirty_ioas_get(ucmd, ioas_id);
+	if (IS_ERR(*ioas))
+		return PTR_ERR(*ioas);
+	if (ret)
+		return 1;
+	*segs = iodirty_vec_copy(uptr, num_segs, size);
+	if (IS_ERR(*segs)) {
+		ret = PTR_ERR(*segs);
+		iodirty_ioas_put(*ioas);
+		return ret;
+	}
+	return 0;
+}
+
+/* An empty vector succeeds with out_failed 0. */
+static int iodirty_vec_empty(struct iodirty_ucmd *ucmd,
+			     struct iodirty_ioas *ioas, size_t off)
+{
+	iodirty_ioas_put(ioas);
+	return iodirty_vec_reply(ucmd, off, 0, 0);
+}
+
 static int iodirty_map_vec_locked(struct iodirty_ioas *ioas,
 				  const struct iod_map_seg *segs, size_t nr,
 				  size_t *failed)
@@ -110,6 +146,7 @@ static int iodirty_map_vec_locked(struct iodirty_ioas *ioas,
 
 int iodirty_ioctl_ioas_map_vec(struct iodirty_ucmd *ucmd)
 {
+	const size_t off = offsetof(struct iodirty_ioas_map_vec, out_failed);
 	struct iodirty_ioas_map_vec *cmd = ucmd->cmd;
 	struct iodirty_ioas *ioas;
 	struct iod_map_seg *segs;
@@ -118,48 +155,50 @@ int iodirty_ioctl_ioas_map_vec(struct iodirty_ucmd *ucmd)
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	ret = iodirty_vec_args(cmd->num_segs, cmd->segs);
+	ret = iodirty_vec_begin(ucmd, cmd->ioas_id, cmd->num_segs, cmd->segs,
+				sizeof(*segs), &ioas, (void **)&segs);
 	if (ret < 0)
 		return ret;
-	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
-	if (IS_ERR(ioas))
-		return PTR_ERR(ioas);
-	if (ret) {
-		ret = 0;
-		goto out;
-	}
-	segs = iodirty_vec_copy(cmd->segs, cmd->num_segs, sizeof(*segs));
-	if (IS_ERR(segs)) {
-		ret = PTR_ERR(segs);
-		goto out;
-	}
+	if (ret)
+		return iodirty_vec_empty(ucmd, ioas, off);
 	mutex_lock(&ioas->map_lock);
 	iodirty_ioas_changed(ioas);
 	ret = iodirty_map_vec_locked(ioas, segs, cmd->num_segs, &failed);
 	iodirty_ioas_changed(ioas);
 	mutex_unlock(&ioas->map_lock);
 	kvfree(segs);
+	iodirty_ioas_put(ioas);
 	if (ret == -EDQUOT)
 		ret = -ENOMEM;
-	ret = iodirty_vec_reply(ucmd, offsetof(typeof(*cmd), out_failed),
-				failed, ret);
-out:
-	iodirty_ioas_put(ioas);
-	if (!ret && !cmd->num_segs)
-		ret = iodirty_vec_reply(ucmd,
-					offsetof(typeof(*cmd), out_failed), 0,
-					0);
-	return ret;
+	return iodirty_vec_reply(ucmd, off, failed, ret);
+}
+
+/* The IOVA span of a vector, for the unmap-dirty event. */
+static void iodirty_vec_span(const struct iod_unmap_seg *segs, size_t nr,
+			     u64 *first, u64 *length)
+{
+	u64 lo = U64_MAX, last = 0;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		lo = min(lo, segs[i].iova);
+		last = max(last, segs[i].iova + segs[i].length - 1);
+	}
+	*first = lo;
+	*length = last - lo + 1;
 }
 
 int iodirty_ioctl_ioas_unmap_vec(struct iodirty_ucmd *ucmd)
 {
+	const size_t off = offsetof(struct iodirty_ioas_unmap_vec, out_failed);
 	struct iodirty_ioas_unmap_vec *cmd = ucmd->cmd;
 	bool with_bitmap = cmd->flags & IODIRTY_UNMAP_VEC_DIRTY_BITMAP;
+	struct iod_vec_found found = { 0, 0 };
 	struct iod_unmap_seg *segs;
 	struct iodirty_ioas *ioas;
 	struct iodirty_ubuf b;
 	size_t failed = 0;
+	u64 iova, length;
 	int ret;
 
 	if ((cmd->flags & ~IODIRTY_UNMAP_VEC_DIRTY_BITMAP) || cmd->__reserved)
@@ -167,21 +206,12 @@ int iodirty_ioctl_ioas_unmap_vec(struct iodirty_ucmd *ucmd)
 	if (with_bitmap ? !cmd->dirty_bitmap || (cmd->dirty_bitmap & 7) :
 			  cmd->dirty_bitmap)
 		return -EINVAL;
-	ret = iodirty_vec_args(cmd->num_segs, cmd->segs);
+	ret = iodirty_vec_begin(ucmd, cmd->ioas_id, cmd->num_segs, cmd->segs,
+				sizeof(*segs), &ioas, (void **)&segs);
 	if (ret < 0)
 		return ret;
-	ioas = iodirty_ioas_get(ucmd, cmd->ioas_id);
-	if (IS_ERR(ioas))
-		return PTR_ERR(ioas);
-	if (ret) {
-		ret = 0;
-		goto out;
-	}
-	segs = iodirty_vec_copy(cmd->segs, cmd->num_segs, sizeof(*segs));
-	if (IS_ERR(segs)) {
-		ret = PTR_ERR(segs);
-		goto out;
-	}
+	if (ret)
+		return iodirty_vec_empty(ucmd, ioas, off);
 	/*
 	 * The bitmap is pinned and mapped before the core runs: it writes
 	 * the bits under the write lock that unmaps, where a fault cannot be
@@ -192,28 +222,28 @@ int iodirty_ioctl_ioas_unmap_vec(struct iodirty_ucmd *ucmd)
 				       DIV_ROUND_UP_ULL(cmd->num_segs, 64) *
 				       sizeof(u64));
 		if (ret) {
-			kvfree(segs);
+			/* As any error once the vector was read. */
+			failed = cmd->num_segs;
 			goto out;
 		}
 	}
 	mutex_lock(&ioas->map_lock);
 	iodirty_ioas_changed(ioas);
 	ret = iod_iopt_unmap_vec(&ioas->iopt, segs, cmd->num_segs,
-				 with_bitmap ? b.words : NULL, &failed);
+				 with_bitmap ? b.words : NULL, &failed, &found);
 	iodirty_ioas_changed(ioas);
 	mutex_unlock(&ioas->map_lock);
 	if (with_bitmap)
 		iodirty_ubuf_unmap(&b);
-	kvfree(segs);
-	if (!ret && with_bitmap)
+	if (!ret && with_bitmap) {
 		atomic64_inc(&ioas->cnt.unmaps_reported);
-	ret = iodirty_vec_reply(ucmd, offsetof(typeof(*cmd), out_failed),
-				failed, ret);
+		atomic64_add(found.bytes, &ioas->cnt.dirty_reported_bytes);
+		iodirty_vec_span(segs, cmd->num_segs, &iova, &length);
+		iodirty_nl_event(ioas, IODIRTY_NL_EVENT_UNMAP_DIRTY, iova,
+				 length, found.segs);
+	}
 out:
+	kvfree(segs);
 	iodirty_ioas_put(ioas);
-	if (!ret && !cmd->num_segs)
-		ret = iodirty_vec_reply(ucmd,
-					offsetof(typeof(*cmd), out_failed), 0,
-					0);
-	return ret;
+	return iodirty_vec_reply(ucmd, off, failed, ret);
 }

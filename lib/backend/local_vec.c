@@ -47,7 +47,7 @@ int iodirty_local_unmap_vec(struct iod_iopt *iopt,
 		v[i].iova = segs[i].iova;
 		v[i].length = segs[i].length;
 	}
-	ret = iod_iopt_unmap_vec(iopt, v, nr, dirty, failed);
+	ret = iod_iopt_unmap_vec(iopt, v, nr, dirty, failed, NULL);
 	free(v);
 	return ret;
 }

@@ -353,18 +353,26 @@ int iod_iopt_map_vec(struct iod_iopt *iopt, const struct iod_map_seg *segs,
 int iod_iopt_map_vec_check(struct iod_iopt *iopt,
 			   const struct iod_map_seg *segs, size_t nr,
 			   size_t *failed);
+/* What the report of an iod_iopt_unmap_vec() found dirty. */
+struct iod_vec_found {
+	size_t segs;		/* segments with a dirty granule */
+	uint64_t bytes;		/* their lengths, summed */
+};
+
 /*
  * Unmaps every segment as iod_iopt_unmap() would, or none; errors and
  * *@failed as for iod_iopt_map_vec(). With @dirty, tracking must be on
  * (-ENODATA, *@failed = @nr), every segment must be aligned to the dirty
  * granule (-EINVAL), and bit i of @dirty is OR-ed in when a granule of
  * segment i was dirty; those granules are read and cleared in the same
- * lock section as the unmap. Without, the dirty bits of the unmapped
- * pages are dropped.
+ * lock section as the unmap, and *@found (may be NULL) receives what the
+ * report found, on success. Without @dirty, the dirty bits of the
+ * unmapped pages are dropped.
  */
 int iod_iopt_unmap_vec(struct iod_iopt *iopt,
 		       const struct iod_unmap_seg *segs, size_t nr,
-		       uint64_t *dirty, size_t *failed);
+		       uint64_t *dirty, size_t *failed,
+		       struct iod_vec_found *found);
 
 /*
  * The first area that ends after @iova (it contains @iova or lies above

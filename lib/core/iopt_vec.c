@@ -86,16 +86,6 @@ static const void *order_seg(const struct vec_order *o, size_t k)
 	return (const char *)o->segs + k * o->size;
 }
 
-/* 2 * @n keys (a sort's input and scratch) and the sort's counters. */
-static struct iod_seg_key *keys_alloc(size_t n)
-{
-	size_t cnt = IOD_SEG_SORT_COUNTS * sizeof(size_t);
-
-	if (n > (SIZE_MAX - cnt) / (2 * sizeof(struct iod_seg_key)))
-		return NULL;
-	return iod_alloc(2 * n * sizeof(struct iod_seg_key) + cnt);
-}
-
 static void order_fini(struct vec_order *o)
 {
 	iod_free(o->mem[0]);
@@ -125,7 +115,7 @@ static int order_init(struct vec_order *o, const void *segs, size_t nr,
 	}
 	if (sorted)
 		return 0;
-	v = keys_alloc(nr);
+	v = iod_seg_keys_alloc(nr);
 	copy = nr <= SIZE_MAX / size ? iod_alloc(nr * size) : NULL;
 	o->mem[0] = v;
 	o->mem[1] = copy;
@@ -375,7 +365,7 @@ static int fresh_alloc(struct fresh_areas *f, size_t n)
 		return 0;
 	f->v = n <= SIZE_MAX / sizeof(*f->v) ?
 	       iod_alloc(n * sizeof(*f->v)) : NULL;
-	f->key = keys_alloc(n);
+	f->key = iod_seg_keys_alloc(n);
 	return f->v && f->key ? 0 : -ENOMEM;
 }
 
@@ -658,11 +648,12 @@ static bool unmap_apply(struct iod_iopt *iopt, const struct iod_unmap_seg *s,
 
 int iod_iopt_unmap_vec(struct iod_iopt *iopt,
 		       const struct iod_unmap_seg *segs, size_t nr,
-		       uint64_t *dirty, size_t *failed)
+		       uint64_t *dirty, size_t *failed,
+		       struct iod_vec_found *found)
 {
 	struct unmap_plan plan = { NULL, 0, 0, 0 };
 	struct area_pool pool = { NULL, 0 };
-	uint64_t found = 0;
+	struct iod_vec_found f = { 0, 0 };
 	struct vec_order o;
 	size_t bad, i, k;
 	int ret = 0;
@@ -709,7 +700,8 @@ int iod_iopt_unmap_vec(struct iod_iopt *iopt,
 		if (unmap_apply(iopt, order_seg(&o, k), plan.kind[k], &pool,
 				dirty != NULL)) {
 			dirty[i / 64] |= 1ULL << (i % 64);
-			found++;
+			f.segs++;
+			f.bytes += segs[i].length;
 		}
 	}
 	iod_holeset_batch_end(&iopt->holes);
@@ -717,8 +709,10 @@ int iod_iopt_unmap_vec(struct iod_iopt *iopt,
 	if (dirty) {
 		/* One report: one read, one IOTLB flush if it cleared. */
 		iod_atomic_add(&iopt->reads, 1);
-		if (found)
+		if (f.segs)
 			iod_atomic_add(&iopt->clears, 1);
+		if (found)
+			*found = f;
 	}
 out:
 	iod_write_unlock(&iopt->lock);

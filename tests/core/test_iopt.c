@@ -435,7 +435,7 @@ static int op_unmap_vec(struct iod_iopt *iopt)
 	};
 	uint64_t bm[1] = { 0 };
 
-	return iod_iopt_unmap_vec(iopt, v, 4, bm, NULL);
+	return iod_iopt_unmap_vec(iopt, v, 4, bm, NULL, NULL);
 }
 
 static void test_fail_nth(void **state)
@@ -534,7 +534,7 @@ static void test_hole_memory_vec(void **state)
 		v[i].iova = p * PG;
 		v[i++].length = PG;
 	}
-	assert_int_equal(iod_iopt_unmap_vec(&iopt, v, n, NULL, NULL), 0);
+	assert_int_equal(iod_iopt_unmap_vec(&iopt, v, n, NULL, NULL, NULL), 0);
 	iod_iopt_stats(&iopt, &after);
 	assert_int_equal(after.holes, n);
 	assert_int_equal(after.areas, 1);

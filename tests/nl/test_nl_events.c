@@ -113,9 +113,42 @@ static uint32_t refused_child(int uid)
 	return handle;
 }
 
+/*
+ * IOAS_UNMAP_VEC of pages 5 and 7 with a report, page 7 written: one
+ * event over the span of the vector, counting the dirty segment, and the
+ * segment's bytes in dirty-reported-bytes.
+ */
+static void unmap_vec_reported(int fd, uint32_t ioas, uint32_t handle)
+{
+	struct iodirty_unmap_vec_seg v[2] = {
+		{ BASE + 7 * U_PAGE, U_PAGE },
+		{ BASE + 5 * U_PAGE, U_PAGE },
+	};
+	struct iodirty_ioas_unmap_vec cmd = {
+		.size = sizeof(cmd), .flags = IODIRTY_UNMAP_VEC_DIRTY_BITMAP,
+		.ioas_id = ioas, .num_segs = 2, .segs = (uintptr_t)v,
+	};
+	struct ctl_ioas before, after;
+	uint64_t bm[1] = { 0 };
+	char buf[8] = { 3 };
+	struct ctl_nl nl;
+
+	n_nl_open(&nl);
+	U_EQ(ctl_nl_ioas_get(&nl, handle, &before), 0);
+	u_dma_ok(fd, ioas, BASE + 7 * U_PAGE, buf, sizeof(buf),
+		 IODIRTY_DMA_WRITE);
+	cmd.dirty_bitmap = (uintptr_t)bm;
+	U_EQ(u_ioctl(fd, IODIRTY_IOAS_UNMAP_VEC, &cmd), 0);
+	U_EQ(bm[0], 1);
+	U_EQ(ctl_nl_ioas_get(&nl, handle, &after), 0);
+	U_EQ(after.dirty_reported_bytes - before.dirty_reported_bytes, U_PAGE);
+	U_EQ(after.unmaps_reported - before.unmaps_reported, 1);
+	ctl_nl_close(&nl);
+}
+
 static void test_sequence(void **state)
 {
-	static const char *args[] = { "monitor", "--json", "--count", "8",
+	static const char *args[] = { "monitor", "--json", "--count", "9",
 				      NULL };
 	uint64_t bm[1] = { 0 };
 	uint32_t ioas, h1, h2;
@@ -136,6 +169,7 @@ static void test_sequence(void **state)
 	U_EQ(u_unmap_dirty(fd, ioas, BASE, 4 * U_PAGE, 0, U_PAGE, bm, NULL),
 	     0);
 	U_EQ(bm[0], 2);
+	unmap_vec_reported(fd, ioas, h1);
 	u_tracking_ok(fd, ioas, false);
 	/* Not events: a second stop, a plain unmap. */
 	u_tracking_ok(fd, ioas, false);
@@ -147,6 +181,8 @@ static void test_sequence(void **state)
 			{ "ioas-created", h1, 0, 0, 0, -1 },
 			{ "tracking-on", h1, 0, 0, 0, -1 },
 			{ "unmap-dirty", h1, 0, BASE, 4 * U_PAGE, 1 },
+			{ "unmap-dirty", h1, 0, BASE + 5 * U_PAGE,
+			  3 * U_PAGE, 1 },
 			{ "tracking-off", h1, 0, 0, 0, -1 },
 			{ "ioas-created", h2, N_UID_A, 0, 0, -1 },
 			{ "map-refused", h2, N_UID_A, BASE, 4 * U_PAGE, -1 },

@@ -193,12 +193,16 @@ static void test_unmap_report(void **state)
 	};
 	struct u_snap before, after;
 	uint64_t failed, bm[2] = { 1ULL << 20, 0 };
+	uint64_t *ro_bitmap;
 	uint32_t ioas;
 
 	(void)state;
 	need_cap();
 	if (!u_has(IODIRTY_INFO_CAP_DIRTY_TRACKING | IODIRTY_INFO_CAP_DMA_RW))
 		skip();
+	ro_bitmap = mmap(NULL, P, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0);
+	U_EQ(ro_bitmap != MAP_FAILED, 1);
 	ioas = u_ioas_ok(u_fd, 48, 0);
 	u_map_ok(u_fd, ioas, BASE, ram, 30 * P, U_RW);
 	u_map_ok(u_fd, ioas, BASE + 34 * P, ram + 34 * P, 30 * P, U_RW);
@@ -217,6 +221,12 @@ static void test_unmap_report(void **state)
 	u_snap_equal(&before, &after);
 
 	v[2] = (struct iodirty_unmap_vec_seg){ BASE + 29 * P, 6 * P };
+	/* A bitmap that cannot be written: nothing unmapped or cleared. */
+	u_snap(u_fd, ioas, BASE + 41 * P, BASE, &before);
+	U_EQ(unmap_vec(ioas, v, 4, ro_bitmap, &failed), -EFAULT);
+	U_EQ(failed, 4);
+	u_snap(u_fd, ioas, BASE + 41 * P, BASE, &after);
+	u_snap_equal(&before, &after);
 	U_EQ(unmap_vec(ioas, v, 4, bm, &failed), 0);
 	U_EQ(failed, 4);
 	U_EQ(bm[0], (1ULL << 20) | (1ULL << 0) | (1ULL << 3));
@@ -226,6 +236,7 @@ static void test_unmap_report(void **state)
 	U_EQ(u_dirty(u_fd, ioas, BASE, NPAGES * P, P, bm, 0), 1);
 	U_EQ(bm[0], 1ULL << 50);
 	U_EQ(u_destroy(u_fd, ioas), 0);
+	munmap(ro_bitmap, P);
 	u_ram_free(ram, NPAGES * P);
 }
 
