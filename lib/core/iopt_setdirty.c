@@ -9,8 +9,15 @@
  * pass cannot fail: on -ENOMEM nothing is marked. Only mapped pages hold
  * dirty state: pages with nothing mapped are skipped (the caller keeps
  * them in its own log, as it keeps what an unmap reported).
+ *
+ * The time under the lock grows with the pages put back and the mapped
+ * runs they cover, not with how the caller spelled them: extents that
+ * overlap or come out of order are sorted and merged first, outside the
+ * lock (a million copies of one huge extent would otherwise walk the
+ * same runs a million times while every map, unmap and read waits).
  */
 #include "iopt_priv.h"
+#include "segsort.h"
 
 /**
  * struct setdirty - state of one put-back
@@ -59,14 +66,21 @@ static void setdirty_pages(struct setdirty *s, uint64_t p0, uint64_t p1,
 	}
 }
 
+/* Pages [p0, p1): extents merged, in address order. */
+struct page_run {
+	uint64_t p0, p1;
+};
+
 /**
  * struct setdirty_src - what to put back: a bitmap or extents
  * @bitmap: the bitmap, or NULL for extents
  * @page0: page of bit 0 of @bitmap
  * @oshift: log2(pages per bit)
  * @nbits: bits of @bitmap
- * @ext: extents in bytes (when @bitmap is NULL)
- * @nr: number of them
+ * @ext: extents in bytes, in order and disjoint (when @bitmap and @runs
+ *       are NULL)
+ * @runs: the extents merged, when they were not in order and disjoint
+ * @nr: number of @ext or @runs
  */
 struct setdirty_src {
 	const uint64_t *bitmap;
@@ -74,8 +88,62 @@ struct setdirty_src {
 	unsigned int oshift;
 	uint64_t nbits;
 	const struct iod_dirty_run *ext;
+	struct page_run *runs;
 	size_t nr;
 };
+
+static uint64_t ext_p0(const struct iod_dirty_run *e)
+{
+	return e->first >> IOD_PAGE_SHIFT;
+}
+
+/* In pages, so that an extent ending at 2^64 does not wrap. */
+static uint64_t ext_p1(const struct iod_dirty_run *e)
+{
+	return ext_p0(e) + (e->count >> IOD_PAGE_SHIFT);
+}
+
+/*
+ * Leaves @src->ext as it is if its extents are in order and disjoint (as
+ * a read returns them), else sets @src->runs to them sorted and merged.
+ */
+static int setdirty_order(struct setdirty_src *src)
+{
+	struct iod_seg_key *k, *o;
+	struct page_run *r;
+	size_t i, n = 0;
+
+	for (i = 1; i < src->nr; i++)
+		if (ext_p0(&src->ext[i]) < ext_p1(&src->ext[i - 1]))
+			break;
+	if (i >= src->nr)
+		return 0;
+	k = iod_seg_keys_alloc(src->nr);
+	r = src->nr <= SIZE_MAX / sizeof(*r) ?
+		    iod_alloc(src->nr * sizeof(*r)) : NULL;
+	if (!k || !r) {
+		iod_free(k);
+		iod_free(r);
+		return -ENOMEM;
+	}
+	for (i = 0; i < src->nr; i++) {
+		k[i].key = ext_p0(&src->ext[i]);
+		k[i].val = i;
+	}
+	o = iod_seg_sort(k, k + src->nr, src->nr, (size_t *)(k + 2 * src->nr));
+	for (i = 0; i < src->nr; i++) {
+		const struct iod_dirty_run *e = &src->ext[o[i].val];
+
+		if (n && ext_p0(e) <= r[n - 1].p1)
+			r[n - 1].p1 = iod_max_u64(r[n - 1].p1, ext_p1(e));
+		else
+			r[n++] = (struct page_run){ ext_p0(e), ext_p1(e) };
+	}
+	iod_free(k);
+	src->runs = r;
+	src->nr = n;
+	return 0;
+}
 
 /* One pass over the source: each run of set bits, or each extent. */
 static void setdirty_pass(struct setdirty *s, const struct setdirty_src *src,
@@ -84,12 +152,16 @@ static void setdirty_pass(struct setdirty *s, const struct setdirty_src *src,
 	uint64_t b, e;
 	size_t i;
 
+	if (src->runs) {
+		for (i = 0; i < src->nr; i++)
+			setdirty_pages(s, src->runs[i].p0, src->runs[i].p1,
+				       uaddr);
+		return;
+	}
 	if (!src->bitmap) {
-		for (i = 0; i < src->nr; i++) {
-			b = src->ext[i].first >> IOD_PAGE_SHIFT;
-			setdirty_pages(s, b, b + (src->ext[i].count >>
-						  IOD_PAGE_SHIFT), uaddr);
-		}
+		for (i = 0; i < src->nr; i++)
+			setdirty_pages(s, ext_p0(&src->ext[i]),
+				       ext_p1(&src->ext[i]), uaddr);
 		return;
 	}
 	for (b = 0; b < src->nbits; b = e) {
@@ -173,5 +245,10 @@ int iod_iopt_set_dirty_extents(struct iod_iopt *iopt,
 		if (ret)
 			return ret;
 	}
-	return setdirty(iopt, &src, uaddr);
+	ret = setdirty_order(&src);
+	if (ret)
+		return ret;
+	ret = setdirty(iopt, &src, uaddr);
+	iod_free(src.runs);
+	return ret;
 }

@@ -49,3 +49,12 @@ struct iod_seg_key *iod_seg_sort(struct iod_seg_key *v,
 	}
 	return src;
 }
+
+struct iod_seg_key *iod_seg_keys_alloc(size_t n)
+{
+	size_t cnt = IOD_SEG_SORT_COUNTS * sizeof(size_t);
+
+	if (n > (SIZE_MAX - cnt) / (2 * sizeof(struct iod_seg_key)))
+		return NULL;
+	return iod_alloc(2 * n * sizeof(struct iod_seg_key) + cnt);
+}

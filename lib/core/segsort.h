@@ -19,6 +19,13 @@ struct iod_seg_key {
 #define IOD_SEG_SORT_COUNTS	(6u << 11)
 
 /*
+ * One allocation for a sort of @n keys: the input (the first @n), the
+ * scratch (the next @n) and the counters after them; NULL if it fails or
+ * its size would overflow. Freed with iod_free().
+ */
+struct iod_seg_key *iod_seg_keys_alloc(size_t n);
+
+/*
  * Sorts @v (@n entries) by key, equal keys keeping their order, using @tmp
  * (@n entries) and @count (IOD_SEG_SORT_COUNTS entries, any content) as
  * scratch. Returns the array that holds the result, @v or @tmp. Allocates
