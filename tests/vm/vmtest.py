@@ -80,6 +80,7 @@ KERNEL_FINDINGS = re.compile(
 RESULT = re.compile(r"@@VMTEST (\S+) (PASS|FAIL|SKIP) (-?\d+)(?: (.*))?$")
 OUTPUT = re.compile(r"@@VMTEST-OUT (\S+)")
 START = re.compile(r"@@VMTEST-START (\S+)")
+ABORT = re.compile(r"@@VMTEST-ABORT (\S+)")
 KLOG = re.compile(r"@@VMTEST-KLOG (\S+)")
 KLOG_END = re.compile(r"@@VMTEST-KLOG-END (\S+)")
 UPSTREAM = re.compile(r"upstream defect (\S+ \([^)]*\)): .*")
@@ -518,6 +519,21 @@ def cmd_tee(args):
 # ---------------------------------------------------------------------------
 # parse
 # ---------------------------------------------------------------------------
+def show_findings(klines, hits):
+    """Prints each hit with a little context before and the report after
+    it, MAX_LINES lines at most."""
+    shown = set()
+    for i in hits:
+        shown.update(range(max(0, i - 3), min(len(klines), i + 40)))
+    prev = -1
+    for i in sorted(shown)[:MAX_LINES]:
+        if i != prev + 1:
+            print("     ...")
+        mark = ">>" if i in hits else "  "
+        print(f"  {mark} {klines[i]}")
+        prev = i
+
+
 def cmd_parse(args):
     if len(args) not in (3, 4):
         die("usage: parse LOG EXPECTED SUMMARY [NOTE]")
@@ -542,13 +558,16 @@ def cmd_parse(args):
     klogs = []         # (label, lines)
     booted = ended = False
     started = None     # the last test that started
+    aborted = None     # the test that hung in the kernel, if the guest said
     cur_out = cur_klog = None
-    for line in lines:
+    last_dump_end = 0  # index of the line after the last kernel-log dump
+    for n, line in enumerate(lines):
         if BOOTED in line:
             booted = True
         m = KLOG_END.search(line)
         if m and cur_klog is not None:
             cur_klog = None
+            last_dump_end = n + 1
             continue
         if cur_klog is not None:
             cur_klog[1].append(line)
@@ -577,6 +596,10 @@ def cmd_parse(args):
             continue
         if END in line:
             ended = True
+            continue
+        m = ABORT.search(line)
+        if m:
+            aborted = m.group(1)
             continue
         if cur_out is not None:
             cur_out.append(line)
@@ -616,25 +639,26 @@ def cmd_parse(args):
             continue
         failed += 1
         print(f"FAIL kernel log after {label}: {len(hits)} suspicious line(s)")
-        # Each hit with a little context before and the report after it.
-        shown = set()
-        for i in hits:
-            shown.update(range(max(0, i - 3), min(len(klines), i + 40)))
-        prev = -1
-        for i in sorted(shown)[:MAX_LINES]:
-            if i != prev + 1:
-                print("     ...")
-            mark = ">>" if i in hits else "  "
-            print(f"  {mark} {klines[i]}")
-            prev = i
+        show_findings(klines, hits)
 
     if not ended:
         failed += 1
         where = "the guest did not boot" if not booted else \
             "the guest stopped before the end of the run"
-        if host_note:
+        if aborted:
+            where = f"the run ended after {aborted} hung in the kernel"
+        elif host_note:
             where += f": {host_note}"
         notes.append(where)
+        # A hang leaves its kernel reports (a hung task with the locks
+        # held, a splat before it) on the console, not in a dump: the
+        # last lines alone would show the tail of the last report.
+        tail = lines[last_dump_end:]
+        hits = [i for i, ln in enumerate(tail) if KERNEL_FINDINGS.search(ln)]
+        if hits:
+            print(f"kernel reports since the last dump ({len(hits)} "
+                  f"suspicious line(s)):")
+            show_findings(tail, hits)
         print(f"FAIL vm: {where}; last console lines:")
         for ln in lines[-40:]:
             print(f"  | {ln}")
