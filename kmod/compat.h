@@ -3,15 +3,15 @@
  * Older kernels: what the module uses that came after Linux 6.1, the
  * oldest series it supports, in terms of what 6.1 has. Included by every
  * file through priv.h and ahead of the generated nl-gen.c (see Kbuild),
- * which is compiled unchanged.
+ * which is compiled unchanged. Kbuild finds what the kernel lacks in its
+ * headers and defines the IODIRTY_COMPAT_NO_* macros tested here.
  */
 #ifndef IODIRTY_KMOD_COMPAT_H
 #define IODIRTY_KMOD_COMPAT_H
 
-#include <linux/version.h>
 #include <net/genetlink.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#ifdef IODIRTY_COMPAT_NO_SPLIT_OPS
 /*
  * No split ops before 6.2: nl-gen.c's table, one entry per command and
  * kind (do, dump), becomes a table of plain ops, and iodirty_nl_init()
@@ -24,7 +24,7 @@
 #define n_split_ops n_ops
 #endif
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+#ifdef IODIRTY_COMPAT_NO_GENL_INFO_DUMP
 /*
  * Before 6.6 a dump has its parsed attributes but no struct genl_info:
  * one is made in the caller's frame (a compound literal, which lives as
@@ -41,7 +41,10 @@ static inline struct genl_info iodirty_genl_info_dump(struct netlink_callback *c
 #define genl_info_dump(cb) \
 	((const struct genl_info[1]) { iodirty_genl_info_dump(cb) })
 
-/* Here GENL_REQ_ATTR_CHECK() takes a struct genl_info that is not const. */
+/*
+ * Those kernels' GENL_REQ_ATTR_CHECK() (made const with genl_info_dump()
+ * in 6.6) takes a struct genl_info that is not const.
+ */
 static inline int iodirty_genl_req_attr_check(const struct genl_info *info,
 					      u32 attr)
 {
@@ -52,7 +55,7 @@ static inline int iodirty_genl_req_attr_check(const struct genl_info *info,
 #define GENL_REQ_ATTR_CHECK(info, attr) iodirty_genl_req_attr_check(info, attr)
 #endif
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+#ifdef IODIRTY_COMPAT_NO_MCAST_FILTER
 /*
  * No filtered multicast before 6.9: a module cannot choose which
  * listeners get a message. So that no listener sees events of IOASes it

@@ -322,16 +322,18 @@ int iodirty_ioctl_ioas_stats(struct iodirty_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	iod_iopt_stats(&ioas->iopt, &st);
-	cmd->out_granule = 1ULL << iod_iopt_granule_shift(&ioas->iopt);
-	cmd->out_iova_bits = iod_iopt_iova_bits(&ioas->iopt);
-	cmd->__reserved = 0;
-	cmd->out_handle = ioas->handle;
-	cmd->__reserved2 = 0;
-	cmd->out_holds = atomic64_read(&ioas->cnt.holds);
-	iodirty_ioas_put(ioas);
-
-#define IODIRTY_STAT_OUT(name, core) cmd->out_##name = st.core;
-	IOD_IOPT_STATS_FIELDS(IODIRTY_STAT_OUT)
+	/* Fields not named here, the reserved ones, are written as 0. */
+#define IODIRTY_STAT_OUT(name, core) .out_##name = IOD_STAT(&st, core),
+	*cmd = (struct iodirty_ioas_stats) {
+		.size = cmd->size,
+		.ioas_id = cmd->ioas_id,
+		.out_granule = 1ULL << iod_iopt_granule_shift(&ioas->iopt),
+		.out_iova_bits = iod_iopt_iova_bits(&ioas->iopt),
+		.out_handle = ioas->handle,
+		.out_holds = atomic64_read(&ioas->cnt.holds),
+		IOD_IOPT_STATS_FIELDS(IODIRTY_STAT_OUT)
+	};
 #undef IODIRTY_STAT_OUT
+	iodirty_ioas_put(ioas);
 	return iodirty_respond(ucmd, sizeof(*cmd));
 }

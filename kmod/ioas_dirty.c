@@ -26,7 +26,6 @@
 
 static_assert(IOD_READ_NO_CLEAR == IODIRTY_DIRTY_NO_CLEAR);
 
-
 int iodirty_ioctl_set_dirty_tracking(struct iodirty_ucmd *ucmd)
 {
 	struct iodirty_set_dirty_tracking *cmd = ucmd->cmd;

@@ -43,6 +43,7 @@ struct iodirty_dmav {
 	u64 cur_off;
 	struct iodirty_dma_pin pin;
 };
+
 static_assert(sizeof(struct iodirty_dmav) <= SZ_8K);
 
 /* Reads entries [@first, @first + @n) of the caller's list into @v. */
@@ -188,7 +189,8 @@ static int iodirty_dmav_transfer(struct iodirty_dmav *v,
 				*done += v->seg[k].length;
 				m = 1;
 			} else {
-				v->first = v->cur = k;
+				v->first = k;
+				v->cur = k;
 				v->end = k + m;
 				v->cur_off = 0;
 				part = 0;

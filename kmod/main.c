@@ -96,7 +96,6 @@ union iodirty_ucmd_buffer {
 };
 
 struct iodirty_ioctl_op {
-	unsigned int ioctl_num;
 	/* Size of the struct as the command was introduced, fixed forever. */
 	unsigned int min_size;
 	/* Size of the struct this module knows. */
@@ -116,7 +115,6 @@ struct iodirty_ioctl_op {
  */
 #define IODIRTY_OP_MODE(_ioctl, _fn, _struct, _last, _query, _qflags)	\
 	[_IOC_NR(_ioctl) - IODIRTY_CMD_BASE] = {			\
-		.ioctl_num = _ioctl,					\
 		.min_size = offsetofend(_struct, _last),		\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union iodirty_ucmd_buffer) < \
@@ -194,8 +192,11 @@ static long iodirty_fops_ioctl(struct file *file, unsigned int cmd,
 	    nr - IODIRTY_CMD_BASE >= ARRAY_SIZE(iodirty_ops))
 		return -ENOTTY;
 	op = &iodirty_ops[nr - IODIRTY_CMD_BASE];
-	/* The number alone is not enough: the type must be ours too. */
-	if (op->ioctl_num != cmd)
+	/*
+	 * The number alone is not enough: the type must be ours too, and
+	 * every command is _IO() (the struct carries its own size).
+	 */
+	if (!op->execute || cmd != _IO(IODIRTY_TYPE, nr))
 		return -ENOTTY;
 
 	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer))

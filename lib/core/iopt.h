@@ -147,6 +147,9 @@ struct iod_iopt_stats {
 	X(dma_written, counts[IOD_CNT_DMA_WRITTEN])	\
 	X(dma_read, counts[IOD_CNT_DMA_READ])
 
+/* Field @core of the struct iod_iopt_stats at @st, for the X() above. */
+#define IOD_STAT(st, core) ((st)->core)
+
 struct iod_resv_array {
 	struct iod_range *v;
 	size_t nr;
