@@ -166,24 +166,31 @@ static void sg_access(struct run *r, const struct iodirty_sg *sg, size_t nr,
 }
 
 /*
- * Unmaps one page of the held window pages [p, p1] (no report): the hold
- * goes stale. The model follows the library's choice of a hole or a split.
+ * Unmaps one page of the held window pages [p, p1], or all of them (no
+ * report): the hold goes stale. The model follows the library's choice of
+ * a hole or a split. Then, sometimes, tracking changes while the stale
+ * hold lasts: its unmapped pages must be left alone.
  */
 static void sg_unmap_held(struct run *r, int64_t p, int64_t p1)
 {
 	struct model *m = r->m;
-	int64_t q = p + (int64_t)rnd(r, (uint64_t)(p1 - p + 1));
+	bool all = rnd(r, 3) == 0;
+	int64_t q = all ? p : p + (int64_t)rnd(r, (uint64_t)(p1 - p + 1));
+	int64_t n = all ? p1 - p + 1 : 1;
 	struct iodirty_stats st;
 	struct area cont;
 	int container;
 
-	logop(r, "sg hold of pages [%lld, %lld], unmap page %lld, put",
-	      (long long)p, (long long)p1, (long long)q);
-	CHECK_EQ(iodirty_unmap(r->dom, BASE + (uint64_t)q * P, P, NULL), 0);
-	m_unmap(m, q, 1, &container, &cont);
+	logop(r, "sg hold of pages [%lld, %lld], unmap pages [%lld, +%lld), "
+	      "put", (long long)p, (long long)p1, (long long)q, (long long)n);
+	CHECK_EQ(iodirty_unmap(r->dom, BASE + (uint64_t)q * P, (uint64_t)n * P,
+			       NULL), 0);
+	m_unmap(m, q, n, &container, &cont);
 	t_stats(r->dom, &st);
 	if (container >= 0 && st.mappings == (uint64_t)m->na + 1)
-		m_split(m, container, q, 1);
+		m_split(m, container, q, n);
+	if (rnd(r, 2))
+		op_tracking(r);
 }
 
 void op_sg(struct run *r)
