@@ -14,8 +14,7 @@ void dfx_setup(struct dfx *f, uint64_t granule, uint64_t iova, size_t pages)
 {
 	T_REQUIRE_CAPS(IODIRTY_CAP_DIRTY_TRACKING | IODIRTY_CAP_DMA_RW);
 	if (granule && !(t_caps.granules & granule)) {
-		print_message("granule %" PRIu64 " not supported\n", granule);
-		skip();
+		TC_SKIP("granule %" PRIu64 " not supported\n", granule);
 	}
 	f->dom = t_domain(40, granule);
 	f->pages = pages;

@@ -60,8 +60,7 @@ void xfx_setup(struct xfx *f, uint64_t caps, uint64_t granule, bool hw)
 	if (hw)
 		T_REQUIRE_CAPS(IODIRTY_CAP_HW_MODEL);
 	if (!(t_caps.granules & granule)) {
-		print_message("granule %" PRIu64 " not supported\n", granule);
-		skip();
+		TC_SKIP("granule %" PRIu64 " not supported\n", granule);
 	}
 	f->granule = granule;
 	f->ram = t_mapmem(XFX_RAM_PAGES * P, RAM_ALIGN);

@@ -163,18 +163,6 @@ int64_t t_dirty_count(struct iodirty_domain *dom, uint64_t iova,
 	return rc;
 }
 
-uint64_t t_seed(const char *what, uint64_t dflt)
-{
-	const char *e = getenv("IODIRTY_TEST_SEED");
-	uint64_t seed = dflt;
-
-	if (e && *e)
-		seed = strtoull(e, NULL, 0);
-	printf("# %s: seed 0x%" PRIx64 " (set IODIRTY_TEST_SEED to replay)\n",
-	       what, seed);
-	fflush(stdout);
-	return seed;
-}
 
 /* ------------------------------------------------------------------ */
 

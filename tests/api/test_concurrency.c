@@ -665,7 +665,7 @@ static void test_writers_harvester_16k(void **state)
 	(void)state;
 	T_REQUIRE_CAPS(IODIRTY_CAP_DIRTY_TRACKING | IODIRTY_CAP_DMA_RW);
 	if (!(t_caps.granules & 16384))
-		skip();
+		TC_SKIP("granule 16384 not supported\n");
 	run(16384, true);
 }
 

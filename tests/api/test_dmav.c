@@ -614,9 +614,8 @@ static void test_writev_efault(void **state)
 
 	(void)state;
 	if (!t_backend_is("kmod")) {
-		print_message("needs the kmod backend (-EFAULT from the "
+		TC_SKIP("needs the kmod backend (-EFAULT from the "
 			      "module's copy)\n");
-		skip();
 	}
 	fx_setup(&f, true);
 	g = pattern(16, 11);
@@ -667,8 +666,7 @@ static void test_vec_far_pages(void **state)
 
 	(void)state;
 	if (!(t_caps.flags & IODIRTY_CAP_DMA_RW)) {
-		print_message("backend has no IODIRTY_CAP_DMA_RW\n");
-		skip();
+		TC_SKIP("backend has no IODIRTY_CAP_DMA_RW\n");
 	}
 	d = t_domain(48, 0);
 	ram = t_ram(3 * P, 0);
@@ -710,8 +708,7 @@ static void test_vec_nocap(void **state)
 
 	(void)state;
 	if (t_caps.flags & IODIRTY_CAP_DMA_RW) {
-		print_message("backend has IODIRTY_CAP_DMA_RW\n");
-		skip();
+		TC_SKIP("backend has IODIRTY_CAP_DMA_RW\n");
 	}
 	d = t_domain(0, 0);
 	assert_int_equal(iodirty_dma_writev(d, &s, 1, &done), -EOPNOTSUPP);

@@ -355,7 +355,7 @@ static void test_attach_without_devices(void **state)
 
 	(void)state;
 	if (t_caps.flags & IODIRTY_CAP_ATTACH)
-		skip();
+		TC_SKIP("backend has IODIRTY_CAP_ATTACH\n");
 	d = t_domain(48, 0);
 	assert_int_equal(iodirty_domain_attach(NULL, 1, NULL), -EINVAL);
 	assert_int_equal(iodirty_domain_detach(NULL, 1), -EINVAL);

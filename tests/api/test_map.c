@@ -474,7 +474,7 @@ static void test_top_of_64bit(void **state)
 
 	(void)state;
 	if (t_caps.max_iova_bits < 64)
-		skip();
+		TC_SKIP("no 64-bit IO address space\n");
 	T_REQUIRE_CAPS(IODIRTY_CAP_DIRTY_TRACKING | IODIRTY_CAP_DMA_RW |
 		       IODIRTY_CAP_USER_RESERVE);
 	d = t_domain(64, 0);
@@ -548,8 +548,7 @@ static void test_million_holes(void **state)
 	T_REQUIRE_CAPS(IODIRTY_CAP_PARTIAL_UNMAP);
 	va = t_vspace_try(tib);
 	if (!va) {
-		print_message("cannot reserve 1 TiB of address space here\n");
-		skip();
+		TC_SKIP("cannot reserve 1 TiB of address space here\n");
 	}
 	seed = t_seed("million_holes", 0x1e5f00d);
 	d = t_domain(48, 0);

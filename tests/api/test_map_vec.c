@@ -55,7 +55,7 @@ static void test_nocap(void **state)
 
 	(void)state;
 	if (t_caps.flags & IODIRTY_CAP_MAP_VEC)
-		skip();
+		TC_SKIP("backend has IODIRTY_CAP_MAP_VEC\n");
 	dom = t_domain(0, 0);
 	m = mseg(0, 1, 0);
 	T_EQ(iodirty_map_vec(dom, &m, 1, &failed), -EOPNOTSUPP);

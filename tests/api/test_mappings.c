@@ -233,13 +233,11 @@ static void test_top_of_space(void **state)
 	(void)state;
 	T_REQUIRE_CAPS(IODIRTY_CAP_MAPPINGS);
 	if (t_caps.max_iova_bits < 64) {
-		print_message("no 64-bit IO address space\n");
-		skip();
+		TC_SKIP("no 64-bit IO address space\n");
 	}
 	if (t_backend_is("iommufd")) {
 		/* The mock IOMMU's aperture ends below the top. */
-		print_message("iommufd: the IOAS cannot map the top page\n");
-		skip();
+		TC_SKIP("iommufd: the IOAS cannot map the top page\n");
 	}
 	d = t_domain(64, 0);
 	ram = t_ram(2 * P, 0);
@@ -261,8 +259,7 @@ static void test_nocap(void **state)
 
 	(void)state;
 	if (t_caps.flags & IODIRTY_CAP_MAPPINGS) {
-		print_message("backend has IODIRTY_CAP_MAPPINGS\n");
-		skip();
+		TC_SKIP("backend has IODIRTY_CAP_MAPPINGS\n");
 	}
 	d = t_domain(0, 0);
 	T_EQ(iodirty_mappings(d, 0, &m, 1), -EOPNOTSUPP);

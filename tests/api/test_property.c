@@ -130,7 +130,7 @@ static void test_property_16k(void **state)
 	(void)state;
 	T_REQUIRE_CAPS(IODIRTY_CAP_DIRTY_TRACKING | IODIRTY_CAP_DMA_RW);
 	if (!(t_caps.granules & 16384))
-		skip();
+		TC_SKIP("granule 16384 not supported\n");
 	run_seeds(16384, 0x5eed1001);
 }
 

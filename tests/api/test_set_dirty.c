@@ -244,7 +244,7 @@ static void test_set_dirty_cap(void **state)
 	(void)state;
 	T_REQUIRE_CAPS(IODIRTY_CAP_DIRTY_TRACKING);
 	if (t_caps.flags & IODIRTY_CAP_SET_DIRTY)
-		skip();
+		TC_SKIP("backend has IODIRTY_CAP_SET_DIRTY\n");
 	dom = t_domain(40, 0);
 	assert_int_equal(iodirty_set_dirty_tracking(dom, true), 0);
 	T_EQ(iodirty_set_dirty(dom, 0, 64 * P, P, bm, 0), -EOPNOTSUPP);

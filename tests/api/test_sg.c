@@ -395,8 +395,7 @@ static void test_sg_granule(void **state)
 	(void)state;
 	T_REQUIRE_CAPS(IODIRTY_CAP_SG | IODIRTY_CAP_DIRTY_TRACKING);
 	if (!(t_caps.granules & 16384)) {
-		print_message("granule 16384 not supported\n");
-		skip();
+		TC_SKIP("granule 16384 not supported\n");
 	}
 	d = t_domain(BITS, 16384);
 	ram = t_ram(16 * P, 16384);
@@ -499,8 +498,7 @@ static void test_sg_nocap(void **state)
 
 	(void)state;
 	if (t_caps.flags & IODIRTY_CAP_SG) {
-		print_message("backend has IODIRTY_CAP_SG\n");
-		skip();
+		TC_SKIP("backend has IODIRTY_CAP_SG\n");
 	}
 	d = t_domain(0, 0);
 	ram = t_ram(P, 0);

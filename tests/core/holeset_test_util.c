@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
+#include "tc.h"
 
 #include <stdlib.h>
 

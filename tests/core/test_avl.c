@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
+#include "tc.h"
 
 #include <stdlib.h>
 

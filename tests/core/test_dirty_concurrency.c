@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
+#include "tc.h"
 
 #include <inttypes.h>
 #include <pthread.h>

@@ -13,8 +13,7 @@ void h_setup(struct fx *f, struct hfx *h, unsigned int nmaps,
 	h->f = f;
 	h->mem = f_huge_mem(H_LEN);
 	if (!h->mem) {
-		print_message("no 2 MiB hugetlb pages (vm.nr_hugepages)\n");
-		skip();
+		TC_SKIP("no 2 MiB hugetlb pages (vm.nr_hugepages)\n");
 	}
 	for (unsigned int i = 0; i < nmaps; i++)
 		f_map(f, H + i * part, (char *)h->mem + i * part, part);
@@ -30,10 +29,9 @@ void h_setup(struct fx *f, struct hfx *h, unsigned int nmaps,
 	F_EQ(raw_get_dirty(f->fd, h->d->hwpt, H, IOPTE, F_PAGE, bm, 1), 0);
 	n = f_popcount(bm, sizeof(bm) / sizeof(bm[0]));
 	if (n != IOPTE / F_PAGE) {
-		print_message("mock IOPTE is not 1 MiB (%" PRIu64 " dirty "
-			      "pages after one write)\n", n);
 		f_mem_free(h->mem, H_LEN);
-		skip();
+		TC_SKIP("mock IOPTE is not 1 MiB (%" PRIu64 " dirty pages "
+			"after one write)\n", n);
 	}
 	F_EQ(raw_get_dirty(f->fd, h->d->hwpt, H, IOPTE, F_PAGE, bm, 0), 0);
 	f_check_clean(f, H, H_LEN);

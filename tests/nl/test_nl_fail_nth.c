@@ -165,8 +165,7 @@ static void test_fail_nth(void **state)
 		ctl_nl_close(&nl);
 	}
 	if (!injected) {
-		print_message("no operation reached an injection point\n");
-		skip();
+		TC_SKIP("no operation reached an injection point\n");
 	}
 }
 

@@ -453,7 +453,7 @@ static void test_big_granule(void **state)
 	(void)state;
 	need_caps();
 	if (!(u_info.out_granules & (2 * P)))
-		skip();
+		TC_SKIP("no 8 KiB granule\n");
 	ram = u_ram(16 * P);
 	ioas = u_ioas_ok(u_fd, 40, 13);
 	u_map_ok(u_fd, ioas, BASE, ram, 16 * P, U_RW);
@@ -620,7 +620,7 @@ static void test_uaddr_partial_granule(void **state)
 	need_caps();
 	U_REQUIRE(IODIRTY_INFO_CAP_UADDR_REPORT);
 	if (!(u_info.out_granules & g))
-		skip();
+		TC_SKIP("no 8 KiB granule\n");
 	/* mem: 8 KiB-aligned, with 8 pages of it usable. */
 	raw = u_ram(10 * P);
 	mem = raw + ((g - ((uintptr_t)raw & (g - 1))) & (g - 1));

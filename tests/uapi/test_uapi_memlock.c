@@ -134,8 +134,7 @@ static int run_child(void (*body)(struct child *), rlim_t limit,
 static void need_root(void)
 {
 	if (geteuid() != 0) {
-		print_message("needs root (to switch to a fresh uid)\n");
-		skip();
+		TC_SKIP("needs root (to switch to a fresh uid)\n");
 	}
 }
 
@@ -294,7 +293,7 @@ static void test_holes_unpin(void **state)
 	(void)state;
 	need_root();
 	if (!u_has(IODIRTY_INFO_CAP_PARTIAL_UNMAP))
-		skip();
+		TC_SKIP("module lacks IODIRTY_INFO_CAP_PARTIAL_UNMAP\n");
 	U_EQ(run_child(body_holes, LIMIT, false), 0);
 }
 

@@ -62,8 +62,7 @@ static struct iodirty_map_vec_seg mseg(uint64_t pg, uint64_t n, void *va)
 static void need_cap(void)
 {
 	if (!u_has(IODIRTY_INFO_CAP_MAP_VEC)) {
-		print_message("module lacks IODIRTY_INFO_CAP_MAP_VEC\n");
-		skip();
+		TC_SKIP("module lacks IODIRTY_INFO_CAP_MAP_VEC\n");
 	}
 }
 
@@ -199,7 +198,7 @@ static void test_unmap_report(void **state)
 	(void)state;
 	need_cap();
 	if (!u_has(IODIRTY_INFO_CAP_DIRTY_TRACKING | IODIRTY_INFO_CAP_DMA_RW))
-		skip();
+		TC_SKIP("module lacks dirty tracking or DMA_RW\n");
 	ro_bitmap = mmap(NULL, P, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 			 0);
 	U_EQ(ro_bitmap != MAP_FAILED, 1);

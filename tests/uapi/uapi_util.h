@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
+#include "tc.h"
 
 #include <stdbool.h>
 
@@ -26,7 +26,7 @@
 
 #define U_DEV "/dev/iodirty"
 #define U_PAGE 4096ULL
-#define U_SKIP 77
+#define U_SKIP TC_EXIT_SKIP
 #define U_KiB (1ULL << 10)
 #define U_MiB (1ULL << 20)
 #define U_GiB (1ULL << 30)
@@ -58,9 +58,8 @@ bool u_has(uint64_t caps);
 #define U_REQUIRE(caps)							\
 	do {								\
 		if (!u_has(caps)) {					\
-			print_message("module lacks capability 0x%llx\n",\
-				      (unsigned long long)(caps));	\
-			skip();						\
+			TC_SKIP("module lacks capability 0x%llx\n",	\
+				(unsigned long long)(caps));		\
 		}							\
 	} while (0)
 
@@ -111,16 +110,8 @@ void u_dma_ok(int fd, uint32_t ioas, uint64_t iova, void *buf, uint64_t len,
 void u_expect_stats(int fd, uint32_t ioas, uint64_t mapped_bytes,
 		    uint64_t mappings, uint64_t holes);
 
-/* Asserts that an int64_t expression equals @exp, printing both. */
-#define U_EQ(expr, exp)							\
-	do {								\
-		int64_t e_ = (int64_t)(expr), x_ = (int64_t)(exp);	\
-		if (e_ != x_)						\
-			print_error("%s:%d: %s = %lld, expected %lld\n",\
-				    __FILE__, __LINE__, #expr,		\
-				    (long long)e_, (long long)x_);	\
-		assert_true(e_ == x_);					\
-	} while (0)
+/* Kept for brevity: the assertion is tc.h's. */
+#define U_EQ(expr, exp) TC_EQ(expr, exp)
 
 /* Anonymous private read-write memory, zeroed; asserts. */
 void *u_ram(size_t len);
