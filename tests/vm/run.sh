@@ -259,7 +259,11 @@ log "initramfs: $out/initramfs.gz, $(du -k "$out/initramfs.gz" | cut -f1) KiB ($
 
 # 4. Boot. loglevel=5 keeps routine boot messages off the console (init
 # dumps the kernel log after each test anyway) but shows warnings and
-# worse as they happen, which matters if the guest hangs. Under TCG,
+# worse as they happen, which matters if the guest hangs. oops=panic
+# with panic=-1 ends the VM at the first oops: the task that died may
+# hold a lock every other test then waits for (or a CPU may spin), and
+# the run would sit out the whole timeout with the report long printed.
+# Under TCG,
 # -cpu max gives the guest SMEP/SMAP, so a stray kernel access to user
 # memory faults; under KVM the host's CPU is passed through.
 # Two sockets rather than QEMU's default of two cores: the kernel has no
@@ -271,7 +275,7 @@ qemu=(
 	qemu-system-x86_64 -accel "$ACCEL" -cpu "$cpu" -smp "2,sockets=2" -m "$MEMORY"
 	-nodefaults -display none -serial stdio -no-reboot
 	-kernel "$bzimage" -initrd "$out/initramfs.gz"
-	-append "console=ttyS0 panic=-1 loglevel=5 no_hash_pointers"
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=5 no_hash_pointers"
 )
 log "boot: ${qemu[*]}"
 {
