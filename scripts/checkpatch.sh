@@ -26,27 +26,14 @@ skip() {
 command -v perl >/dev/null 2>&1 || skip "no perl"
 checkpatch=${IODIRTY_CHECKPATCH:-}
 if [ -z "$checkpatch" ]; then
-	tarball=/usr/src/linux-source-6.12.tar.xz
-	[ -f "$tarball" ] || skip "$tarball missing (apt-get install linux-source-6.12)"
-	cache=${IODIRTY_VM_CACHE:-$HOME/.cache/libiodirty-vm}
-	version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || stat -c %Y "$tarball")
-	dir=$cache/checkpatch-$version
-	checkpatch=$dir/linux-source-6.12/scripts/checkpatch.pl
-	mkdir -p "$cache"
-	(
-		flock 9
-		if [ ! -f "$dir/.unpacked" ]; then
-			rm -rf "$dir"
-			mkdir -p "$dir"
-			# spelling.txt and const_structs.checkpatch: checks
-			# checkpatch.pl makes when it finds them beside it.
-			tar -xf "$tarball" -C "$dir" \
-				linux-source-6.12/scripts/checkpatch.pl \
-				linux-source-6.12/scripts/spelling.txt \
-				linux-source-6.12/scripts/const_structs.checkpatch
-			touch "$dir/.unpacked"
-		fi
-	) 9>"$cache/.checkpatch.lock"
+	# shellcheck source=scripts/kernel-source.sh
+	. "$root/scripts/kernel-source.sh"
+	# spelling.txt and const_structs.checkpatch: checks checkpatch.pl
+	# makes when it finds them beside it.
+	kernel_source_unpack checkpatch scripts/checkpatch.pl \
+		scripts/spelling.txt scripts/const_structs.checkpatch ||
+		skip "$kernel_source_missing"
+	checkpatch=$kernel_source/scripts/checkpatch.pl
 fi
 [ -f "$checkpatch" ] || skip "no $checkpatch"
 

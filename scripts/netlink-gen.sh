@@ -42,23 +42,11 @@ done
 
 kernel=${IODIRTY_YNL_KERNEL:-}
 if [ -z "$kernel" ]; then
-	tarball=/usr/src/linux-source-6.12.tar.xz
-	[ -f "$tarball" ] || skip "$tarball missing (apt-get install linux-source-6.12)"
-	cache=${IODIRTY_VM_CACHE:-$HOME/.cache/libiodirty-vm}
-	version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || stat -c %Y "$tarball")
-	kernel=$cache/ynl-$version/linux-source-6.12
-	mkdir -p "$cache"
-	(
-		flock 9
-		if [ ! -f "$kernel/.unpacked" ]; then
-			rm -rf "$cache/ynl-$version"
-			mkdir -p "$cache/ynl-$version"
-			tar -xf "$tarball" -C "$cache/ynl-$version" \
-				linux-source-6.12/tools/net/ynl \
-				linux-source-6.12/Documentation/netlink
-			touch "$kernel/.unpacked"
-		fi
-	) 9>"$cache/.ynl.lock"
+	# shellcheck source=scripts/kernel-source.sh
+	. "$root/scripts/kernel-source.sh"
+	kernel_source_unpack ynl tools/net/ynl Documentation/netlink ||
+		skip "$kernel_source_missing"
+	kernel=$kernel_source
 fi
 gen=$kernel/tools/net/ynl/ynl-gen-c.py
 [ -f "$gen" ] || skip "no $gen"
