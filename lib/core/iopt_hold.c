@@ -106,8 +106,13 @@ int iod_iopt_hold(struct iod_iopt *iopt, struct iod_hold *h, uint64_t iova,
 	ret = iopt_check_mapped(iopt, iova >> IOD_PAGE_SHIFT,
 				((iova + (length - 1)) >> IOD_PAGE_SHIFT) + 1,
 				write ? IOD_PROT_WRITE : IOD_PROT_READ);
-	if (!ret && write && iopt->tracking)
-		ret = prepare_bytes(iopt, iova, length);
+	if (!ret && write && iopt->tracking) {
+		uint64_t g0, g1;
+
+		/* Every page was just found mapped: no walk of the runs. */
+		iopt_write_granules(iopt, iova, length, &g0, &g1);
+		ret = iod_dirty_prepare(&iopt->dirty, g0, g1);
+	}
 	if (!ret)
 		ret = iopt_for_each_piece(iopt, iova, length, piece, arg);
 	if (!ret) {
