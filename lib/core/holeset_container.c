@@ -175,6 +175,8 @@ uint32_t hs_chunk_count(const struct hs_chunk *c, uint32_t lo, uint32_t hi)
 		return 0;
 	if (!lo && hi == HS_CHUNK_PAGES)
 		return c->card;
+	if (hi - lo == 1)	/* a 4 KiB conversion: one search, not two */
+		return hs_chunk_test(c, lo);
 	if (hs_is_bitmap(c))
 		return bm_count(c->bits, lo, hi);
 	return arr_lower(c, hi) - arr_lower(c, lo);

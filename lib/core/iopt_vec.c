@@ -249,6 +249,32 @@ static struct iod_area *area_around(struct iod_iopt *iopt, uint64_t first,
 	return a && a->first < first && area_end(a) > end ? a : NULL;
 }
 
+/*
+ * The state check of a map of [first, end), and the area strictly around
+ * it in @*near. Segments come in IOVA order, so the area around the last
+ * one is tried first: a vector of refills in one area costs a hole-set
+ * count each, not an area lookup and a walk as well.
+ */
+static int map_check_near(struct iod_iopt *iopt, uint64_t first,
+			  uint64_t end, struct iod_area **near)
+{
+	struct iod_area *a = *near;
+	int ret;
+
+	if (a && a->first < first && area_end(a) > end) {
+		if (iopt_resv_overlaps(iopt, first, end))
+			return -EADDRNOTAVAIL;
+		/* Inside one area, only holes are not present. */
+		if (iod_holeset_count(&iopt->holes, first, end) != end - first)
+			return -EEXIST;
+		return 0;
+	}
+	ret = iopt_map_check_state(iopt, first, end);
+	if (!ret)
+		*near = area_around(iopt, first, end);
+	return ret;
+}
+
 /* Does @s only fill holes of @a with the pages they stand for? */
 static bool map_refills(const struct iod_area *a, const struct iod_map_seg *s)
 {
@@ -277,13 +303,13 @@ static size_t map_state(struct iod_iopt *iopt, const struct vec_order *o,
 	struct iod_area *a;
 	int ret;
 
-	struct iod_area *grp = NULL;
+	struct iod_area *grp = NULL, *near = NULL;
 	size_t grp_refills = 0;
 	bool grp_split = false;
 
 	for (k = 0; k < o->nr; k++) {
 		map_span(segs, k, &first, &end);
-		ret = iopt_map_check_state(iopt, first, end);
+		ret = map_check_near(iopt, first, end, &near);
 		if (ret) {
 			if (order_idx(o, k) < bad) {
 				bad = order_idx(o, k);
@@ -291,7 +317,8 @@ static size_t map_state(struct iod_iopt *iopt, const struct vec_order *o,
 			}
 			continue;
 		}
-		a = area_around(iopt, first, end);
+		a = near && near->first < first && area_end(near) > end ?
+		    near : NULL;
 		if (a != grp) {
 			if (grp_split)
 				plan->fresh += grp_refills;
@@ -322,21 +349,25 @@ static size_t map_state(struct iod_iopt *iopt, const struct vec_order *o,
 /*
  * iod_iopt_map() of one checked segment, from the pool, but for filing
  * the new area by user address and merging it: returns it, or NULL when
- * the segment refilled holes.
+ * the segment refilled holes. @*near is the area around the last refill:
+ * refills change no area, so it is still whole for the next segment.
  */
 static struct iod_area *map_apply(struct iod_iopt *iopt,
 				  const struct iod_map_seg *s,
-				  struct area_pool *pool)
+				  struct area_pool *pool, struct iod_area **near)
 {
 	uint64_t first, end;
-	struct iod_area *a, *spare = NULL, *new;
+	struct iod_area *a = *near, *spare = NULL, *new;
 
 	map_span(s, 0, &first, &end);
 	iopt->mapped_pages += end - first;
-	a = area_around(iopt, first, end);
+	if (!a || a->first >= first || area_end(a) <= end)
+		a = area_around(iopt, first, end);
+	*near = NULL;
 	if (a) {
 		if (map_refills(a, s)) {
 			iod_holeset_remove(&iopt->holes, first, end);
+			*near = a;
 			return NULL;
 		}
 		spare = pool_take(pool);
@@ -469,7 +500,7 @@ int iod_iopt_map_vec(struct iod_iopt *iopt, const struct iod_map_seg *segs,
 	struct fresh_areas fresh = { NULL, 0, NULL };
 	struct area_pool pool = { NULL, 0 };
 	struct map_plan plan = { 0, 0 };
-	struct iod_area *a;
+	struct iod_area *a, *near = NULL;
 	struct vec_order o;
 	size_t bad, k;
 	int ret;
@@ -493,7 +524,7 @@ int iod_iopt_map_vec(struct iod_iopt *iopt, const struct iod_map_seg *segs,
 		goto out;
 	/* Nothing below can fail. */
 	for (k = 0; k < nr; k++) {
-		a = map_apply(iopt, order_seg(&o, k), &pool);
+		a = map_apply(iopt, order_seg(&o, k), &pool, &near);
 		if (a)
 			fresh.v[fresh.n++] = a;
 	}
