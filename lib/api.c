@@ -99,5 +99,8 @@ IODIRTY_EXPORT int iodirty_ctx_caps(struct iodirty_ctx *ctx,
 	memset(&full, 0, sizeof(full));
 	full.sz = sizeof(full);
 	ctx->ops->caps(ctx, &full);
+	/* Logs are taken with the backend's mark (see api_log.c). */
+	if (full.flags & IODIRTY_CAP_SET_DIRTY)
+		full.flags |= IODIRTY_CAP_SHARED_LOG;
 	return iodirty_opts_copy_out(caps, &full, sizeof(full));
 }

@@ -7,8 +7,13 @@ IODIRTY_EXPORT int64_t iodirty_read_dirty(struct iodirty_domain *dom,
 					  uint64_t page_size, uint64_t *bitmap,
 					  uint32_t flags)
 {
+	int ret;
+
 	if (!dom || !bitmap)
 		return -EINVAL;
+	ret = iodirty_logs_take(dom);
+	if (ret)
+		return ret;
 	return dom->ops->read_dirty(dom, iova, length, page_size, bitmap,
 				    flags);
 }
@@ -20,8 +25,13 @@ IODIRTY_EXPORT int64_t iodirty_read_dirty_uaddr(struct iodirty_domain *dom,
 						uint64_t *bitmap,
 						uint32_t flags)
 {
+	int ret;
+
 	if (!dom || !bitmap)
 		return -EINVAL;
+	ret = iodirty_logs_take(dom);
+	if (ret)
+		return ret;
 	return dom->ops->read_dirty_uaddr(dom, (uint64_t)(uintptr_t)addr,
 					  length, page_size, bitmap, flags);
 }

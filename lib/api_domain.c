@@ -57,6 +57,7 @@ IODIRTY_EXPORT int iodirty_domain_create(struct iodirty_ctx *ctx,
 		free(dom);
 		return ret;
 	}
+	pthread_mutex_init(&dom->log_lock, NULL);
 	*out = dom;
 	return 0;
 }
@@ -65,7 +66,9 @@ IODIRTY_EXPORT void iodirty_domain_destroy(struct iodirty_domain *dom)
 {
 	if (!dom)
 		return;
+	iodirty_logs_fini(dom);
 	dom->ops->domain_destroy(dom);
+	pthread_mutex_destroy(&dom->log_lock);
 	free(dom);
 }
 
@@ -93,8 +96,11 @@ IODIRTY_EXPORT int iodirty_unmap(struct iodirty_domain *dom, uint64_t iova,
 		return ret;
 	if (o.flags || o.__reserved)
 		return -EOPNOTSUPP;
-	ret = dom->ops->unmap(dom, iova, length, o.page_size, o.dirty_bitmap,
-			      &unmapped, &dirty);
+	/* A report includes what device processes marked before the call. */
+	ret = o.dirty_bitmap ? iodirty_logs_take(dom) : 0;
+	if (!ret)
+		ret = dom->ops->unmap(dom, iova, length, o.page_size,
+				      o.dirty_bitmap, &unmapped, &dirty);
 	if (ret)
 		return ret;
 	/* Only write the output fields the caller's struct has. */
@@ -160,8 +166,17 @@ IODIRTY_EXPORT int iodirty_iova_ranges(struct iodirty_domain *dom,
 IODIRTY_EXPORT int iodirty_set_dirty_tracking(struct iodirty_domain *dom,
 					      bool enable)
 {
+	int ret;
+
 	if (!dom)
 		return -EINVAL;
+	/*
+	 * Device processes' marks are judged by the tracking state they were
+	 * made in: those made before the change are taken under the old one.
+	 */
+	ret = iodirty_logs_take(dom);
+	if (ret)
+		return ret;
 	return dom->ops->set_tracking(dom, enable);
 }
 
@@ -173,6 +188,8 @@ IODIRTY_EXPORT int iodirty_domain_stats(struct iodirty_domain *dom,
 
 	if (!dom || !st)
 		return -EINVAL;
+	if (dom->ops == &iodirty_log_ops)
+		return -EPERM;		/* an imported log has no counters */
 	memset(&full, 0, sizeof(full));
 	full.sz = sizeof(full);
 	dom->ops->stats(dom, &full);
@@ -270,6 +287,9 @@ IODIRTY_EXPORT int iodirty_unmap_vec(struct iodirty_domain *dom,
 	ret = vec_check(dom, segs, nr, &failed, &scratch,
 			dom && dom->ops->unmap_vec);
 	if (ret || !nr)
+		return ret;
+	ret = dirty ? iodirty_logs_take(dom) : 0;
+	if (ret)
 		return ret;
 	return dom->ops->unmap_vec(dom, segs, nr, dirty, failed);
 }

@@ -9,10 +9,15 @@ IODIRTY_EXPORT int64_t iodirty_read_extents(struct iodirty_domain *dom,
 					    size_t nr, uint64_t *next,
 					    uint32_t flags)
 {
+	int ret;
+
 	if (!dom || !ext || !nr || !next)
 		return -EINVAL;
 	if (!dom->ops->read_extents)
 		return -EOPNOTSUPP;
+	ret = iodirty_logs_take(dom);
+	if (ret)
+		return ret;
 	return dom->ops->read_extents(dom, addr, length, page_size, ext, nr,
 				      next, flags);
 }

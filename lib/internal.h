@@ -14,6 +14,8 @@
 #include <libiodirty/iodirty.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -157,11 +159,34 @@ struct iodirty_ctx {
 };
 
 struct iodirty_domain {
-	struct iodirty_ctx *ctx;
+	struct iodirty_ctx *ctx;	/* NULL for an imported log */
 	const struct iodirty_backend_ops *ops;
 	struct iodirty_domain_params params;
 	void *priv;
+	/* Logs exported for device processes (api_log.c). */
+	pthread_mutex_t log_lock;	/* the list, and taking the logs */
+	struct iodirty_log *logs;
+	atomic_uint nlogs;		/* read without the lock: any logs? */
 };
+
+/* Imported logs: iodirty_mark_dirty() and destroy; the rest -EPERM. */
+extern const struct iodirty_backend_ops iodirty_log_ops;
+
+/*
+ * Takes what the domain's exported logs hold into the domain, before a
+ * dirty read or an unmap with a report. One load when there are none.
+ * Returns 0 or the negative errno of a mark (the marks not taken stay in
+ * their logs).
+ */
+int iodirty_logs_take_slow(struct iodirty_domain *dom);
+static inline int iodirty_logs_take(struct iodirty_domain *dom)
+{
+	if (!atomic_load_explicit(&dom->nlogs, memory_order_acquire))
+		return 0;
+	return iodirty_logs_take_slow(dom);
+}
+/* Revokes every log of a domain being destroyed. */
+void iodirty_logs_fini(struct iodirty_domain *dom);
 
 /*
  * Kernel backends (devfd.c): opens @path read-write, close-on-exec; returns

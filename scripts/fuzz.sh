@@ -8,6 +8,8 @@
 
 FUZZ_DIR=build-fuzz
 FUZZ_BIN=$FUZZ_DIR/tests/fuzz/iodirty-fuzz-api
+# The shared dirty log's take against a hostile writer; no corpus.
+FUZZ_SHLOG_BIN=$FUZZ_DIR/tests/fuzz/iodirty-fuzz-shlog
 FUZZ_SEEDS=tests/fuzz/corpus/api
 # One input may take 10 s (one takes about 10 ms), of up to 64 calls; 2 GiB
 # of memory at most.
@@ -28,13 +30,15 @@ fuzz_build() {
 	log "[$dir] configuring: ${FUZZ_BUILD_OPTS[*]} $*"
 	CC=clang configure "$dir" "${FUZZ_BUILD_OPTS[@]}" "$@" &&
 		log "[$dir] building the fuzzer" &&
-		meson compile -C "$dir" iodirty-fuzz-api
+		meson compile -C "$dir" iodirty-fuzz-api iodirty-fuzz-shlog
 }
 
 # Tier 1 with the API fuzzer: the committed corpus replayed (every input
-# must pass), then 60 s of fuzzing from it. Its line counts the two as one
+# must pass), then 60 s of fuzzing from it; then 30 s of the shared log's
+# fuzzer (tests/fuzz/fuzz_shlog.c). Its line counts the three as one
 # test each; a crash, failed check, leak or timeout fails it, the input
-# being left in build-fuzz/ (crash-*, leak-*, timeout-*).
+# being left in build-fuzz/ (crash-*, leak-*, timeout-*; shlog-* for the
+# shared log).
 tier_fuzz() {
 	local passed=0 failed=0 note='' work
 
@@ -58,6 +62,17 @@ tier_fuzz() {
 	else
 		failed=$((failed + 1))
 		note="${note:+$note; }input in $FUZZ_DIR/"
+	fi
+	rm -rf "$work"
+	work=$(mktemp -d)
+	log "[fuzz] the shared log's take, hostile writer, for 30 s"
+	if "$FUZZ_SHLOG_BIN" -timeout=10 -rss_limit_mb=2048 \
+		-max_total_time=30 -print_final_stats=1 \
+		-artifact_prefix="$FUZZ_DIR/shlog-" "$work"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		note="${note:+$note; }shared log: input in $FUZZ_DIR/shlog-*"
 	fi
 	rm -rf "$work"
 	if [ -n "$note" ]; then

@@ -29,7 +29,13 @@ for page in "$@"; do
 done
 
 # Function names: identifiers followed by '(' at the start of a declaration.
-fns=$(sed -n 's/^[a-z].*[ *]\(iodirty_[a-z_0-9]*\)(.*/\1/p' "$header" | sort -u)
+# The header and the sub-headers it includes from its own directory.
+subs=$(sed -n 's|^#include <libiodirty/\([a-z_]*\.h\)>.*|\1|p' "$header" |
+	while read -r h; do
+		[ -f "$(dirname "$header")/$h" ] && echo "$(dirname "$header")/$h"
+	done)
+fns=$(sed -n 's/^[a-z].*[ *]\(iodirty_[a-z_0-9]*\)(.*/\1/p' "$header" $subs |
+	sort -u)
 for fn in $fns; do
 	if [ -f "$dir/$fn.3" ]; then
 		echo "ok: $fn has a man page"

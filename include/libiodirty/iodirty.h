@@ -1146,4 +1146,7 @@ uint32_t iodirty_version(const char **str);
 }
 #endif
 
+/* Dirty logs shared with device processes (since 0.6). */
+#include <libiodirty/shared_log.h>
+
 #endif /* LIBIODIRTY_IODIRTY_H */

@@ -25,6 +25,7 @@ static const struct {
 	{ IODIRTY_CAP_EXTENTS, "extents" },
 	{ IODIRTY_CAP_SET_DIRTY, "set-dirty" },
 	{ IODIRTY_CAP_MAPPINGS, "mappings" },
+	{ IODIRTY_CAP_SHARED_LOG, "shared-log" },
 };
 
 int ctl_open(const struct ctl_global *g, struct iodirty_ctx **ctx,

@@ -35,6 +35,7 @@ enum {
 	OPT_MAX_PASSES,
 	OPT_INJECT_LOSS,
 	OPT_INJECT_FAILURE,
+	OPT_DEVICE_PROCESS,
 };
 
 static void demo_usage(FILE *f)
@@ -44,7 +45,7 @@ static void demo_usage(FILE *f)
 	      "           [--rate MIB/S] [--bandwidth MIB/S] [--hot PCT]\n"
 	      "           [--hot-share PCT] [--downtime-ms MS] "
 	      "[--max-passes N]\n"
-	      "           [--seed N] [--json]\n"
+	      "           [--seed N] [--device-process] [--json]\n"
 	      "\n"
 	      "Live-migrate guest RAM while an emulated device writes into it\n"
 	      "by DMA. The RAM is mapped into a new IO address space in two\n"
@@ -76,6 +77,11 @@ static void demo_usage(FILE *f)
 	      "                         included, 1 to 1000 (default: 30)\n"
 	      "  -s, --seed N           seed of the random choices (default:\n"
 	      "                         from the clock)\n"
+	      "      --device-process   run the device threads in a child\n"
+	      "                         process: they write the shared RAM\n"
+	      "                         through their own pointer and mark\n"
+	      "                         through dirty logs the demo exports\n"
+	      "                         (needs shared-log)\n"
 	      "  -j, --json             print one JSON object\n"
 	      "  -b, --backend NAME     backend to open (default: $"
 	      IODIRTY_BACKEND_ENV ",\n"
@@ -214,6 +220,9 @@ static int demo_opt(const struct ctl_cmd *cmd, struct ctl_global *g, int c,
 	case OPT_INJECT_FAILURE:
 		o->inject_failure = true;
 		return -1;
+	case OPT_DEVICE_PROCESS:
+		o->device_process = true;
+		return -1;
 	default:
 		return ctl_common_opt(cmd, g, c, arg);
 	}
@@ -233,6 +242,7 @@ static int parse_args(const struct ctl_cmd *cmd, struct ctl_global *g,
 		{ "max-passes", required_argument, NULL, OPT_MAX_PASSES },
 		{ "seed", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "device-process", no_argument, NULL, OPT_DEVICE_PROCESS },
 		/* For tests, not in --help: see demo_migrate.c. */
 		{ "inject-loss", no_argument, NULL, OPT_INJECT_LOSS },
 		{ "inject-failure", no_argument, NULL, OPT_INJECT_FAILURE },
@@ -305,8 +315,6 @@ static int demo_cmd(const struct ctl_cmd *cmd, struct ctl_global *g,
 		return ret;
 
 	memset(&d, 0, sizeof(d));
-	atomic_init(&d.stop, false);
-	atomic_init(&d.dev_failed, false);
 	d.opts = &opts;
 	d.g = g;
 	d.t_start = demo_now_ns();

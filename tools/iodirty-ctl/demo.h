@@ -19,6 +19,7 @@
 
 #include <pthread.h>
 #include <stdalign.h>
+#include <sys/types.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -53,6 +54,7 @@ struct demo_opts {
 	bool json;
 	bool inject_loss;	/* testing: lose one page in the stop-and-copy */
 	bool inject_failure;	/* testing: pass 1 fails after harvesting */
+	bool device_process;	/* the device runs in a child process */
 };
 
 /* The three IOVA ranges that map the RAM. */
@@ -98,6 +100,12 @@ struct demo_thread {
 	int err;
 	uint64_t err_iova;
 	uint64_t err_len;
+};
+
+struct demo_shared {
+	atomic_bool stop;	/* asks the device threads to stop */
+	atomic_bool dev_failed;	/* a device thread hit an error */
+	struct demo_thread threads[];
 };
 
 enum demo_stop_reason {
@@ -166,12 +174,19 @@ struct demo {
 	/* Hot set: hot page h is 4K page (h * hot_step + hot_phase) % n. */
 	uint64_t hot_pages, hot_step, hot_phase;
 
-	/* Device (demo_device.c). */
-	struct demo_thread *threads;
+	/*
+	 * Device (demo_device.c). The threads and the flags live in shared
+	 * memory, so a device in a child process (demo_process.c) reports
+	 * through them as its threads would.
+	 */
+	struct demo_shared *sh;
+	struct demo_thread *threads;	/* sh->threads */
 	unsigned int n_threads;
-	atomic_bool stop;	/* asks the device threads to stop */
-	atomic_bool dev_failed;	/* a device thread hit an error */
 	uint64_t dev_writes, dev_bytes, dev_via_alias, dev_spanning;
+	/* --device-process: one log per IOVA range, the child's handles. */
+	struct iodirty_log *logs[DEMO_N_MAPS];
+	struct iodirty_domain *dev_logs[DEMO_N_MAPS];
+	pid_t dev_pid;
 
 	/* Migration (demo_migrate.c). */
 	struct demo_progress progress;
@@ -235,9 +250,18 @@ void demo_teardown(struct demo *d);
 
 /* demo_device.c */
 int demo_device_start(struct demo *d);
+/* Starts the threads of d->threads, in this process. */
+int demo_threads_start(struct demo *d);
+/* Joins them; returns the first write error, if any. */
+int demo_threads_join(struct demo *d);
 /* Stops and joins the threads; returns the first write error, if any. */
 int demo_device_stop(struct demo *d);
 uint64_t demo_device_writes(struct demo *d);
+
+/* demo_process.c: the device in a child process, marking through logs. */
+int demo_process_start(struct demo *d);
+/* Waits for it, then revokes the logs (which keeps what it marked). */
+int demo_process_stop(struct demo *d);
 
 /* demo_migrate.c */
 int demo_migrate(struct demo *d);

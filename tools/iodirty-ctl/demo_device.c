@@ -11,6 +11,11 @@
  * of a real device do: this is what makes pre-copy converge, since the
  * pages that keep being dirtied are few and get cheap to re-send.
  *
+ * With --device-process the threads run in a child process, as a
+ * vhost-user or vfio-user device would: each write is a copy into the
+ * shared RAM through the device's own pointer, then a mark through the log
+ * the VMM exported for the IOVA range written (demo_process.c).
+ *
  * The seed fixes each thread's sequence of writes; how many of them land
  * before each harvest depends on timing.
  */
@@ -18,6 +23,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "demo.h"
 
@@ -130,7 +136,14 @@ static uint64_t device_write(struct demo_thread *t)
 	memcpy(t->pool + prng_below(&t->rng, POOL_SIZE / 8) * 8,
 	       &(uint64_t){ prng_next(&t->rng) }, 8);
 
-	err = iodirty_dma_write(t->d->dom, s->iova + pos, src, len);
+	if (t->d->opts->device_process) {
+		/* The device's own pointer: the VMM sees nothing of it. */
+		memcpy(t->d->ram + s->ram_off + pos, src, len);
+		err = iodirty_mark_dirty(t->d->dev_logs[s->map], s->iova + pos,
+					 len);
+	} else {
+		err = iodirty_dma_write(t->d->dom, s->iova + pos, src, len);
+	}
 	if (err) {
 		t->err = err;
 		t->err_iova = s->iova + pos;
@@ -151,12 +164,12 @@ static void *device_main(void *arg)
 	uint64_t t0 = demo_now_ns(), writes = 0, bytes = 0, unpaid = 0;
 	double vt = 0;	/* ns after t0 when the bytes written are due */
 
-	while (!atomic_load_explicit(&d->stop, memory_order_relaxed)) {
+	while (!atomic_load_explicit(&d->sh->stop, memory_order_relaxed)) {
 		uint64_t len = device_write(t);
 		double now;
 
 		if (!len) {
-			atomic_store(&d->dev_failed, true);
+			atomic_store(&d->sh->dev_failed, true);
 			break;
 		}
 		/* Plain stores: only this thread writes its counters. */
@@ -178,17 +191,10 @@ static void *device_main(void *arg)
 	return NULL;
 }
 
-int demo_device_start(struct demo *d)
+int demo_threads_start(struct demo *d)
 {
 	int err;
 
-	choose_hot_set(d);
-	d->n_threads = d->opts->threads;
-	d->threads = calloc(d->n_threads, sizeof(*d->threads));
-	if (!d->threads) {
-		ctl_err(-ENOMEM, "demo: allocating the device threads");
-		return -ENOMEM;
-	}
 	for (unsigned int i = 0; i < d->n_threads; i++) {
 		struct demo_thread *t = &d->threads[i];
 
@@ -212,32 +218,76 @@ int demo_device_start(struct demo *d)
 	return 0;
 }
 
-int demo_device_stop(struct demo *d)
+int demo_device_start(struct demo *d)
+{
+	size_t len;
+
+	choose_hot_set(d);
+	d->n_threads = d->opts->threads;
+	len = sizeof(*d->sh) + d->n_threads * sizeof(d->sh->threads[0]);
+	d->sh = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (d->sh == MAP_FAILED) {
+		d->sh = NULL;
+		ctl_err(-ENOMEM, "demo: allocating the device threads");
+		return -ENOMEM;
+	}
+	atomic_init(&d->sh->stop, false);
+	atomic_init(&d->sh->dev_failed, false);
+	d->threads = d->sh->threads;
+	if (d->opts->device_process)
+		return demo_process_start(d);
+	return demo_threads_start(d);
+}
+
+int demo_threads_join(struct demo *d)
 {
 	int first = 0;
 
-	if (!d->threads)
-		return 0;
-	atomic_store(&d->stop, true);
 	for (unsigned int i = 0; i < d->n_threads; i++) {
 		struct demo_thread *t = &d->threads[i];
 
 		if (t->started)
 			pthread_join(t->tid, NULL);
+		t->started = false;
+		free(t->pool);
+		t->pool = NULL;
+		if (t->err && !first)
+			first = t->err;
+	}
+	return first;
+}
+
+int demo_device_stop(struct demo *d)
+{
+	int first = 0;
+
+	if (!d->sh)
+		return 0;
+	atomic_store(&d->sh->stop, true);
+	if (d->opts->device_process)
+		first = demo_process_stop(d);
+	else
+		demo_threads_join(d);
+	for (unsigned int i = 0; i < d->n_threads; i++) {
+		struct demo_thread *t = &d->threads[i];
+
 		d->dev_writes += atomic_load(&t->writes);
 		d->dev_bytes += atomic_load(&t->bytes);
 		d->dev_via_alias += t->via_alias;
 		d->dev_spanning += t->spanning;
 		if (t->err) {
-			ctl_err(t->err, "demo: device thread %u: DMA write of %"
+			ctl_err(t->err, "demo: device thread %u: %s of %"
 				PRIu64 " bytes at IOVA 0x%" PRIx64, i,
-				t->err_len, t->err_iova);
+				d->opts->device_process ? "mark" :
+				"DMA write", t->err_len, t->err_iova);
 			if (!first)
 				first = t->err;
 		}
-		free(t->pool);
 	}
-	free(d->threads);
+	munmap(d->sh, sizeof(*d->sh) +
+		      d->n_threads * sizeof(d->sh->threads[0]));
+	d->sh = NULL;
 	d->threads = NULL;
 	return first;
 }

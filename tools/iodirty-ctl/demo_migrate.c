@@ -72,7 +72,8 @@ static int copy_run(struct demo *d, struct copy *c, uint64_t off,
 		demo_progress_update(d, c->p, c->p->copied, c->total,
 				     c->start_ns);
 		/* The device thread's error is reported when it is joined. */
-		if (atomic_load_explicit(&d->dev_failed, memory_order_relaxed))
+		if (d->sh && atomic_load_explicit(&d->sh->dev_failed,
+					      memory_order_relaxed))
 			return -ECANCELED;
 	}
 	return 0;

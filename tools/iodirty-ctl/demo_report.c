@@ -52,6 +52,10 @@ void demo_report_intro(const struct demo *d)
 	       fmt_size_exact(b, d->pg));
 	printf("  %-10s %u thread%s writing ", "device", d->n_threads,
 	       d->n_threads == 1 ? "" : "s");
+	if (o->device_process)
+		printf("in a separate process (pid %d), marking through\n"
+		       "  %-10s %u dirty logs the VMM exported, ", (int)d->dev_pid,
+		       "", (unsigned int)DEMO_N_MAPS);
 	if (o->rate)
 		printf("%" PRIu64 " MiB/s in all", o->rate);
 	else
@@ -253,6 +257,7 @@ void demo_report_json(const struct demo *d)
 	json_u64(&j, "page_size", d->pg);
 	json_u64(&j, "ram_bytes", d->ram_size);
 	json_u64(&j, "threads", d->n_threads);
+	json_bool(&j, "device_process", o->device_process);
 	json_u64(&j, "rate_mib_s", o->rate);
 	json_u64(&j, "bandwidth_mib_s", o->bandwidth);
 	json_u64(&j, "hot_basis_points", o->hot_bp);

@@ -20,7 +20,8 @@
 static int check_caps(struct demo *d)
 {
 	uint64_t need = DEMO_NEEDED_CAPS |
-			(d->opts->inject_failure ? IODIRTY_CAP_SET_DIRTY : 0);
+			(d->opts->inject_failure ? IODIRTY_CAP_SET_DIRTY : 0) |
+			(d->opts->device_process ? IODIRTY_CAP_SHARED_LOG : 0);
 	uint64_t missing = need & ~d->caps.flags;
 	char names[256];
 
@@ -60,15 +61,20 @@ static int report_page(struct demo *d)
 	return 0;
 }
 
-/* Anonymous memory of @size bytes aligned to d->pg; *map is for munmap. */
-static uint8_t *alloc_mem(struct demo *d, const char *what, void **map)
+/*
+ * Anonymous memory of @size bytes aligned to d->pg; *map is for munmap.
+ * @shared: memory a device process (forked later) writes too.
+ */
+static uint8_t *alloc_mem(struct demo *d, const char *what, void **map,
+			  bool shared)
 {
 	uint64_t extra = d->pg > IODIRTY_PAGE_SIZE ? d->pg : 0;
 	uintptr_t p;
 
 	d->map_len = d->ram_size + extra;
 	*map = mmap(NULL, d->map_len, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		    (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS |
+		    MAP_NORESERVE, -1, 0);
 	if (*map == MAP_FAILED) {
 		int err = -errno;
 
@@ -180,10 +186,10 @@ int demo_setup(struct demo *d)
 	if (err)
 		return err;
 
-	d->ram = alloc_mem(d, "RAM", &d->ram_map);
+	d->ram = alloc_mem(d, "RAM", &d->ram_map, d->opts->device_process);
 	if (!d->ram)
 		return -ENOMEM;
-	d->dst = alloc_mem(d, "destination", &d->dst_map);
+	d->dst = alloc_mem(d, "destination", &d->dst_map, false);
 	if (!d->dst)
 		return -ENOMEM;
 	prepare_memory(d);

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * libiodirty: dirty logs shared with device processes (since 0.6).
+ * Included by <libiodirty/iodirty.h>; do not include it on its own.
+ *
+ * A device emulated in another process (a vhost-user backend, a vfio-user
+ * server) writes guest RAM through its own mapping of it: neither the VMM
+ * nor an IOMMU sees those writes. The VMM exports a log of one of its
+ * domains for each such device: a memory file (memfd) it passes to the
+ * device process (over a UNIX socket, SCM_RIGHTS). The device imports it
+ * and marks what it wrote with iodirty_mark_dirty(), at the cost of an
+ * in-process mark and without a system call. The VMM's dirty reads of the
+ * domain then report those pages too, merged with every other log and with
+ * its own marks, by IOVA or by user address.
+ *
+ * The log holds no pointer: a header and bits, one per granule of the
+ * exported window, with summary bits above them so that a read costs what
+ * was marked, not the window's size. The VMM does not trust it: a device
+ * process that writes anything at all into the log can make pages of the
+ * domain's mappings read as dirty, and nothing else (see docs/design.md,
+ * "Device processes").
+ */
+#ifndef LIBIODIRTY_SHARED_LOG_H
+#define LIBIODIRTY_SHARED_LOG_H
+
+#ifndef LIBIODIRTY_IODIRTY_H
+#error "include <libiodirty/iodirty.h>"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* iodirty_log_export() and iodirty_log_import() are available (since 0.6). */
+#define IODIRTY_CAP_SHARED_LOG		(1ULL << 13)
+
+/* A log exported for one device; owned by the VMM. */
+struct iodirty_log;
+
+/**
+ * iodirty_log_export() - a dirty log of [@iova, @iova + @length) of @dom,
+ * in shared memory, for one device process.
+ * @iova, @length: the window the device may mark, multiples of the
+ *        domain's granule, within its IOVA width; need not be mapped.
+ * @flags: 0.
+ * @log:  receives the log. iodirty_log_fd() gives the descriptor to pass.
+ *
+ * The memory file is sealed against shrinking and growing, so neither side
+ * can take the memory from under the other. From this call on, every dirty
+ * read of @dom (iodirty_read_dirty(), iodirty_read_dirty_uaddr(),
+ * iodirty_read_extents(), and iodirty_unmap()/iodirty_unmap_vec() with a
+ * report) first takes what the device marked and records it as
+ * iodirty_mark_dirty() would: only mapped pages, and only while tracking is
+ * on (iodirty_set_dirty_tracking() takes the logs before it changes the
+ * state, so marks made while tracking was off are dropped). A mark that returned in the device before a read-and-clear began is
+ * reported by it. Granules the device marks outside the domain's mappings
+ * are dropped. Taking a log costs what it holds: at most a few loads per
+ * marked granule, plus the summary words above them.
+ *
+ * Thread-safe. Exports, revokes and the taking of logs serialise with each
+ * other on a lock of the domain; DMA, marks and translation do not take it.
+ * Needs IODIRTY_CAP_SHARED_LOG (the backends with IODIRTY_CAP_SET_DIRTY).
+ *
+ * Return: 0, -EINVAL (NULL, alignment, zero length), -EOVERFLOW (the
+ * window wraps), -ERANGE (beyond the IOVA width), -EOPNOTSUPP (unknown
+ * flags, or no IODIRTY_CAP_SHARED_LOG), -ENOMEM, or another negative errno
+ * of memfd_create(), ftruncate() or mmap().
+ */
+int iodirty_log_export(struct iodirty_domain *dom, uint64_t iova,
+		       uint64_t length, uint32_t flags,
+		       struct iodirty_log **log);
+
+/**
+ * iodirty_log_fd() - the memory file of @log, to pass to the device
+ * process. It stays owned by the log (close-on-exec; do not close it);
+ * the receiving process owns its copy. Return: the fd, or -EINVAL.
+ */
+int iodirty_log_fd(const struct iodirty_log *log);
+
+/**
+ * iodirty_log_revoke() - stop taking marks from @log's device and free it.
+ *
+ * What the device marked before the call is taken into the domain first,
+ * so a device that died or was unplugged loses nothing it marked. Its
+ * marks after the call go to memory nobody reads. Destroying the domain
+ * revokes its logs (their handles are then invalid).
+ *
+ * Return: 0, -EINVAL (NULL), or a negative errno of the domain's mark
+ * (-ENOMEM): then the log stays exported, with its marks.
+ */
+int iodirty_log_revoke(struct iodirty_log *log);
+
+/**
+ * iodirty_log_import() - the device process's handle on an exported log.
+ * @fd:    the descriptor iodirty_log_fd() gave the VMM, received by any
+ *         means; the call maps it and does not keep it (close it after).
+ * @flags: 0.
+ * @dom:   receives a mark-only domain handle; iodirty_domain_destroy()
+ *         releases it.
+ *
+ * The handle supports iodirty_mark_dirty() (byte granular, in the IOVA of
+ * the exported window; -ERANGE outside it) and iodirty_domain_destroy().
+ * Every other call on it fails with -EPERM. A mark records nothing else
+ * than bits in the shared memory; it does not check that the pages are
+ * mapped (the VMM does, when it takes them). Marks are thread-safe and
+ * take no lock.
+ *
+ * Return: 0, -EINVAL (NULL @dom, or @fd is not a log of this version),
+ * -EOPNOTSUPP (unknown flags), -EBADF, -ENOMEM, or another negative errno
+ * of fstat() or mmap().
+ */
+int iodirty_log_import(int fd, uint32_t flags, struct iodirty_domain **dom);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBIODIRTY_SHARED_LOG_H */

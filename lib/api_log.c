@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+/*
+ * Dirty logs shared with device processes (since 0.6): the VMM's side.
+ * Export makes the memory file, revoke and the dirty reads take what the
+ * device marked into the domain. The device's side is
+ * backend/log_import.c; the layout is shlog.c.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "shlog.h"
+
+struct iodirty_log {
+	struct iodirty_domain *dom;
+	struct iodirty_log *next;
+	int fd;
+	void *base;
+	struct iod_shlog_geo geo;	/* the VMM's own: never read back */
+};
+
+/* Runs of granules taken from one log, merged, marked in batches. */
+#define TAKE_BATCH	64
+
+struct taken {
+	struct iodirty_log *log;
+	uint64_t first[TAKE_BATCH];
+	uint64_t n[TAKE_BATCH];
+	size_t nr;
+	int err;
+};
+
+/*
+ * Marks [iova, iova + len) where it is mapped: the plain mark fails on a
+ * range with an unmapped page (-ENOENT), and a device may mark anything in
+ * its window. The walk costs the mapped runs in the range.
+ */
+static int mark_mapped(struct iodirty_domain *dom, uint64_t iova,
+		       uint64_t len)
+{
+	uint64_t cur = iova, last = iova + len - 1, s, e;
+	struct iodirty_mapping m[16];
+	int64_t n, i;
+	int ret;
+
+	if (!dom->ops->mappings)
+		return 0;	/* every backend lists its mappings */
+	for (;;) {
+		n = dom->ops->mappings(dom, cur, m, 16);
+		if (n < 0)
+			return (int)n;
+		for (i = 0; i < n; i++) {
+			s = m[i].iova > cur ? m[i].iova : cur;
+			if (s > last)
+				return 0;
+			e = m[i].iova + m[i].length - 1;
+			if (e > last)
+				e = last;
+			ret = dom->ops->mark_dirty(dom, s, e - s + 1);
+			/* -ENOENT: unmapped since it was listed. */
+			if (ret && ret != -ENOENT)
+				return ret;
+			if (e == last)
+				return 0;
+			cur = e + 1;
+		}
+		if (n < 16)
+			return 0;
+	}
+}
+
+static int mark_run(struct iodirty_log *log, uint64_t first, uint64_t n)
+{
+	const struct iod_shlog_geo *g = &log->geo;
+	uint64_t iova = g->iova + (first << g->granule_shift);
+	uint64_t len = n << g->granule_shift;
+	int ret = log->dom->ops->mark_dirty(log->dom, iova, len);
+
+	return ret == -ENOENT ? mark_mapped(log->dom, iova, len) : ret;
+}
+
+/* After a failed mark, the rest goes back into the log: nothing is lost. */
+static void flush(struct taken *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++) {
+		if (!t->err)
+			t->err = mark_run(t->log, t->first[i], t->n[i]);
+		if (t->err)
+			iod_shlog_mark(t->log->base, &t->log->geo, t->first[i],
+				       t->first[i] + t->n[i]);
+	}
+	t->nr = 0;
+}
+
+static void on_run(void *arg, uint64_t first, uint64_t n)
+{
+	struct taken *t = arg;
+
+	if (t->nr && t->first[t->nr - 1] + t->n[t->nr - 1] == first) {
+		t->n[t->nr - 1] += n;
+		return;
+	}
+	if (t->nr == TAKE_BATCH)
+		flush(t);
+	t->first[t->nr] = first;
+	t->n[t->nr++] = n;
+}
+
+/* Called with dom->log_lock held. */
+static int take_one(struct iodirty_log *log)
+{
+	struct taken t;
+
+	t.log = log;
+	t.nr = 0;
+	t.err = 0;
+	iod_shlog_take(log->base, &log->geo, on_run, &t);
+	flush(&t);
+	return t.err;
+}
+
+int iodirty_logs_take_slow(struct iodirty_domain *dom)
+{
+	struct iodirty_log *log;
+	int ret = 0, r;
+
+	pthread_mutex_lock(&dom->log_lock);
+	for (log = dom->logs; log; log = log->next) {
+		r = take_one(log);
+		if (r && !ret)
+			ret = r;
+	}
+	pthread_mutex_unlock(&dom->log_lock);
+	return ret;
+}
+
+static void log_free(struct iodirty_log *log)
+{
+	if (log->base)
+		munmap(log->base, (size_t)log->geo.size);
+	if (log->fd >= 0)
+		close(log->fd);
+	free(log);
+}
+
+void iodirty_logs_fini(struct iodirty_domain *dom)
+{
+	struct iodirty_log *log, *next;
+
+	for (log = dom->logs; log; log = next) {
+		next = log->next;
+		log_free(log);
+	}
+	dom->logs = NULL;
+}
+
+static int export_check(struct iodirty_domain *dom, uint64_t iova,
+			uint64_t length, uint32_t flags)
+{
+	uint64_t gmask = (1ULL << dom->params.granule_shift) - 1;
+	uint32_t bits = dom->params.iova_bits;
+
+	if (dom->ops == &iodirty_log_ops)
+		return -EPERM;
+	if (flags || !dom->ops->set_dirty)
+		return -EOPNOTSUPP;
+	if (!length || ((iova | length) & gmask))
+		return -EINVAL;
+	if (iova + length - 1 < iova)
+		return -EOVERFLOW;
+	if (bits < 64 && (iova + length - 1) >> bits)
+		return -ERANGE;
+	return 0;
+}
+
+/* The sealed memory file and its mapping; 0 or a negative errno. */
+static int log_memory(struct iodirty_log *log)
+{
+	const unsigned int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+
+	if (log->geo.size > SIZE_MAX || log->geo.size > INT64_MAX)
+		return -ENOMEM;
+	log->fd = memfd_create("iodirty-log", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (log->fd < 0)
+		return -errno;
+	if (ftruncate(log->fd, (off_t)log->geo.size) ||
+	    fcntl(log->fd, F_ADD_SEALS, seals))
+		return -errno;
+	log->base = mmap(NULL, (size_t)log->geo.size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, log->fd, 0);
+	if (log->base == MAP_FAILED) {
+		log->base = NULL;
+		return -errno;
+	}
+	iod_shlog_hdr_fill(log->base, &log->geo);
+	return 0;
+}
+
+IODIRTY_EXPORT int iodirty_log_export(struct iodirty_domain *dom,
+				      uint64_t iova, uint64_t length,
+				      uint32_t flags, struct iodirty_log **out)
+{
+	struct iodirty_log *log;
+	int ret;
+
+	if (!dom || !out)
+		return -EINVAL;
+	ret = export_check(dom, iova, length, flags);
+	if (ret)
+		return ret;
+	log = calloc(1, sizeof(*log));
+	if (!log)
+		return -ENOMEM;
+	log->fd = -1;
+	log->dom = dom;
+	ret = iod_shlog_geo_init(&log->geo, iova, length,
+				 dom->params.granule_shift);
+	if (!ret)
+		ret = log_memory(log);
+	if (ret) {
+		log_free(log);
+		return ret;
+	}
+	pthread_mutex_lock(&dom->log_lock);
+	log->next = dom->logs;
+	dom->logs = log;
+	atomic_fetch_add_explicit(&dom->nlogs, 1, memory_order_release);
+	pthread_mutex_unlock(&dom->log_lock);
+	*out = log;
+	return 0;
+}
+
+IODIRTY_EXPORT int iodirty_log_fd(const struct iodirty_log *log)
+{
+	return log ? log->fd : -EINVAL;
+}
+
+IODIRTY_EXPORT int iodirty_log_revoke(struct iodirty_log *log)
+{
+	struct iodirty_domain *dom;
+	struct iodirty_log **p;
+	int ret;
+
+	if (!log)
+		return -EINVAL;
+	dom = log->dom;
+	pthread_mutex_lock(&dom->log_lock);
+	ret = take_one(log);
+	if (!ret) {
+		for (p = &dom->logs; *p != log; p = &(*p)->next)
+			;
+		*p = log->next;
+		atomic_fetch_sub_explicit(&dom->nlogs, 1, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&dom->log_lock);
+	if (!ret)
+		log_free(log);
+	return ret;
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/*
+ * iodirty-ctl demo --device-process: the device in a child process.
+ *
+ * The VMM (this process) exports one dirty log of its domain for each IOVA
+ * range that maps the RAM, so one harvest merges three logs. The child
+ * imports them, runs the device threads (demo_device.c), which write the
+ * shared RAM through their own pointer and mark through the logs, and
+ * exits once they are told to stop. The VMM's harvests are unchanged: its
+ * reads of the domain take what the logs hold. When the child is gone,
+ * revoking the logs takes their last marks into the domain, so the
+ * stop-and-copy still sees every write.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "demo.h"
+
+/* The child: imports the logs, runs the threads until told to stop. */
+static void device_child(struct demo *d)
+{
+	int err = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (unsigned int i = 0; i < DEMO_N_MAPS && !err; i++) {
+		err = iodirty_log_import(iodirty_log_fd(d->logs[i]), 0,
+					 &d->dev_logs[i]);
+		if (err)
+			ctl_err(err, "demo: device process: importing the log "
+				"of the %s", d->maps[i].name);
+	}
+	if (!err)
+		err = demo_threads_start(d);
+	if (err)
+		atomic_store(&d->sh->dev_failed, true);
+	/* The threads stop when the VMM says so, or on an error. */
+	if (demo_threads_join(d))
+		err = -EIO;
+	for (unsigned int i = 0; i < DEMO_N_MAPS; i++)
+		iodirty_domain_destroy(d->dev_logs[i]);
+	fflush(NULL);
+	_exit(err ? 1 : 0);
+}
+
+int demo_process_start(struct demo *d)
+{
+	int err;
+
+	for (unsigned int i = 0; i < DEMO_N_MAPS; i++) {
+		err = iodirty_log_export(d->dom, d->maps[i].iova,
+					 d->maps[i].len, 0, &d->logs[i]);
+		if (err) {
+			ctl_err(err, "demo: exporting a dirty log of the %s",
+				d->maps[i].name);
+			return err;
+		}
+	}
+	fflush(NULL);
+	d->dev_pid = fork();
+	if (d->dev_pid < 0) {
+		err = -errno;
+		ctl_err(err, "demo: starting the device process");
+		return err;
+	}
+	if (!d->dev_pid)
+		device_child(d);
+	return 0;
+}
+
+int demo_process_stop(struct demo *d)
+{
+	int status, err = 0;
+
+	if (d->dev_pid > 0) {
+		while (waitpid(d->dev_pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			ctl_msg("demo: the device process failed (%s %d)",
+				WIFEXITED(status) ? "exit status" : "signal",
+				WIFEXITED(status) ? WEXITSTATUS(status) :
+				WTERMSIG(status));
+			err = -EIO;
+		}
+		d->dev_pid = 0;
+	}
+	for (unsigned int i = 0; i < DEMO_N_MAPS; i++) {
+		int r = d->logs[i] ? iodirty_log_revoke(d->logs[i]) : 0;
+
+		if (r) {
+			ctl_err(r, "demo: revoking the log of the %s",
+				d->maps[i].name);
+			err = err ? err : r;
+		}
+		d->logs[i] = NULL;
+	}
+	return err;
+}
