@@ -261,5 +261,6 @@ void case_writev(void);
 void case_sg(void);
 void case_map_latency(void);
 void case_conversions(void);
+void case_shared_log(void);
 
 #endif /* IODIRTY_BENCH_H */

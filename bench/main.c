@@ -58,6 +58,10 @@ static const struct {
 	{ "map-latency", case_map_latency,
 	  "paced map+unmap latency under 2 DMA writers",
 	  true },
+	{ "shared-log", case_shared_log,
+	  "device-process log: mark vs in-process, harvest vs flat bitmap, "
+	  "8 logs",
+	  false },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

@@ -126,9 +126,20 @@ struct take {
 	uint64_t taken;
 };
 
+/*
+ * The word, exchanged with 0 unless it reads 0: a mark that returned before
+ * the take began has set it, so a load that finds 0 misses none, and spares
+ * the locked write (and the line's ownership) on the empty words.
+ */
+static uint64_t take_bits(shword *p)
+{
+	return atomic_load_explicit(p, memory_order_seq_cst) ?
+	       atomic_exchange(p, 0) : 0;
+}
+
 static void take_leaf(struct take *t, uint64_t w)
 {
-	uint64_t bits = atomic_exchange(&level(t->base, t->g, 0)[w], 0);
+	uint64_t bits = take_bits(&level(t->base, t->g, 0)[w]);
 	uint64_t first = w * 64, left = t->g->granules - first;
 
 	if (left < 64)
@@ -153,13 +164,15 @@ static void take_word(struct take *t, uint32_t l, uint64_t w)
 		take_leaf(t, w);
 		return;
 	}
-	bits = atomic_exchange(&level(t->base, t->g, l)[w], 0);
+	bits = take_bits(&level(t->base, t->g, l)[w]);
+	/* A bit past the level below is a writer's scribble: dropped. */
+	if (w * 64 + 64 > t->g->words[l - 1])
+		bits &= w * 64 >= t->g->words[l - 1] ? 0 :
+			~0ULL >> (64 - (t->g->words[l - 1] - w * 64));
 	while (bits) {
 		child = w * 64 + (uint64_t)__builtin_ctzll(bits);
 		bits &= bits - 1;
-		/* A bit past the level below is a writer's scribble. */
-		if (child < t->g->words[l - 1])
-			take_word(t, l - 1, child);
+		take_word(t, l - 1, child);
 	}
 }
 
