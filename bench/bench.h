@@ -136,6 +136,14 @@ void dom_open(struct bench_dom *b, uint64_t iova, size_t map_size,
 void dom_close(struct bench_dom *b);
 void dom_stats(struct bench_dom *b, struct iodirty_stats *st);
 /*
+ * iodirty_read_extents() of [0, @size) of @dom through @ext (@nr entries),
+ * resumed until done, walking the runs as a caller would at the least.
+ * Returns the ns it took; *@pages and *@runs get what it found.
+ */
+uint64_t dom_read_extents(struct iodirty_domain *dom, uint64_t size,
+			  struct iodirty_extent *ext, size_t nr,
+			  uint64_t *pages, uint64_t *runs);
+/*
  * Like dom_open(), but the mapping is read-write memory (MAP_NORESERVE)
  * for DMA, of which [touch_off, touch_off + touch_len) is written once
  * here so that no timed DMA takes a page fault. Tracking is on.

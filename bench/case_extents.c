@@ -75,27 +75,16 @@ static void extents_setup(void *arg)
 static uint64_t extents_run(void *arg)
 {
 	struct ext_bench *eb = arg;
-	uint64_t t0, t1, pos = 0, next, pages = 0, runs = 0;
-	int64_t n, i;
+	uint64_t ns, pages, runs;
 
-	t0 = now_ns();
-	while (pos != eb->size) {
-		n = iodirty_read_extents(eb->bd.dom, pos, eb->size - pos,
-					 PAGE, eb->ext, eb->nr, &next, 0);
-		check(n, "read_extents");
-		runs += (uint64_t)n;
-		/* What a caller does with them at the least: walk them. */
-		for (i = 0; i < n; i++)
-			pages += eb->ext[i].length / PAGE;
-		pos = next;
-	}
-	t1 = now_ns();
+	ns = dom_read_extents(eb->bd.dom, eb->size, eb->ext, eb->nr, &pages,
+			      &runs);
 	if (pages != eb->ndirty)
 		die("read_extents: %llu pages, expected %llu",
 		    (unsigned long long)pages,
 		    (unsigned long long)eb->ndirty);
 	eb->nruns = runs;
-	return t1 - t0;
+	return ns;
 }
 
 /* Rows for one dirty pattern; returns extents / bitmap (full array). */

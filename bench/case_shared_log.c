@@ -460,24 +460,7 @@ static uint64_t flat_harvest(struct sl_harvest *h, uint64_t *pages,
 static uint64_t dom_harvest(struct sl_harvest *h, struct iodirty_domain *dom,
 			    uint64_t *pages, uint64_t *runs)
 {
-	uint64_t t0, t1, pos = 0, next, np = 0, nruns = 0;
-	int64_t n, i;
-
-	t0 = now_ns();
-	while (pos != h->size) {
-		n = iodirty_read_extents(dom, pos, h->size - pos, PAGE, h->ext,
-					 h->nr, &next, 0);
-		check(n, "read_extents");
-		nruns += (uint64_t)n;
-		/* What a caller does with them at the least: walk them. */
-		for (i = 0; i < n; i++)
-			np += h->ext[i].length / PAGE;
-		pos = next;
-	}
-	t1 = now_ns();
-	*pages = np;
-	*runs = nruns;
-	return t1 - t0;
+	return dom_read_extents(dom, h->size, h->ext, h->nr, pages, runs);
 }
 
 static const char *const hv_name[] = {
