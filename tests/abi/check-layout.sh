@@ -4,7 +4,7 @@
 # check-layout.sh LIBRARY BASELINE SUPPRESSIONS HEADERS-DIR...
 #
 # Compares the ABI of the built LIBRARY (from its DWARF) with BASELINE, the
-# ABIXML of the last release (libiodirty-0.4.abi), with libabigail's
+# ABIXML of the last release (libiodirty-0.5.abi), with libabigail's
 # abidiff: functions, their parameter and return types, and the layout of
 # every public struct reachable from them. Only types defined in a
 # HEADERS-DIR count (the public headers: include/libiodirty of the source

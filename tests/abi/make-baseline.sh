@@ -14,7 +14,7 @@
 # (run the script of the tree being checked: /work/main/tests/abi/... when
 # the release predates it) and copy OUTPUT into tests/abi/ of the main tree.
 # The build needs debug info (buildtype debug or debugoptimized) and no
-# sanitizers. 0.4's baseline came from 8004ae5. The command it runs, from the top of the source tree:
+# sanitizers. 0.4's baseline came from 8004ae5, 0.5's from fea021a. The command it runs, from the top of the source tree:
 #
 #   abidw --headers-dir include/libiodirty \
 #         [--headers-dir BUILDDIR/include/libiodirty]   (if it exists)
