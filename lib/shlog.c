@@ -102,6 +102,13 @@ void iod_shlog_mark(void *base, const struct iod_shlog_geo *g,
 	shword *leaf = level(base, g, 0);
 	uint32_t l;
 
+	/*
+	 * The device's write must be visible before the test of its bit: when
+	 * the bit is set already no locked OR orders it, a store may pass a
+	 * later load, and the VMM may take the bit and copy the page right
+	 * after the test, before the write lands.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
 	for (w = first / 64; w <= wlast; w++) {
 		uint64_t lo = w == first / 64 ? first % 64 : 0;
 		uint64_t hi = w == wlast ? (end - 1) % 64 : 63;
