@@ -66,7 +66,7 @@ tier_fuzz() {
 	rm -rf "$work"
 	work=$(mktemp -d)
 	log "[fuzz] the shared log's take, hostile writer, for 30 s"
-	if "$FUZZ_SHLOG_BIN" -timeout=10 -rss_limit_mb=2048 \
+	if "$FUZZ_SHLOG_BIN" -timeout=10 -rss_limit_mb=2048 -len_control=0 \
 		-max_total_time=30 -print_final_stats=1 \
 		-artifact_prefix="$FUZZ_DIR/shlog-" "$work"; then
 		passed=$((passed + 1))
