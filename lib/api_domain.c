@@ -166,18 +166,13 @@ IODIRTY_EXPORT int iodirty_iova_ranges(struct iodirty_domain *dom,
 IODIRTY_EXPORT int iodirty_set_dirty_tracking(struct iodirty_domain *dom,
 					      bool enable)
 {
-	int ret;
-
 	if (!dom)
 		return -EINVAL;
 	/*
 	 * Device processes' marks are judged by the tracking state they were
 	 * made in: those made before the change are taken under the old one.
 	 */
-	ret = iodirty_logs_take(dom);
-	if (ret)
-		return ret;
-	return dom->ops->set_tracking(dom, enable);
+	return iodirty_logs_set_tracking(dom, enable);
 }
 
 IODIRTY_EXPORT int iodirty_domain_stats(struct iodirty_domain *dom,

@@ -30,6 +30,13 @@ struct taken {
 	uint64_t n[TAKE_BATCH];
 	size_t nr;
 	int err;
+	/*
+	 * The mapped granules [map_first, map_end) of the window at or after
+	 * where the take is; map_first == granules when nothing more is.
+	 * The take moves up the window, so this moves only up: one lookup a
+	 * mapped run the take reaches, one in all for a window mapped whole.
+	 */
+	uint64_t map_first, map_end;
 };
 
 /*
@@ -96,10 +103,52 @@ static void flush(struct taken *t)
 	t->nr = 0;
 }
 
-static void on_run(void *arg, uint64_t first, uint64_t n)
+/* Brings t->map_first/map_end to the mapped run at or after granule @g. */
+static void mapped_from(struct taken *t, uint64_t g)
+{
+	const struct iod_shlog_geo *geo = &t->log->geo;
+	struct iodirty_domain *dom = t->log->dom;
+	uint64_t gsize = 1ULL << geo->granule_shift, wlast, s, e;
+	struct iodirty_mapping m;
+	int64_t n;
+
+	if (g < t->map_end || t->map_first == geo->granules)
+		return;
+	n = dom->ops->mappings ?
+	    dom->ops->mappings(dom, geo->iova + (g << geo->granule_shift), &m,
+			       1) : -EOPNOTSUPP;
+	if (n < 0) {
+		/* Cannot tell: everything from @g on counts as mapped. */
+		t->map_first = g;
+		t->map_end = geo->granules;
+		return;
+	}
+	wlast = geo->iova + (geo->granules << geo->granule_shift) - 1;
+	if (!n || m.iova > wlast) {
+		t->map_first = t->map_end = geo->granules;
+		return;
+	}
+	s = m.iova - geo->iova;
+	e = m.iova + m.length - 1 > wlast ? wlast - geo->iova + 1 :
+	    m.iova + m.length - geo->iova;
+	/* Granules that hold a mapped byte; the mark sorts out the rest. */
+	t->map_first = s >> geo->granule_shift;
+	t->map_end = (e + gsize - 1) >> geo->granule_shift;
+	if (t->map_first < g)
+		t->map_first = g;
+}
+
+/* Only ranges that hold mapped pages are read below a summary bit. */
+static bool on_want(void *arg, uint64_t first, uint64_t end)
 {
 	struct taken *t = arg;
 
+	mapped_from(t, first);
+	return t->map_first < end;
+}
+
+static void push(struct taken *t, uint64_t first, uint64_t n)
+{
 	if (t->nr && t->first[t->nr - 1] + t->n[t->nr - 1] == first) {
 		t->n[t->nr - 1] += n;
 		return;
@@ -110,6 +159,28 @@ static void on_run(void *arg, uint64_t first, uint64_t n)
 	t->n[t->nr++] = n;
 }
 
+/* A run taken: its mapped parts are marked, the rest dropped here. */
+static void on_run(void *arg, uint64_t first, uint64_t n)
+{
+	uint64_t end = first + n, s, e;
+	struct taken *t = arg;
+
+	while (first < end) {
+		mapped_from(t, first);
+		if (t->map_first >= end)
+			return;
+		s = first > t->map_first ? first : t->map_first;
+		e = end < t->map_end ? end : t->map_end;
+		push(t, s, e - s);
+		first = e;
+	}
+}
+
+static const struct iod_shlog_take_ops take_ops = {
+	.want = on_want,
+	.run = on_run,
+};
+
 /* Called with dom->log_lock held. */
 static int take_one(struct iodirty_log *log)
 {
@@ -118,22 +189,47 @@ static int take_one(struct iodirty_log *log)
 	t.log = log;
 	t.nr = 0;
 	t.err = 0;
-	iod_shlog_take(log->base, &log->geo, on_run, &t);
+	t.map_first = t.map_end = 0;
+	iod_shlog_take(log->base, &log->geo, &take_ops, &t);
 	flush(&t);
 	return t.err;
 }
 
-int iodirty_logs_take_slow(struct iodirty_domain *dom)
+/* Called with dom->log_lock held. */
+static int take_all(struct iodirty_domain *dom)
 {
 	struct iodirty_log *log;
 	int ret = 0, r;
 
-	pthread_mutex_lock(&dom->log_lock);
 	for (log = dom->logs; log; log = log->next) {
 		r = take_one(log);
 		if (r && !ret)
 			ret = r;
 	}
+	return ret;
+}
+
+int iodirty_logs_take_slow(struct iodirty_domain *dom)
+{
+	int ret;
+
+	pthread_mutex_lock(&dom->log_lock);
+	ret = take_all(dom);
+	pthread_mutex_unlock(&dom->log_lock);
+	return ret;
+}
+
+int iodirty_logs_set_tracking(struct iodirty_domain *dom, bool enable)
+{
+	int ret;
+
+	if (!atomic_load_explicit(&dom->nlogs, memory_order_acquire))
+		return dom->ops->set_tracking(dom, enable);
+	/* Held across both: no take judges a mark by the new state early. */
+	pthread_mutex_lock(&dom->log_lock);
+	ret = take_all(dom);
+	if (!ret)
+		ret = dom->ops->set_tracking(dom, enable);
 	pthread_mutex_unlock(&dom->log_lock);
 	return ret;
 }

@@ -185,6 +185,11 @@ static inline int iodirty_logs_take(struct iodirty_domain *dom)
 		return 0;
 	return iodirty_logs_take_slow(dom);
 }
+/*
+ * iodirty_set_dirty_tracking(): the logs are taken under the state they
+ * were marked in, and no take runs between that and the change.
+ */
+int iodirty_logs_set_tracking(struct iodirty_domain *dom, bool enable);
 /* Revokes every log of a domain being destroyed. */
 void iodirty_logs_fini(struct iodirty_domain *dom);
 

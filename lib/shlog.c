@@ -20,11 +20,15 @@ int iod_shlog_geo_init(struct iod_shlog_geo *g, uint64_t iova,
 	uint32_t l = 0;
 
 	memset(g, 0, sizeof(*g));
+	if (granule_shift >= 64 || !(length >> granule_shift))
+		return -EINVAL;
 	g->iova = iova;
 	g->granule_shift = granule_shift;
 	g->granules = length >> granule_shift;
 	w = div_up(g->granules, 64);
 	for (;;) {
+		if (l == IOD_SHLOG_MAX_LEVELS)
+			return -EOVERFLOW;	/* cannot happen below 2^64 */
 		g->words[l] = w;
 		g->off[l] = pos;
 		/* 64-byte aligned levels: no level shares a line. */
@@ -128,7 +132,7 @@ void iod_shlog_mark(void *base, const struct iod_shlog_geo *g,
 struct take {
 	void *base;
 	const struct iod_shlog_geo *g;
-	void (*fn)(void *arg, uint64_t first, uint64_t n);
+	const struct iod_shlog_take_ops *ops;
 	void *arg;
 	uint64_t taken;
 };
@@ -156,7 +160,7 @@ static void take_leaf(struct take *t, uint64_t w)
 		uint64_t run = bits >> lo;
 		unsigned int n = ~run ? (unsigned int)__builtin_ctzll(~run) : 64;
 
-		t->fn(t->arg, first + lo, n);
+		t->ops->run(t->arg, first + lo, n);
 		t->taken += n;
 		bits = n + lo >= 64 ? 0 : bits & (~0ULL << (lo + n));
 	}
@@ -179,16 +183,20 @@ static void take_word(struct take *t, uint32_t l, uint64_t w)
 	while (bits) {
 		child = w * 64 + (uint64_t)__builtin_ctzll(bits);
 		bits &= bits - 1;
-		take_word(t, l - 1, child);
+		/* A word of level l - 1 covers 64^l granules. */
+		if (t->ops->want(t->arg, child << (6 * l),
+				 (child + 1) << (6 * l)))
+			take_word(t, l - 1, child);
 	}
 }
 
 uint64_t iod_shlog_take(void *base, const struct iod_shlog_geo *g,
-			void (*fn)(void *arg, uint64_t first, uint64_t n),
-			void *arg)
+			const struct iod_shlog_take_ops *ops, void *arg)
 {
-	struct take t = { base, g, fn, arg, 0 };
+	struct take t = { base, g, ops, arg, 0 };
 
 	take_word(&t, g->levels - 1, 0);
+	/* An exchange is not a store-load barrier on every architecture. */
+	atomic_thread_fence(memory_order_seq_cst);
 	return t.taken;
 }

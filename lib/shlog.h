@@ -77,15 +77,29 @@ int iod_shlog_geo_from_hdr(struct iod_shlog_geo *g, const void *base,
 void iod_shlog_mark(void *base, const struct iod_shlog_geo *g,
 		    uint64_t first, uint64_t end);
 
+/* What a take asks its caller. */
+struct iod_shlog_take_ops {
+	/*
+	 * Does the caller want granules [first, end)? Asked, in ascending
+	 * order of @first, before each summary bit is followed: a bit it
+	 * does not want is cleared without reading the words below it, so
+	 * that bits a writer set over ranges nobody reads cost nothing (and
+	 * allocate none of the file's pages).
+	 */
+	bool (*want)(void *arg, uint64_t first, uint64_t end);
+	/* Each run of set granules, ascending; runs never span two words. */
+	void (*run)(void *arg, uint64_t first, uint64_t n);
+};
+
 /*
- * Takes every set bit, top-down, and passes each run of set granules in
- * ascending order within a word to @fn (runs never span two words; the
- * caller merges). Bits past the window are dropped. Each word is exchanged
- * at most once a take, whatever the region holds: the time is bounded by
- * the region's size. Returns the number of granules taken.
+ * Takes the set bits, top-down, as @ops says. Bits past the window are
+ * dropped. Each word is exchanged at most once a take, whatever the
+ * region holds: the time is bounded by the region's size, and by what the
+ * caller wants. Ends with a full fence, so that what the caller reads next
+ * (the pages) is read after the bits were taken. Returns the number of
+ * granules taken.
  */
 uint64_t iod_shlog_take(void *base, const struct iod_shlog_geo *g,
-			void (*fn)(void *arg, uint64_t first, uint64_t n),
-			void *arg);
+			const struct iod_shlog_take_ops *ops, void *arg);
 
 #endif /* IODIRTY_SHLOG_H */

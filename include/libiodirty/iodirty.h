@@ -108,6 +108,11 @@
  *   mark or DMA write of a page already dirty writes nothing shared at all.
  *   Each thread that calls them keeps a small block of per-thread state
  *   (about 1.5 KiB), freed when it exits.
+ * - A domain with dirty logs exported for device processes (since 0.6,
+ *   <libiodirty/shared_log.h>) takes them before each dirty read, unmap
+ *   with a report and tracking change, under a lock of its own: there,
+ *   those calls run one at a time. A device's mark through an imported
+ *   log is reported as a mark-dirty of this process would be.
  * - No write is lost: a DMA write or mark-dirty that returned before a
  *   read-and-clear began is reported by that read-and-clear; one that runs
  *   concurrently with it is reported by it or by the next one, never by

@@ -52,19 +52,28 @@ struct iodirty_log;
  * report) first takes what the device marked and records it as
  * iodirty_mark_dirty() would: only mapped pages, and only while tracking is
  * on (iodirty_set_dirty_tracking() takes the logs before it changes the
- * state, so marks made while tracking was off are dropped). A mark that returned in the device before a read-and-clear began is
- * reported by it. Granules the device marks outside the domain's mappings
- * are dropped. Taking a log costs what it holds: at most a few loads per
- * marked granule, plus the summary words above them.
+ * state, so marks made while tracking was off are dropped). A mark that
+ * returned in the device before a read-and-clear began is reported by it.
+ * Granules the device marks outside the domain's mappings are dropped.
+ * Taking a log costs what it holds within the domain's mappings: a few
+ * loads per marked granule, the summary words above them, and one lookup
+ * per mapped run the marks reach; what a device marks outside the
+ * mappings costs neither time nor memory. A take that fails (-ENOMEM)
+ * leaves its marks in the log and fails the call before the call's own
+ * argument checks (so -ENOMEM may come first); a call that fails its
+ * checks after a take leaves what it took in the domain.
  *
- * Thread-safe. Exports, revokes and the taking of logs serialise with each
- * other on a lock of the domain; DMA, marks and translation do not take it.
+ * Thread-safe. Exports, revokes, tracking changes and the taking of logs
+ * serialise with each other on a lock of the domain, so on a domain with
+ * logs the dirty reads (which take them) run one at a time; DMA, marks and
+ * translation do not take the lock.
  * Needs IODIRTY_CAP_SHARED_LOG (the backends with IODIRTY_CAP_SET_DIRTY).
  *
  * Return: 0, -EINVAL (NULL, alignment, zero length), -EOVERFLOW (the
  * window wraps), -ERANGE (beyond the IOVA width), -EOPNOTSUPP (unknown
- * flags, or no IODIRTY_CAP_SHARED_LOG), -ENOMEM, or another negative errno
- * of memfd_create(), ftruncate() or mmap().
+ * flags, or no IODIRTY_CAP_SHARED_LOG), -EPERM (@dom is an imported log),
+ * -ENOMEM, or another negative errno of memfd_create(), ftruncate() or
+ * mmap().
  */
 int iodirty_log_export(struct iodirty_domain *dom, uint64_t iova,
 		       uint64_t length, uint32_t flags,
@@ -100,7 +109,9 @@ int iodirty_log_revoke(struct iodirty_log *log);
  *
  * The handle supports iodirty_mark_dirty() (byte granular, in the IOVA of
  * the exported window; -ERANGE outside it) and iodirty_domain_destroy().
- * Every other call on it fails with -EPERM. A mark records nothing else
+ * Every other call on it fails with -EPERM, but for calls given nothing
+ * to do (an empty array or vector), which may return 0 first, as on any
+ * domain. A mark records nothing else
  * than bits in the shared memory; it does not check that the pages are
  * mapped (the VMM does, when it takes them). Marks are thread-safe and
  * take no lock.

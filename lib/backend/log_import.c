@@ -61,13 +61,20 @@ IODIRTY_EXPORT int iodirty_log_import(int fd, uint32_t flags,
 		return -EOPNOTSUPP;
 	if (fd < 0)
 		return -EBADF;
+	/*
+	 * Unsealed, the VMM's side could shrink the file under our stores.
+	 * The seals first: once F_SEAL_SHRINK is seen the size cannot drop
+	 * below what fstat() says next.
+	 */
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 && errno == EBADF)
+		return -EBADF;
+	if (seals < 0 || !(seals & F_SEAL_SHRINK))
+		return -EINVAL;
 	if (fstat(fd, &st))
 		return -errno;
-	/* Unsealed, the VMM's side could shrink it under our stores. */
-	seals = fcntl(fd, F_GET_SEALS);
 	if (!S_ISREG(st.st_mode) || st.st_size < IOD_SHLOG_HDR_SIZE ||
-	    (uint64_t)st.st_size > SIZE_MAX || seals < 0 ||
-	    !(seals & F_SEAL_SHRINK))
+	    (uint64_t)st.st_size > SIZE_MAX)
 		return -EINVAL;
 	base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
 		    MAP_SHARED, fd, 0);

@@ -21,11 +21,13 @@
 #include "demo.h"
 
 /* The child: imports the logs, runs the threads until told to stop. */
-static void device_child(struct demo *d)
+static void device_child(struct demo *d, pid_t vmm)
 {
 	int err = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != vmm)
+		_exit(1);	/* the VMM died before the line above */
 	for (unsigned int i = 0; i < DEMO_N_MAPS && !err; i++) {
 		err = iodirty_log_import(iodirty_log_fd(d->logs[i]), 0,
 					 &d->dev_logs[i]);
@@ -48,6 +50,7 @@ static void device_child(struct demo *d)
 
 int demo_process_start(struct demo *d)
 {
+	pid_t vmm = getpid();
 	int err;
 
 	for (unsigned int i = 0; i < DEMO_N_MAPS; i++) {
@@ -67,18 +70,23 @@ int demo_process_start(struct demo *d)
 		return err;
 	}
 	if (!d->dev_pid)
-		device_child(d);
+		device_child(d, vmm);
 	return 0;
 }
 
 int demo_process_stop(struct demo *d)
 {
-	int status, err = 0;
+	int status = 0, err = 0;
+	pid_t w;
 
 	if (d->dev_pid > 0) {
-		while (waitpid(d->dev_pid, &status, 0) < 0 && errno == EINTR)
+		while ((w = waitpid(d->dev_pid, &status, 0)) < 0 &&
+		       errno == EINTR)
 			;
-		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (w < 0) {
+			err = -errno;
+			ctl_err(err, "demo: waiting for the device process");
+		} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 			ctl_msg("demo: the device process failed (%s %d)",
 				WIFEXITED(status) ? "exit status" : "signal",
 				WIFEXITED(status) ? WEXITSTATUS(status) :
