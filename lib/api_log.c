@@ -21,6 +21,14 @@ struct iodirty_log {
 	struct iod_shlog_geo geo;	/* the VMM's own: never read back */
 };
 
+/*
+ * The mapped granules [first, end) of the window at or after where a
+ * stream of the take is; first == granules when nothing more is.
+ */
+struct mapped_cursor {
+	uint64_t first, end;
+};
+
 /* Runs of granules taken from one log, merged, marked in batches. */
 #define TAKE_BATCH	64
 
@@ -31,12 +39,17 @@ struct taken {
 	size_t nr;
 	int err;
 	/*
-	 * The mapped granules [map_first, map_end) of the window at or after
-	 * where the take is; map_first == granules when nothing more is.
-	 * The take moves up the window, so this moves only up: one lookup a
-	 * mapped run the take reaches, one in all for a window mapped whole.
+	 * Two cursors over the mapped granules, one for each stream the take
+	 * asks in (see shlog.h): the ranges below summaries, and the level-0
+	 * words with their runs. Each moves only up: one lookup a mapped run
+	 * the take reaches, one in all for a window mapped whole.
 	 */
-	uint64_t map_first, map_end;
+	struct mapped_cursor range, word;
+	/*
+	 * Where the runs go instead of the domain: iodirty_logs_collect().
+	 * Set back to NULL when it cannot grow; the domain takes the rest.
+	 */
+	struct iod_runs *into;
 };
 
 /*
@@ -103,8 +116,8 @@ static void flush(struct taken *t)
 	t->nr = 0;
 }
 
-/* Brings t->map_first/map_end to the mapped run at or after granule @g. */
-static void mapped_from(struct taken *t, uint64_t g)
+/* Brings @c to the mapped run at or after granule @g. */
+static void mapped_from(struct taken *t, struct mapped_cursor *c, uint64_t g)
 {
 	const struct iod_shlog_geo *geo = &t->log->geo;
 	struct iodirty_domain *dom = t->log->dom;
@@ -112,43 +125,82 @@ static void mapped_from(struct taken *t, uint64_t g)
 	struct iodirty_mapping m;
 	int64_t n;
 
-	if (g < t->map_end || t->map_first == geo->granules)
+	if (g < c->end || c->first == geo->granules)
 		return;
 	n = dom->ops->mappings ?
 	    dom->ops->mappings(dom, geo->iova + (g << geo->granule_shift), &m,
 			       1) : -EOPNOTSUPP;
 	if (n < 0) {
 		/* Cannot tell: everything from @g on counts as mapped. */
-		t->map_first = g;
-		t->map_end = geo->granules;
+		c->first = g;
+		c->end = geo->granules;
 		return;
 	}
 	wlast = geo->iova + (geo->granules << geo->granule_shift) - 1;
 	if (!n || m.iova > wlast) {
-		t->map_first = t->map_end = geo->granules;
+		c->first = c->end = geo->granules;
 		return;
 	}
 	s = m.iova - geo->iova;
 	e = m.iova + m.length - 1 > wlast ? wlast - geo->iova + 1 :
 	    m.iova + m.length - geo->iova;
 	/* Granules that hold a mapped byte; the mark sorts out the rest. */
-	t->map_first = s >> geo->granule_shift;
-	t->map_end = (e + gsize - 1) >> geo->granule_shift;
-	if (t->map_first < g)
-		t->map_first = g;
+	c->first = s >> geo->granule_shift;
+	c->end = (e + gsize - 1) >> geo->granule_shift;
+	if (c->first < g)
+		c->first = g;
 }
 
 /* Only ranges that hold mapped pages are read below a summary bit. */
-static bool on_want(void *arg, uint64_t first, uint64_t end)
+static bool on_want_range(void *arg, uint64_t first, uint64_t end)
 {
 	struct taken *t = arg;
 
-	mapped_from(t, first);
-	return t->map_first < end;
+	mapped_from(t, &t->range, first);
+	return t->range.first < end;
+}
+
+static bool on_want_word(void *arg, uint64_t first, uint64_t end)
+{
+	struct taken *t = arg;
+
+	mapped_from(t, &t->word, first);
+	return t->word.first < end;
+}
+
+/* Appends a run of IOVA bytes, merged with the last one; false: ENOMEM. */
+static bool runs_add(struct iod_runs *r, uint64_t iova, uint64_t len)
+{
+	struct iodirty_extent *v;
+	size_t cap;
+
+	if (r->n && r->v[r->n - 1].start + r->v[r->n - 1].length == iova) {
+		r->v[r->n - 1].length += len;
+		return true;
+	}
+	if (r->n == r->cap) {
+		cap = r->cap ? r->cap * 2 : 256;
+		if (cap > SIZE_MAX / sizeof(*v))
+			return false;
+		v = realloc(r->v, cap * sizeof(*v));
+		if (!v)
+			return false;
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n].start = iova;
+	r->v[r->n++].length = len;
+	return true;
 }
 
 static void push(struct taken *t, uint64_t first, uint64_t n)
 {
+	const struct iod_shlog_geo *g = &t->log->geo;
+
+	if (t->into && runs_add(t->into, g->iova + (first << g->granule_shift),
+				n << g->granule_shift))
+		return;
+	t->into = NULL;
 	if (t->nr && t->first[t->nr - 1] + t->n[t->nr - 1] == first) {
 		t->n[t->nr - 1] += n;
 		return;
@@ -166,33 +218,115 @@ static void on_run(void *arg, uint64_t first, uint64_t n)
 	struct taken *t = arg;
 
 	while (first < end) {
-		mapped_from(t, first);
-		if (t->map_first >= end)
+		mapped_from(t, &t->word, first);
+		if (t->word.first >= end)
 			return;
-		s = first > t->map_first ? first : t->map_first;
-		e = end < t->map_end ? end : t->map_end;
+		s = first > t->word.first ? first : t->word.first;
+		e = end < t->word.end ? end : t->word.end;
 		push(t, s, e - s);
 		first = e;
 	}
 }
 
 static const struct iod_shlog_take_ops take_ops = {
-	.want = on_want,
+	.want_range = on_want_range,
+	.want_word = on_want_word,
 	.run = on_run,
 };
 
-/* Called with dom->log_lock held. */
-static int take_one(struct iodirty_log *log)
+/*
+ * Called with dom->log_lock held. The runs go into @into if it is not
+ * NULL and can grow, else into the domain.
+ */
+static int take_into(struct iodirty_log *log, struct iod_runs *into)
 {
 	struct taken t;
 
 	t.log = log;
 	t.nr = 0;
 	t.err = 0;
-	t.map_first = t.map_end = 0;
+	t.range.first = t.range.end = 0;
+	t.word = t.range;
+	t.into = into;
 	iod_shlog_take(log->base, &log->geo, &take_ops, &t);
 	flush(&t);
 	return t.err;
+}
+
+static int take_one(struct iodirty_log *log)
+{
+	return take_into(log, NULL);
+}
+
+static int take_all(struct iodirty_domain *dom);
+
+static int by_window(const void *a, const void *b)
+{
+	const struct iodirty_log *x = *(struct iodirty_log *const *)a;
+	const struct iodirty_log *y = *(struct iodirty_log *const *)b;
+
+	return x->geo.iova < y->geo.iova ? -1 : x->geo.iova > y->geo.iova;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct iodirty_extent *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int iodirty_logs_collect(struct iodirty_domain *dom, struct iod_runs *r)
+{
+	unsigned int n = atomic_load_explicit(&dom->nlogs,
+					      memory_order_relaxed), i, k = 0;
+	struct iodirty_log *few[16], **sorted = few, *log;
+	int ret = 0, err;
+
+	if (n > 16 && !(sorted = calloc(n, sizeof(*sorted))))
+		return take_all(dom);	/* all into the domain */
+	for (log = dom->logs; log && k < n; log = log->next)
+		sorted[k++] = log;
+	/* Windows apart, each log's runs ascending: no sort of the runs. */
+	qsort(sorted, k, sizeof(*sorted), by_window);
+	for (i = 0; i < k; i++) {
+		err = take_into(sorted[i], r);
+		if (err && !ret)
+			ret = err;
+	}
+	if (sorted != few)
+		free(sorted);
+	for (i = 1; i < r->n; i++)
+		if (r->v[i].start < r->v[i - 1].start) {
+			/* Windows that overlap. */
+			qsort(r->v, r->n, sizeof(*r->v), by_start);
+			break;
+		}
+	return ret;
+}
+
+int iodirty_logs_mark(struct iodirty_domain *dom, uint64_t iova,
+		      uint64_t len)
+{
+	int ret = dom->ops->mark_dirty(dom, iova, len);
+	uint64_t s, last, wlast, gs;
+	struct iodirty_log *log;
+
+	if (ret == -ENOENT)
+		ret = mark_mapped(dom, iova, len);
+	if (!ret)
+		return 0;
+	/* Back into every log whose window holds some of it: none is lost. */
+	for (log = dom->logs; log; log = log->next) {
+		gs = log->geo.granule_shift;
+		wlast = log->geo.iova + (log->geo.granules << gs) - 1;
+		s = iova > log->geo.iova ? iova : log->geo.iova;
+		last = iova + len - 1 < wlast ? iova + len - 1 : wlast;
+		if (s <= last)
+			iod_shlog_mark(log->base, &log->geo,
+				       (s - log->geo.iova) >> gs,
+				       ((last - log->geo.iova) >> gs) + 1);
+	}
+	return ret;
 }
 
 /* Called with dom->log_lock held. */

@@ -190,6 +190,33 @@ static inline int iodirty_logs_take(struct iodirty_domain *dom)
  * were marked in, and no take runs between that and the change.
  */
 int iodirty_logs_set_tracking(struct iodirty_domain *dom, bool enable);
+/*
+ * Runs of IOVA bytes taken from the logs: what a read-and-clear of
+ * extents reports without marking it into the domain first
+ * (api_log_extents.c).
+ */
+struct iod_runs {
+	struct iodirty_extent *v;
+	size_t n, cap;
+};
+/*
+ * With dom->log_lock held: takes every log into @r, ascending by start,
+ * exact (granules that hold a mapped byte); what @r cannot hold (ENOMEM)
+ * goes into the domain. Returns 0 or the negative errno of a mark into
+ * the domain (the marks not taken stay in their logs).
+ */
+int iodirty_logs_collect(struct iodirty_domain *dom, struct iod_runs *r);
+/*
+ * With dom->log_lock held: marks a run taken from a log into the domain,
+ * its mapped part; when that fails, puts it back into the logs. Returns 0
+ * or the negative errno of the mark.
+ */
+int iodirty_logs_mark(struct iodirty_domain *dom, uint64_t iova,
+		      uint64_t len);
+int64_t iodirty_logs_read_extents(struct iodirty_domain *dom, uint64_t addr,
+				  uint64_t length, uint64_t page_size,
+				  struct iodirty_extent *ext, size_t nr,
+				  uint64_t *next);
 /* Revokes every log of a domain being destroyed. */
 void iodirty_logs_fini(struct iodirty_domain *dom);
 

@@ -77,17 +77,27 @@ int iod_shlog_geo_from_hdr(struct iod_shlog_geo *g, const void *base,
 void iod_shlog_mark(void *base, const struct iod_shlog_geo *g,
 		    uint64_t first, uint64_t end);
 
-/* What a take asks its caller. */
+/*
+ * What a take asks its caller. It asks in two streams, each in ascending
+ * order on its own: the ranges below summary bits of level 2 and up, as it
+ * descends; and the level-0 words, each asked just before its runs, later
+ * (they wait in a batch so that their misses overlap).
+ */
 struct iod_shlog_take_ops {
 	/*
-	 * Does the caller want granules [first, end)? Asked, in ascending
-	 * order of @first, before each summary bit is followed: a bit it
-	 * does not want is cleared without reading the words below it, so
-	 * that bits a writer set over ranges nobody reads cost nothing (and
-	 * allocate none of the file's pages).
+	 * Does the caller want granules [first, end), a range of 64^l
+	 * granules (l >= 2) below a summary bit? A range it does not want is
+	 * cleared without reading the words below it, so that bits a writer
+	 * set over ranges nobody reads cost nothing (and allocate none of the
+	 * file's pages).
 	 */
-	bool (*want)(void *arg, uint64_t first, uint64_t end);
-	/* Each run of set granules, ascending; runs never span two words. */
+	bool (*want_range)(void *arg, uint64_t first, uint64_t end);
+	/* Does it want level-0 word [first, first + 64)? The same. */
+	bool (*want_word)(void *arg, uint64_t first, uint64_t end);
+	/*
+	 * Each run of set granules of a wanted word, ascending; runs never
+	 * span two words.
+	 */
 	void (*run)(void *arg, uint64_t first, uint64_t n);
 };
 

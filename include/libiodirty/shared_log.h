@@ -55,6 +55,11 @@ struct iodirty_log;
  * state, so marks made while tracking was off are dropped). A mark that
  * returned in the device before a read-and-clear began is reported by it.
  * Granules the device marks outside the domain's mappings are dropped.
+ * A read-and-clear of extents by IOVA (iodirty_read_extents() without
+ * flags, @nr >= 2) merges the device's runs into its output instead of
+ * recording them in the domain first: the same result, at a fraction of
+ * the cost for sparse marks, but those granules are not counted in the
+ * domain's iodirty_stats.dirtied, and the read runs under the lock below.
  * Taking a log costs what it holds within the domain's mappings: a few
  * loads per marked granule, the summary words above them, and one lookup
  * per mapped run the marks reach; what a device marks outside the

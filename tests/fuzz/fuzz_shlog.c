@@ -8,7 +8,8 @@
  * any word of the region, header and padding included; 4 bytes the word;
  * 8 the value): half of them before the take, the rest by the take's
  * callback while it runs, as a concurrent writer would. Checks: every run lies in the
- * window, a take returns at most one bit per granule (each word is taken
+ * window and in the word the take asked about last (each stream of
+ * questions ascending, the word wanted), a take returns at most one bit per granule (each word is taken
  * once), and, after the scribbling, granules marked through the mark path
  * are all returned by the next take, whatever state the region was left
  * in. ASan and UBSan (this target's own flags) catch any access outside
@@ -29,6 +30,9 @@ struct scribbler {
 	const struct iod_shlog_geo *g;
 	uint64_t runs, granules;
 	uint8_t *seen;		/* granules returned by the checked take */
+	/* The last question of each stream, and the last word's answer. */
+	uint64_t range_first, word_first;
+	bool word_wanted;
 };
 
 static uint64_t take_u64(struct scribbler *s)
@@ -71,21 +75,40 @@ static bool scribble(struct scribbler *s)
 /*
  * Which ranges the take follows: all of them in the checked take; in the
  * first, those the input says (a byte a question), as a VMM that follows
- * only its mapped ranges would.
+ * only its mapped ranges would. @last is the stream's last question.
  */
-static bool on_want(void *arg, uint64_t first, uint64_t end)
+static bool want(struct scribbler *s, uint64_t *last, uint64_t first,
+		 uint64_t end)
 {
-	struct scribbler *s = arg;
-	bool yes;
-
 	if (first >= end || first >= s->g->granules)
 		abort();	/* asked about nothing, or past the window */
+	if (first < *last)
+		abort();	/* the stream is not ascending */
+	*last = first;
 	if (s->seen || !s->len)
 		return true;
-	yes = s->in[0] & 1;
 	s->in++;
 	s->len--;
-	return yes;
+	return s->in[-1] & 1;
+}
+
+static bool on_want_range(void *arg, uint64_t first, uint64_t end)
+{
+	struct scribbler *s = arg;
+
+	if (end - first < 4096)
+		abort();	/* a range is 64^l granules, l >= 2 */
+	return want(s, &s->range_first, first, end);
+}
+
+static bool on_want_word(void *arg, uint64_t first, uint64_t end)
+{
+	struct scribbler *s = arg;
+
+	if (first % 64 || end - first != 64)
+		abort();
+	s->word_wanted = want(s, &s->word_first, first, end);
+	return s->word_wanted;
 }
 
 static void on_run(void *arg, uint64_t first, uint64_t n)
@@ -93,6 +116,13 @@ static void on_run(void *arg, uint64_t first, uint64_t n)
 	struct scribbler *s = arg;
 
 	if (!n || first >= s->g->granules || n > s->g->granules - first)
+		abort();
+	/*
+	 * Within the word asked about last, which was wanted: a caller that
+	 * clips runs with a cursor moved by its answers relies on it.
+	 */
+	if (!s->word_wanted || first < s->word_first ||
+	    first + n > s->word_first + 64)
 		abort();
 	s->runs++;
 	s->granules += n;
@@ -103,7 +133,8 @@ static void on_run(void *arg, uint64_t first, uint64_t n)
 }
 
 static const struct iod_shlog_take_ops ops = {
-	.want = on_want,
+	.want_range = on_want_range,
+	.want_word = on_want_word,
 	.run = on_run,
 };
 
@@ -152,6 +183,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	s.len = 0;	/* no writer during the checked take */
 	s.granules = 0;
+	s.range_first = s.word_first = 0;
+	s.word_wanted = false;
 	iod_shlog_take(s.region, &g, &ops, &s);
 	for (i = 0; i < n; i++)
 		if (s.seen[i] == 2)
