@@ -75,10 +75,15 @@ IODIRTY_EXPORT void iodirty_domain_destroy(struct iodirty_domain *dom)
 IODIRTY_EXPORT int iodirty_map(struct iodirty_domain *dom, uint64_t iova,
 			       void *addr, uint64_t length, uint32_t flags)
 {
+	int ret;
+
 	if (!dom)
 		return -EINVAL;
-	return dom->ops->map(dom, iova, (uint64_t)(uintptr_t)addr, length,
-			     flags);
+	ret = dom->ops->map(dom, iova, (uint64_t)(uintptr_t)addr, length,
+			    flags);
+	if (!ret)
+		iodirty_logs_publish(dom);
+	return ret;
 }
 
 IODIRTY_EXPORT int iodirty_unmap(struct iodirty_domain *dom, uint64_t iova,
@@ -103,6 +108,7 @@ IODIRTY_EXPORT int iodirty_unmap(struct iodirty_domain *dom, uint64_t iova,
 				      o.dirty_bitmap, &unmapped, &dirty);
 	if (ret)
 		return ret;
+	iodirty_logs_publish(dom);
 	/* Only write the output fields the caller's struct has. */
 	if (opts && opts->sz >= offsetof(struct iodirty_unmap_opts,
 					  unmapped) + sizeof(uint64_t))
@@ -268,7 +274,9 @@ IODIRTY_EXPORT int iodirty_map_vec(struct iodirty_domain *dom,
 			dom && dom->ops->map_vec);
 	if (ret || !nr)
 		return ret;
-	return dom->ops->map_vec(dom, segs, nr, failed);
+	ret = dom->ops->map_vec(dom, segs, nr, failed);
+	iodirty_logs_publish(dom);	/* a failed vector may have mapped some */
+	return ret;
 }
 
 IODIRTY_EXPORT int iodirty_unmap_vec(struct iodirty_domain *dom,
@@ -286,5 +294,7 @@ IODIRTY_EXPORT int iodirty_unmap_vec(struct iodirty_domain *dom,
 	ret = dirty ? iodirty_logs_take(dom) : 0;
 	if (ret)
 		return ret;
-	return dom->ops->unmap_vec(dom, segs, nr, dirty, failed);
+	ret = dom->ops->unmap_vec(dom, segs, nr, dirty, failed);
+	iodirty_logs_publish(dom);
+	return ret;
 }

@@ -5,8 +5,9 @@
 /*
  * Can the logs' runs go straight into the output (api_log_extents.c)? A
  * read-and-clear by IOVA, valid on its face, with room for two extents,
- * on a domain with logs. Anything else takes the logs into the domain
- * first, and the backend sorts out the errors.
+ * on a domain with logs and without the hardware model (whose marks widen
+ * to their leaf). Anything else takes the logs into the domain first, and
+ * the backend sorts out the errors.
  */
 static bool direct_ok(struct iodirty_domain *dom, uint64_t addr,
 		      uint64_t length, uint64_t page_size, size_t nr,
@@ -14,7 +15,7 @@ static bool direct_ok(struct iodirty_domain *dom, uint64_t addr,
 {
 	uint64_t granule = 1ULL << dom->params.granule_shift;
 
-	return !flags && nr >= 2 && length &&
+	return !flags && nr >= 2 && length && !dom->params.hw_model &&
 	       atomic_load_explicit(&dom->nlogs, memory_order_acquire) &&
 	       page_size >= granule && !(page_size & (page_size - 1)) &&
 	       !((addr | length) & (page_size - 1)) &&

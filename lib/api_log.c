@@ -10,16 +10,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "shlog.h"
+#include "api_log.h"
 
-struct iodirty_log {
-	struct iodirty_domain *dom;
-	struct iodirty_log *next;
-	int fd;
-	void *base;
-	struct iod_shlog_geo geo;	/* the VMM's own: never read back */
-};
 
 /*
  * The mapped granules [first, end) of the window at or after where a
@@ -370,6 +362,7 @@ int iodirty_logs_set_tracking(struct iodirty_domain *dom, bool enable)
 
 static void log_free(struct iodirty_log *log)
 {
+	log_maps_free(log->maps);
 	if (log->base)
 		munmap(log->base, (size_t)log->geo.size);
 	if (log->fd >= 0)
@@ -396,7 +389,8 @@ static int export_check(struct iodirty_domain *dom, uint64_t iova,
 
 	if (dom->ops == &iodirty_log_ops)
 		return -EPERM;
-	if (flags || !dom->ops->set_dirty)
+	if ((flags & ~IODIRTY_LOG_MAPPINGS) || !dom->ops->set_dirty ||
+	    ((flags & IODIRTY_LOG_MAPPINGS) && !dom->ops->mappings))
 		return -EOPNOTSUPP;
 	if (!length || ((iova | length) & gmask))
 		return -EINVAL;
@@ -451,6 +445,8 @@ IODIRTY_EXPORT int iodirty_log_export(struct iodirty_domain *dom,
 				 dom->params.granule_shift);
 	if (!ret)
 		ret = log_memory(log);
+	if (!ret && (flags & IODIRTY_LOG_MAPPINGS))
+		ret = log_maps_create(log);
 	if (ret) {
 		log_free(log);
 		return ret;

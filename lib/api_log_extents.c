@@ -29,15 +29,18 @@ static uint64_t max64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-/* Marks [s, e) of the runs into the domain; the first error is kept. */
-static void to_domain(struct iodirty_domain *dom, uint64_t s, uint64_t e,
+/*
+ * Marks [s, last] of the runs into the domain; the first error is kept.
+ * Ends are inclusive throughout: a run may end at 2^64.
+ */
+static void to_domain(struct iodirty_domain *dom, uint64_t s, uint64_t last,
 		      int *err)
 {
 	int ret;
 
-	if (s >= e)
+	if (s > last)
 		return;
-	ret = iodirty_logs_mark(dom, s, e - s);
+	ret = iodirty_logs_mark(dom, s, last - s + 1);
 	if (ret && !*err)
 		*err = ret;
 }
@@ -56,7 +59,10 @@ static uint64_t cut(const struct iod_runs *r, uint64_t addr, uint64_t end,
 	*k = 0;
 	for (i = 0; i < r->n; i++) {
 		s = max64(r->v[i].start, addr);
-		e = min64(r->v[i].start + r->v[i].length, end);
+		if (s >= end)
+			continue;
+		/* end > addr >= 0, so end - 1 does not wrap. */
+		e = min64(r->v[i].start + (r->v[i].length - 1), end - 1) + 1;
 		if (s >= e)
 			continue;
 		rs = s & ~pm;
@@ -99,7 +105,7 @@ static size_t merge(struct iodirty_domain *dom, struct iodirty_extent *ext,
 {
 	struct iodirty_extent *d = ext + nr - got, x;
 	size_t m = 0, di = 0, j = 0;
-	uint64_t s, e;
+	uint64_t s, last;
 
 	memmove(d, ext, got * sizeof(*ext));
 	while (di < got || j < r->n) {
@@ -110,10 +116,12 @@ static size_t merge(struct iodirty_domain *dom, struct iodirty_extent *ext,
 			continue;
 		}
 		s = r->v[j].start;
-		e = s + r->v[j++].length;
-		to_domain(dom, max64(s, lim), e, err);
+		last = s + (r->v[j++].length - 1);
+		to_domain(dom, max64(s, lim), last, err);
+		/* lim <= end < 2^64: lim - 1 and the rounding do not wrap. */
 		if (s < lim)
-			emit(ext, &m, s & ~pm, (min64(e, lim) + pm) & ~pm);
+			emit(ext, &m, s & ~pm,
+			     (min64(last, lim - 1) + 1 + pm) & ~pm);
 	}
 	return m;
 }
@@ -123,7 +131,7 @@ int64_t iodirty_logs_read_extents(struct iodirty_domain *dom, uint64_t addr,
 				  struct iodirty_extent *ext, size_t nr,
 				  uint64_t *next)
 {
-	uint64_t end = addr + length, pm = page_size - 1, c, s, e, dnext;
+	uint64_t end = addr + length, pm = page_size - 1, c, s, last, dnext;
 	struct iod_runs r = { NULL, 0, 0 };
 	int err = 0;
 	int64_t got;
@@ -131,26 +139,36 @@ int64_t iodirty_logs_read_extents(struct iodirty_domain *dom, uint64_t addr,
 
 	pthread_mutex_lock(&dom->log_lock);
 	err = iodirty_logs_collect(dom, &r);
-	c = err ? addr : cut(&r, addr, end, pm, nr - 1, &k);
-	/* What this call does not cover goes into the domain first. */
-	for (i = n = 0; i < r.n; i++) {
-		s = r.v[i].start;
-		e = s + r.v[i].length;
-		to_domain(dom, s, min64(e, addr), &err);
-		to_domain(dom, max64(s, c), e, &err);
-		s = max64(s, addr);
-		e = min64(e, c);
-		if (s < e) {
-			r.v[n].start = s;
-			r.v[n++].length = e - s;
-		}
-	}
-	r.n = n;
 	if (err) {
 		/* As a take that failed: nothing is read, nothing lost. */
 		for (i = 0; i < r.n; i++)
 			to_domain(dom, r.v[i].start,
-				  r.v[i].start + r.v[i].length, &err);
+				  r.v[i].start + (r.v[i].length - 1), &err);
+		got = err;
+		goto out;
+	}
+	c = cut(&r, addr, end, pm, nr - 1, &k);
+	/* What this call does not cover goes into the domain first. */
+	for (i = n = 0; i < r.n; i++) {
+		s = r.v[i].start;
+		last = s + (r.v[i].length - 1);
+		if (addr)
+			to_domain(dom, s, min64(last, addr - 1), &err);
+		to_domain(dom, max64(s, c), last, &err);
+		/* c > addr, so c - 1 does not wrap. */
+		s = max64(s, addr);
+		last = min64(last, c - 1);
+		if (s <= last) {
+			r.v[n].start = s;
+			r.v[n++].length = last - s + 1;
+		}
+	}
+	r.n = n;
+	if (err) {
+		/* A mark failed and went back into the logs: read nothing. */
+		for (i = 0; i < r.n; i++)
+			to_domain(dom, r.v[i].start,
+				  r.v[i].start + (r.v[i].length - 1), &err);
 		got = err;
 		goto out;
 	}
@@ -159,7 +177,7 @@ int64_t iodirty_logs_read_extents(struct iodirty_domain *dom, uint64_t addr,
 	if (got < 0) {
 		for (i = 0; i < r.n; i++)
 			to_domain(dom, r.v[i].start,
-				  r.v[i].start + r.v[i].length, &err);
+				  r.v[i].start + (r.v[i].length - 1), &err);
 		goto out;
 	}
 	got = (int64_t)merge(dom, ext, nr, (size_t)got, &r, dnext, pm, &err);

@@ -217,6 +217,17 @@ int64_t iodirty_logs_read_extents(struct iodirty_domain *dom, uint64_t addr,
 				  uint64_t length, uint64_t page_size,
 				  struct iodirty_extent *ext, size_t nr,
 				  uint64_t *next);
+/*
+ * After a map or unmap of any kind: the mapping tables shared beside the
+ * logs (IODIRTY_LOG_MAPPINGS) are written again. One load when there are
+ * no logs.
+ */
+void iodirty_logs_publish_slow(struct iodirty_domain *dom);
+static inline void iodirty_logs_publish(struct iodirty_domain *dom)
+{
+	if (atomic_load_explicit(&dom->nlogs, memory_order_acquire))
+		iodirty_logs_publish_slow(dom);
+}
 /* Revokes every log of a domain being destroyed. */
 void iodirty_logs_fini(struct iodirty_domain *dom);
 

@@ -34,6 +34,12 @@ extern "C" {
 /* iodirty_log_export() and iodirty_log_import() are available (since 0.6). */
 #define IODIRTY_CAP_SHARED_LOG		(1ULL << 13)
 
+/*
+ * iodirty_log_export() flag: a mapping table beside the log, so that the
+ * device can translate IOVAs and do DMA through its handle (since 0.6).
+ */
+#define IODIRTY_LOG_MAPPINGS		(1u << 0)
+
 /* A log exported for one device; owned by the VMM. */
 struct iodirty_log;
 
@@ -42,7 +48,8 @@ struct iodirty_log;
  * in shared memory, for one device process.
  * @iova, @length: the window the device may mark, multiples of the
  *        domain's granule, within its IOVA width; need not be mapped.
- * @flags: 0.
+ * @flags: 0, or IODIRTY_LOG_MAPPINGS: also share the domain's mappings
+ *        within the window, read-only (iodirty_log_maps_fd()).
  * @log:  receives the log. iodirty_log_fd() gives the descriptor to pass.
  *
  * The memory file is sealed against shrinking and growing, so neither side
@@ -59,7 +66,9 @@ struct iodirty_log;
  * flags, @nr >= 2) merges the device's runs into its output instead of
  * recording them in the domain first: the same result, at a fraction of
  * the cost for sparse marks, but those granules are not counted in the
- * domain's iodirty_stats.dirtied, and the read runs under the lock below.
+ * domain's iodirty_stats (dirtied, clears), and the read runs under the
+ * lock below. Domains with the hardware model (whose marks widen to
+ * their leaf) always record first.
  * Taking a log costs what it holds within the domain's mappings: a few
  * loads per marked granule, the summary words above them, and one lookup
  * per mapped run the marks reach; what a device marks outside the
@@ -76,9 +85,10 @@ struct iodirty_log;
  *
  * Return: 0, -EINVAL (NULL, alignment, zero length), -EOVERFLOW (the
  * window wraps), -ERANGE (beyond the IOVA width), -EOPNOTSUPP (unknown
- * flags, or no IODIRTY_CAP_SHARED_LOG), -EPERM (@dom is an imported log),
+ * flags, no IODIRTY_CAP_SHARED_LOG, or IODIRTY_LOG_MAPPINGS on a backend
+ * that cannot list its mappings), -EPERM (@dom is an imported log),
  * -ENOMEM, or another negative errno of memfd_create(), ftruncate() or
- * mmap().
+ * mmap() (or, with IODIRTY_LOG_MAPPINGS, of open() of /proc/self/fd).
  */
 int iodirty_log_export(struct iodirty_domain *dom, uint64_t iova,
 		       uint64_t length, uint32_t flags,
@@ -113,7 +123,9 @@ int iodirty_log_revoke(struct iodirty_log *log);
  *         releases it.
  *
  * The handle supports iodirty_mark_dirty() (byte granular, in the IOVA of
- * the exported window; -ERANGE outside it) and iodirty_domain_destroy().
+ * the exported window; -ERANGE outside it) and iodirty_domain_destroy(),
+ * and, once given the VMM's mapping table (iodirty_log_import_maps()),
+ * iodirty_translate(), iodirty_dma_write() and iodirty_dma_read().
  * Every other call on it fails with -EPERM, but for calls given nothing
  * to do (an empty array or vector), which may return 0 first, as on any
  * domain. A mark records nothing else
@@ -126,6 +138,64 @@ int iodirty_log_revoke(struct iodirty_log *log);
  * of fstat() or mmap().
  */
 int iodirty_log_import(int fd, uint32_t flags, struct iodirty_domain **dom);
+
+/**
+ * iodirty_log_maps_fd() - the mapping table of @log (exported with
+ * IODIRTY_LOG_MAPPINGS), to pass to the device beside iodirty_log_fd().
+ * The descriptor is read-only: the device can neither write the table nor
+ * seal it. It stays owned by the log (close-on-exec; do not close it).
+ * The table lists the domain's mappings within the window (IOVA, length,
+ * the VMM's user address, permissions). The library writes it again after
+ * every iodirty_map(), iodirty_unmap(), iodirty_map_vec() and
+ * iodirty_unmap_vec() of the domain, at a cost of O(mappings in the
+ * window) a call, and never reads it back. If it cannot grow (-ENOMEM) it
+ * is published empty, so that no translation is stale, until it can.
+ * The table is a translation, not a fence: a device that translated an
+ * IOVA before an unmap may still write through it after. As with
+ * vhost-user or vfio-user, the VMM must have the device stop using a
+ * range (by its own protocol, acknowledged) before an unmap whose report
+ * must hold the device's writes; writes the device marked before the
+ * unmap began are in the report.
+ * Return: the fd, -EINVAL (NULL), -ENOENT (exported without the flag).
+ */
+int iodirty_log_maps_fd(const struct iodirty_log *log);
+
+/**
+ * iodirty_log_import_maps() - give an imported handle the VMM's mapping
+ * table, so that it translates and does DMA.
+ * @dom:   a handle of iodirty_log_import().
+ * @fd:    the descriptor of iodirty_log_maps_fd(), received by any means;
+ *         the call keeps its own duplicate (close yours after).
+ * @flags: 0.
+ * With the table, the handle also supports iodirty_translate(),
+ * iodirty_dma_write() and iodirty_dma_read(): an IOVA is translated to the
+ * VMM's user address by the table, then to this process's pointer by the
+ * memory given with iodirty_log_add_memory(); a write is copied, then
+ * marked in the log. They stop at the first byte that cannot be
+ * translated, with the bytes before it transferred (and marked):
+ * -ENOENT (not mapped in the window), -EACCES (the mapping lacks the
+ * permission), -EFAULT (the VMM's address is in no memory given here),
+ * -ERANGE (a write outside the log's window), -EAGAIN (the VMM rewrote the
+ * table during every one of many tries). Thread-safe; they take a
+ * read lock of the handle, not a lock shared with the VMM.
+ * Return: 0, -EINVAL (@dom is not an imported handle, or @fd is not a
+ * table of this version), -EOPNOTSUPP (unknown flags), -EBADF, -EBUSY (it
+ * has a table already), -ENOMEM, or a negative errno of fstat() or mmap().
+ */
+int iodirty_log_import_maps(struct iodirty_domain *dom, int fd,
+			    uint32_t flags);
+
+/**
+ * iodirty_log_add_memory() - how the VMM's user addresses
+ * [@vmm_addr, @vmm_addr + @length) appear in this process: at @addr (the
+ * same memory file, mapped here). A vhost-user backend knows this from
+ * the VMM's memory table (its userspace_addr, fd and offset).
+ * Return: 0, -EINVAL (@dom is not an imported handle, NULL @addr, zero
+ * @length), -EOVERFLOW, -EEXIST (overlaps a range given before),
+ * -ENOMEM. Thread-safe.
+ */
+int iodirty_log_add_memory(struct iodirty_domain *dom, uint64_t vmm_addr,
+			   void *addr, uint64_t length);
 
 #ifdef __cplusplus
 }

@@ -1,25 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
 /*
  * An imported dirty log (since 0.6): the device process's mark-only domain
- * handle. Its mark sets bits in the shared memory and nothing else; every
- * other call fails with -EPERM, so a device that calls one by mistake
- * learns why rather than that the call "is not supported".
+ * handle. Its mark sets bits in the shared memory and nothing else; with a
+ * mapping table (log_dma.c) it also translates and does DMA. Every other
+ * call fails with -EPERM, so a device that calls one by mistake learns why
+ * rather than that the call "is not supported".
  */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "shlog.h"
+#include "log_import.h"
 
-struct log_import {
-	void *base;
-	struct iod_shlog_geo geo;	/* checked against the file at import */
-};
-
-static int log_mark(struct iodirty_domain *dom, uint64_t iova,
-		    uint64_t length)
+int log_mark(struct iodirty_domain *dom, uint64_t iova, uint64_t length)
 {
 	const struct log_import *imp = dom->priv;
 	const struct iod_shlog_geo *g = &imp->geo;
@@ -42,6 +36,7 @@ static void log_destroy(struct iodirty_domain *dom)
 {
 	struct log_import *imp = dom->priv;
 
+	log_tab_fini(imp);
 	munmap(imp->base, (size_t)imp->geo.size);
 	free(imp);
 }
@@ -92,6 +87,8 @@ IODIRTY_EXPORT int iodirty_log_import(int fd, uint32_t flags,
 		return ret;
 	}
 	imp->base = base;
+	imp->tab_fd = -1;
+	pthread_rwlock_init(&imp->lock, NULL);
 	dom->ops = &iodirty_log_ops;
 	dom->priv = imp;
 	dom->params.granule_shift = imp->geo.granule_shift;
@@ -114,13 +111,6 @@ static int no_unmap(struct iodirty_domain *d, uint64_t a, uint64_t l,
 		    uint64_t ps, uint64_t *bm, uint64_t *un, uint64_t *dirty)
 {
 	(void)d, (void)a, (void)l, (void)ps, (void)bm, (void)un, (void)dirty;
-	return -EPERM;
-}
-
-static int no_translate(struct iodirty_domain *d, uint64_t a, uint64_t *u,
-			uint64_t *c)
-{
-	(void)d, (void)a, (void)u, (void)c;
 	return -EPERM;
 }
 
@@ -161,13 +151,6 @@ static int64_t no_read(struct iodirty_domain *d, uint64_t a, uint64_t l,
 		       uint64_t ps, uint64_t *bm, uint32_t f)
 {
 	(void)d, (void)a, (void)l, (void)ps, (void)bm, (void)f;
-	return -EPERM;
-}
-
-static int no_dma(struct iodirty_domain *d, uint64_t a, void *b, uint64_t l,
-		  bool w)
-{
-	(void)d, (void)a, (void)b, (void)l, (void)w;
 	return -EPERM;
 }
 
@@ -255,7 +238,7 @@ const struct iodirty_backend_ops iodirty_log_ops = {
 	.domain_destroy = log_destroy,
 	.map = no_map,
 	.unmap = no_unmap,
-	.translate = no_translate,
+	.translate = log_translate,
 	.mappings = no_mappings,
 	.reserve = no_reserve,
 	.unreserve = no_unreserve,
@@ -264,7 +247,7 @@ const struct iodirty_backend_ops iodirty_log_ops = {
 	.set_tracking = no_tracking,
 	.read_dirty = no_read,
 	.read_dirty_uaddr = no_read,
-	.dma = no_dma,
+	.dma = log_dma,
 	.mark_dirty = log_mark,
 	.dmav = no_dmav,
 	.sg_get = no_sg_get,

@@ -16,7 +16,10 @@
  * window that is mostly unmapped cost the VMM neither time nor memory,
  * and bits past the window's last granule are dropped; marks over many
  * small mappings far apart are all found in one read; extents reads
- * merge the logs' runs with the domain's exactly as a model says.
+ * merge the logs' runs with the domain's exactly as a model says; with
+ * the mapping table shared read-only, a device process translates and
+ * does DMA through its handle, into its own mapping of the RAM file,
+ * following the VMM's maps and unmaps and a table that grows.
  */
 #include "helpers.h"
 
@@ -144,7 +147,8 @@ static void test_export_errors(void **state)
 	dom = t_domain(48, 0);
 	T_EQ(iodirty_log_export(NULL, BASE, P, 0, &log), -EINVAL);
 	T_EQ(iodirty_log_export(dom, BASE, P, 0, NULL), -EINVAL);
-	T_EQ(iodirty_log_export(dom, BASE, P, 1, &log), -EOPNOTSUPP);
+	T_EQ(iodirty_log_export(dom, BASE, P, 1u << 1, &log), -EOPNOTSUPP);
+	T_EQ(iodirty_log_maps_fd(NULL), -EINVAL);
 	T_EQ(iodirty_log_export(dom, BASE, 0, 0, &log), -EINVAL);
 	T_EQ(iodirty_log_export(dom, BASE + 1, P, 0, &log), -EINVAL);
 	T_EQ(iodirty_log_export(dom, BASE, P + 1, 0, &log), -EINVAL);
@@ -833,6 +837,216 @@ static void test_extents_merge(void **state)
 	t_ram_free(ram, XM_PAGES * P);
 }
 
+/*
+ * A log run that ends at 2^64 (soft: a 64-bit IOVA space): the merging
+ * read reports what lies in its range and leaves the rest for the next.
+ */
+static void test_extents_top(void **state)
+{
+	const uint64_t base = 0 - 16 * P;
+	struct iodirty_extent ext[4];
+	struct iodirty_domain *dom, *h;
+	struct iodirty_log *log;
+	uint64_t next;
+	void *mem;
+
+	(void)state;
+	T_REQUIRE_CAPS(IODIRTY_CAP_SHARED_LOG);
+	if (!t_backend_is("soft"))
+		skip();	/* the kernel's IOVA space ends lower */
+	dom = t_domain(64, 0);
+	mem = t_ram(16 * P, 0);
+	T_EQ(iodirty_map(dom, base, mem, 16 * P, RW), 0);
+	T_EQ(iodirty_set_dirty_tracking(dom, true), 0);
+	T_EQ(iodirty_log_export(dom, base, 16 * P, 0, &log), 0);
+	T_EQ(iodirty_log_import(iodirty_log_fd(log), 0, &h), 0);
+	T_EQ(iodirty_mark_dirty(h, 0 - 2 * P, 2 * P), 0);
+	T_EQ(iodirty_mark_dirty(h, base, P), 0);
+	T_EQ(iodirty_read_extents(dom, base, 15 * P, P, ext, 4, &next, 0), 2);
+	T_EQ(ext[0].start, base);
+	T_EQ(ext[1].start, 0 - 2 * P);
+	T_EQ(ext[1].length, P);
+	T_EQ(next, 0 - P);
+	/* The last page, left in the domain for the next read. */
+	T_EQ(iodirty_read_extents(dom, 0 - P, P, P, ext, 4, &next, 0), 1);
+	T_EQ(ext[0].start, 0 - P);
+	iodirty_domain_destroy(h);
+	T_EQ(iodirty_log_revoke(log), 0);
+	iodirty_domain_destroy(dom);
+	t_ram_free(mem, 16 * P);
+}
+
+/* ---- the mapping table: translation and DMA in the device ---- */
+
+#define MT_RAM		64	/* pages of guest RAM */
+#define MT_MANY		300	/* one-page mappings: the table grows */
+#define MT_MANY_IOVA	(BASE + 1024 * P)
+
+struct mt_ctl {
+	atomic_int step;	/* the VMM's */
+	atomic_int done;	/* the device's */
+	int ram_fd;
+	uint64_t ram_vmm;	/* the VMM's address of the RAM */
+	int maps_fd;
+};
+
+static bool mt_wait(struct mt_ctl *c, int step)
+{
+	uint64_t t = now_ns();
+
+	while (atomic_load(&c->step) < step)
+		if (now_ns() - t > 10000000000ULL)
+			return false;
+	return true;
+}
+
+/*
+ * The device: maps the RAM file at its own address and describes it,
+ * then transfers through the table. Returns the failing check's number.
+ */
+static int mt_device(struct iodirty_domain *h, void *arg)
+{
+	struct mt_ctl *c = arg;
+	uint8_t *ram = mmap(NULL, MT_RAM * P, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, c->ram_fd, 0);
+	uint8_t buf[300], back[300];
+	uint64_t contig;
+	void *p;
+	int i;
+
+	if (ram == MAP_FAILED)
+		return 1;
+	if (iodirty_dma_write(h, BASE, buf, 1) != -EPERM)
+		return 2;	/* no table yet: mark-only */
+	if (iodirty_log_import_maps(h, c->maps_fd, 0))
+		return 3;
+	if (iodirty_log_import_maps(h, c->maps_fd, 0) != -EBUSY)
+		return 4;
+	/* The table is read-only here, and cannot be sealed. */
+	if (mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_SHARED, c->maps_fd, 0) !=
+	    MAP_FAILED || fcntl(c->maps_fd, F_ADD_SEALS, F_SEAL_GROW) == 0)
+		return 5;
+	/* Memory not described yet: the VMM's address is nobody's here. */
+	if (iodirty_dma_write(h, BASE, buf, 1) != -EFAULT)
+		return 6;
+	/* RAM pages 0-47 described; 48-63 not. */
+	if (iodirty_log_add_memory(h, c->ram_vmm, ram, 48 * P) ||
+	    iodirty_log_add_memory(h, c->ram_vmm + 47 * P, ram, P) != -EEXIST)
+		return 7;
+	for (i = 0; i < 300; i++)
+		buf[i] = (uint8_t)(i * 7 + 1);
+	if (iodirty_dma_write(h, BASE + 3 * P + 100, buf, 300))
+		return 8;
+	if (iodirty_translate(h, BASE + 5 * P + 9, &p, &contig) ||
+	    p != ram + 5 * P + 9 || contig != 27 * P - 9)
+		return 9;
+	/* The read-only mapping (RAM 32-47 at BASE + 64 pages). */
+	if (iodirty_dma_write(h, BASE + 64 * P, buf, 8) != -EACCES ||
+	    iodirty_dma_read(h, BASE + 64 * P + 10, back, 300) ||
+	    memcmp(back, ram + 32 * P + 10, 300))
+		return 10;
+	/* Into the hole after the first mapping: stops there. */
+	if (iodirty_dma_write(h, BASE + 32 * P - 100, buf, 200) != -ENOENT ||
+	    memcmp(ram + 32 * P - 100, buf, 100))
+		return 11;
+	/* RAM page 60 (not described here) at BASE + 200 pages. */
+	if (iodirty_dma_write(h, BASE + 200 * P, buf, 8) != -EFAULT)
+		return 12;
+	atomic_store(&c->done, 1);
+
+	/* The VMM maps RAM page 40 at BASE + 150 pages, unmaps BASE. */
+	if (!mt_wait(c, 1))
+		return 13;
+	if (iodirty_dma_write(h, BASE + 150 * P, buf, 16) ||
+	    iodirty_dma_write(h, BASE, buf, 1) != -ENOENT)
+		return 14;
+	atomic_store(&c->done, 2);
+
+	/* The VMM maps MT_MANY single pages: a table that has grown. */
+	if (!mt_wait(c, 2))
+		return 15;
+	if (iodirty_dma_write(h, MT_MANY_IOVA + 2 * (MT_MANY - 1) * P, buf,
+			      32) ||
+	    iodirty_translate(h, MT_MANY_IOVA + 2 * (MT_MANY - 1) * P, &p,
+			      NULL) || p != ram + ((MT_MANY - 1) % 40) * P)
+		return 16;
+	atomic_store(&c->done, 3);
+	return 0;
+}
+
+static bool mt_done(struct mt_ctl *c, int step)
+{
+	uint64_t t = now_ns();
+
+	while (atomic_load(&c->done) < step)
+		if (now_ns() - t > 10000000000ULL)
+			return false;
+	return true;
+}
+
+static void test_maps_dma(void **state)
+{
+	struct mt_ctl *c = shared_anon(sizeof(*c));
+	int fd = memfd_create("guest-ram", MFD_CLOEXEC);
+	struct iodirty_domain *dom;
+	struct iodirty_log *log;
+	uint64_t bm[4], k;
+	uint8_t *ram;
+	pid_t pid;
+	int i;
+
+	(void)state;
+	T_REQUIRE_CAPS(IODIRTY_CAP_SHARED_LOG);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, MT_RAM * P), 0);
+	ram = mmap(NULL, MT_RAM * P, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(ram != MAP_FAILED);
+	for (i = 0; i < MT_RAM * (int)P; i++)
+		ram[i] = (uint8_t)(i % 251);
+	dom = t_domain(48, 0);
+	T_EQ(iodirty_map(dom, BASE, ram, 32 * P, RW), 0);
+	T_EQ(iodirty_map(dom, BASE + 64 * P, ram + 32 * P, 16 * P,
+			 IODIRTY_MAP_READ), 0);
+	T_EQ(iodirty_map(dom, BASE + 200 * P, ram + 60 * P, P, RW), 0);
+	T_EQ(iodirty_set_dirty_tracking(dom, true), 0);
+	T_EQ(iodirty_log_export(dom, BASE, 2048 * P, IODIRTY_LOG_MAPPINGS,
+				&log), 0);
+	c->ram_fd = fd;
+	c->ram_vmm = (uint64_t)(uintptr_t)ram;
+	c->maps_fd = iodirty_log_maps_fd(log);
+	assert_true(c->maps_fd >= 0);
+	assert_int_equal(fcntl(c->maps_fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+
+	pid = device(iodirty_log_fd(log), mt_device, c);
+	assert_true(mt_done(c, 1));
+	memset(bm, 0, sizeof(bm));
+	/* Pages 3 (the write), 31 (the write stopped at the hole). */
+	T_EQ(iodirty_read_dirty(dom, BASE, 256 * P, P, bm, 0), 2);
+	T_EQ(bm[0], (1ULL << 3) | (1ULL << 31));
+	T_EQ(ram[3 * P + 100], 1);
+	T_EQ(ram[3 * P + 399], (uint8_t)(299 * 7 + 1));
+
+	T_EQ(iodirty_map(dom, BASE + 150 * P, ram + 40 * P, P, RW), 0);
+	T_EQ(iodirty_unmap(dom, BASE, 32 * P, NULL), 0);
+	atomic_store(&c->step, 1);
+	assert_true(mt_done(c, 2));
+	T_EQ(dirty(dom, BASE + 150 * P), true);
+
+	for (k = 0; k < MT_MANY; k++)
+		T_EQ(iodirty_map(dom, MT_MANY_IOVA + 2 * k * P,
+				 ram + (k % 40) * P, P, RW), 0);
+	atomic_store(&c->step, 2);
+	assert_true(mt_done(c, 3));
+	T_EQ(wait_ok(pid), 0);
+	T_EQ(dirty(dom, MT_MANY_IOVA + 2 * (MT_MANY - 1) * P), true);
+
+	T_EQ(iodirty_log_revoke(log), 0);
+	iodirty_domain_destroy(dom);
+	munmap(ram, MT_RAM * P);
+	close(fd);
+	munmap(c, sizeof(*c));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -847,6 +1061,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_hostile_summaries),
 		cmocka_unit_test(test_sparse_mappings),
 		cmocka_unit_test(test_extents_merge),
+		cmocka_unit_test(test_extents_top),
+		cmocka_unit_test(test_maps_dma),
 	};
 	int rc;
 
