@@ -455,6 +455,9 @@ IODIRTY_EXPORT int iodirty_log_export(struct iodirty_domain *dom,
 	log->next = dom->logs;
 	dom->logs = log;
 	atomic_fetch_add_explicit(&dom->nlogs, 1, memory_order_release);
+	/* Under the lock, on the list: no map or unmap can slip between. */
+	if (log->maps)
+		log_maps_publish(log);
 	pthread_mutex_unlock(&dom->log_lock);
 	*out = log;
 	return 0;

@@ -4,6 +4,7 @@
 #define IODIRTY_API_LOG_H
 
 #include "internal.h"
+#include "maptab.h"
 #include "shlog.h"
 
 /* The mapping table shared beside a log (IODIRTY_LOG_MAPPINGS). */
@@ -11,7 +12,10 @@ struct log_maps {
 	int fd;			/* read-write, the VMM's */
 	int ro_fd;		/* read-only, for the device */
 	void *base;
-	uint64_t size;		/* of the file and the mapping */
+	uint64_t size;		/* of our mapping */
+	uint64_t seq;		/* the table's count: ours, never read back */
+	struct iod_maptab_ent *ents;	/* built here, then copied in */
+	size_t cap;
 };
 
 struct iodirty_log {
@@ -23,7 +27,7 @@ struct iodirty_log {
 	struct log_maps *maps;		/* NULL without IODIRTY_LOG_MAPPINGS */
 };
 
-/* Makes @log's table and publishes it; 0 or a negative errno. */
+/* Makes @log's table, empty; 0 or a negative errno. */
 int log_maps_create(struct iodirty_log *log);
 /* Writes @log's table again from the domain's mappings; log_lock held. */
 void log_maps_publish(struct iodirty_log *log);

@@ -11,37 +11,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api_log.h"
 #include "maptab.h"
 
-void log_maps_free(struct log_maps *m)
-{
-	if (!m)
-		return;
-	if (m->base)
-		munmap(m->base, (size_t)m->size);
-	if (m->fd >= 0)
-		close(m->fd);
-	if (m->ro_fd >= 0)
-		close(m->ro_fd);
-	free(m);
-}
-
-/* A table of @n entries fits; false when the file cannot grow. */
+/*
+ * The file and our mapping hold @n entries; false when they cannot grow.
+ * The device can grow the file too (reopened read-write through /proc),
+ * so the size to grow from is the file's, never what we last set.
+ */
 static bool maps_room(struct log_maps *m, uint64_t n)
 {
 	uint64_t want = iod_maptab_bytes(n), size;
+	struct stat st;
 	void *p;
 
 	if (want && want <= m->size)
 		return true;
-	if (!want || want > SIZE_MAX / 2 || want > INT64_MAX / 2)
+	if (!want || want > SIZE_MAX / 2 || want > INT64_MAX / 2 ||
+	    fstat(m->fd, &st))
 		return false;
 	size = want * 2;	/* amortised: a table that grows by one */
-	if (ftruncate(m->fd, (off_t)size))
-		return false;
+	if ((uint64_t)st.st_size < size && ftruncate(m->fd, (off_t)size)) {
+		if ((uint64_t)st.st_size < want)
+			return false;
+		size = want;
+	}
 	p = mremap(m->base, (size_t)m->size, (size_t)size, MREMAP_MAYMOVE);
 	if (p == MAP_FAILED)
 		return false;
@@ -50,7 +47,8 @@ static bool maps_room(struct log_maps *m, uint64_t n)
 	return true;
 }
 
-void log_maps_publish(struct iodirty_log *log)
+/* The entries into m->ents, from the domain's mappings; false: ENOMEM. */
+static bool maps_build(struct iodirty_log *log, uint64_t *count)
 {
 	const struct iod_shlog_geo *g = &log->geo;
 	struct iodirty_domain *dom = log->dom;
@@ -58,28 +56,36 @@ void log_maps_publish(struct iodirty_log *log)
 	uint64_t cur = g->iova, n = 0, s, last;
 	struct iodirty_mapping mv[64];
 	struct log_maps *m = log->maps;
-	struct iod_maptab_ent e;
+	struct iod_maptab_ent *v;
 	int64_t got, i;
+	size_t cap;
 
-	iod_maptab_begin(m->base);
 	for (;;) {
+		/*
+		 * An error ends the list: the entries so far are mapped, and
+		 * what is missing only fails to translate.
+		 */
 		got = dom->ops->mappings(dom, cur, mv, 64);
 		if (got <= 0)
-			break;	/* an error lists nothing: no translation */
+			break;
 		for (i = 0; i < got && mv[i].iova <= wlast; i++) {
 			s = mv[i].iova > g->iova ? mv[i].iova : g->iova;
 			last = mv[i].iova + mv[i].length - 1 < wlast ?
 			       mv[i].iova + mv[i].length - 1 : wlast;
-			if (!maps_room(m, n + 1)) {
-				n = 0;	/* published empty: nothing stale */
-				goto out;
+			if (n == m->cap) {
+				cap = m->cap ? m->cap * 2 : 64;
+				v = cap < SIZE_MAX / sizeof(*v) ?
+				    realloc(m->ents, cap * sizeof(*v)) : NULL;
+				if (!v)
+					return false;
+				m->ents = v;
+				m->cap = cap;
 			}
-			e.iova = s;
-			e.length = last - s + 1;
-			e.uaddr = (uint64_t)(uintptr_t)mv[i].addr +
-				  (s - mv[i].iova);
-			e.flags = mv[i].flags;
-			iod_maptab_put(m->base, n++, &e);
+			m->ents[n].iova = s;
+			m->ents[n].length = last - s + 1;
+			m->ents[n].uaddr = (uint64_t)(uintptr_t)mv[i].addr +
+					   (s - mv[i].iova);
+			m->ents[n++].flags = mv[i].flags;
 			if (last == wlast)
 				goto out;
 			cur = last + 1;
@@ -88,12 +94,47 @@ void log_maps_publish(struct iodirty_log *log)
 			break;
 	}
 out:
-	iod_maptab_end(m->base, n);
+	*count = n;
+	return true;
+}
+
+void log_maps_publish(struct iodirty_log *log)
+{
+	struct log_maps *m = log->maps;
+	uint64_t n = 0;
+
+	/* Built first, so the odd count lasts only the copy. */
+	if (!maps_build(log, &n) || !maps_room(m, n))
+		n = 0;	/* published empty: nothing stale */
+	iod_maptab_write(m->base, &m->seq, m->ents, n);
+}
+
+void log_maps_free(struct log_maps *m)
+{
+	if (!m)
+		return;
+	/* A device that still holds it translates nothing from now on. */
+	if (m->base)
+		iod_maptab_write(m->base, &m->seq, NULL, 0);
+	if (m->base)
+		munmap(m->base, (size_t)m->size);
+	if (m->fd >= 0)
+		close(m->fd);
+	if (m->ro_fd >= 0)
+		close(m->ro_fd);
+	free(m->ents);
+	free(m);
 }
 
 int log_maps_create(struct iodirty_log *log)
 {
-	const unsigned int seals = F_SEAL_SHRINK | F_SEAL_SEAL;
+	/*
+	 * Our mapping is made before F_SEAL_FUTURE_WRITE: it alone can
+	 * write. The device cannot map the file writable or write(2) it,
+	 * even if it reopens it read-write through /proc.
+	 */
+	const unsigned int seals = F_SEAL_SHRINK | F_SEAL_FUTURE_WRITE |
+				   F_SEAL_SEAL;
 	struct iod_maptab_hdr h = { .magic = IOD_MAPTAB_MAGIC,
 				    .version = IOD_MAPTAB_VERSION };
 	struct log_maps *m = calloc(1, sizeof(*m));
@@ -107,8 +148,7 @@ int log_maps_create(struct iodirty_log *log)
 	m->fd = memfd_create("iodirty-maps", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (m->fd < 0)
 		return -errno;
-	if (ftruncate(m->fd, (off_t)m->size) ||
-	    fcntl(m->fd, F_ADD_SEALS, seals))
+	if (ftruncate(m->fd, (off_t)m->size))
 		return -errno;
 	m->base = mmap(NULL, (size_t)m->size, PROT_READ | PROT_WRITE,
 		       MAP_SHARED, m->fd, 0);
@@ -116,17 +156,15 @@ int log_maps_create(struct iodirty_log *log)
 		m->base = NULL;
 		return -errno;
 	}
-	/*
-	 * The device's descriptor is opened read-only: it can neither write
-	 * the table nor add a seal that would stop it growing.
-	 */
+	memcpy(m->base, &h, sizeof(h));	/* count 0, no entries */
+	if (fcntl(m->fd, F_ADD_SEALS, seals))
+		return -errno;
+	/* A read-only descriptor for the device (no write(2) either). */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->fd);
 	m->ro_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (m->ro_fd < 0)
 		return -errno;
-	memcpy(m->base, &h, sizeof(h));
-	log_maps_publish(log);
-	return 0;
+	return 0;	/* published once the log is on the domain's list */
 }
 
 void iodirty_logs_publish_slow(struct iodirty_domain *dom)

@@ -3,6 +3,7 @@
 #include "maptab.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 typedef _Atomic uint64_t tword;
@@ -35,36 +36,28 @@ uint64_t iod_maptab_bytes(uint64_t n)
 	return (ent_off(n) + 4095) & ~4095ULL;
 }
 
-void iod_maptab_begin(void *base)
+void iod_maptab_write(void *base, uint64_t *seq,
+		      const struct iod_maptab_ent *e, uint64_t n)
 {
-	tword *seq = word(base, seq_off());
+	tword *sq = word(base, seq_off());
+	uint64_t i, at;
 
-	atomic_store_explicit(seq, atomic_load_explicit(seq,
-			      memory_order_relaxed) + 1, memory_order_relaxed);
+	atomic_store_explicit(sq, ++*seq, memory_order_relaxed);
 	/* The odd count is seen before any entry changes. */
 	atomic_thread_fence(memory_order_release);
-}
-
-void iod_maptab_put(void *base, uint64_t i, const struct iod_maptab_ent *e)
-{
-	uint64_t at = ent_off(i);
-
-	atomic_store_explicit(word(base, at), e->iova, memory_order_relaxed);
-	atomic_store_explicit(word(base, at + 8), e->length,
-			      memory_order_relaxed);
-	atomic_store_explicit(word(base, at + 16), e->uaddr,
-			      memory_order_relaxed);
-	atomic_store_explicit(word(base, at + 24), e->flags,
-			      memory_order_relaxed);
-}
-
-void iod_maptab_end(void *base, uint64_t n)
-{
-	tword *seq = word(base, seq_off());
-
+	for (i = 0; i < n; i++) {
+		at = ent_off(i);
+		atomic_store_explicit(word(base, at), e[i].iova,
+				      memory_order_relaxed);
+		atomic_store_explicit(word(base, at + 8), e[i].length,
+				      memory_order_relaxed);
+		atomic_store_explicit(word(base, at + 16), e[i].uaddr,
+				      memory_order_relaxed);
+		atomic_store_explicit(word(base, at + 24), e[i].flags,
+				      memory_order_relaxed);
+	}
 	atomic_store_explicit(word(base, n_off()), n, memory_order_relaxed);
-	atomic_store_explicit(seq, atomic_load_explicit(seq,
-			      memory_order_relaxed) + 1, memory_order_release);
+	atomic_store_explicit(sq, ++*seq, memory_order_release);
 }
 
 static void get(const void *base, uint64_t i, struct iod_maptab_ent *e)
@@ -80,8 +73,13 @@ static void get(const void *base, uint64_t i, struct iod_maptab_ent *e)
 					memory_order_relaxed);
 }
 
-/* A writer that never stops costs the reader this many tries. */
-#define FIND_TRIES	1000
+/*
+ * A writer's copy is short (the table is built beforehand), so a reader
+ * spins a little, then yields; a writer that never stops costs it this
+ * many tries.
+ */
+#define FIND_SPINS	64
+#define FIND_TRIES	100000
 
 int iod_maptab_find(const void *base, uint64_t size, uint64_t iova,
 		    struct iod_maptab_ent *e, uint64_t *need)
@@ -91,6 +89,8 @@ int iod_maptab_find(const void *base, uint64_t size, uint64_t iova,
 	int tries, ret;
 
 	for (tries = 0; tries < FIND_TRIES; tries++) {
+		if (tries >= FIND_SPINS)
+			sched_yield();
 		s1 = atomic_load_explicit(word(base, seq_off()),
 					  memory_order_acquire);
 		if (s1 & 1)

@@ -6,10 +6,11 @@
  * address, then to its own mapping of the same memory, and write and mark
  * through its handle.
  *
- * Only the VMM writes it (the device gets a read-only descriptor) and the
- * VMM never reads it back, so nothing a device does to it can reach the
- * VMM. The VMM rewrites the whole table after each change of the domain's
- * mappings under a sequence count (odd while it writes); a reader copies
+ * Only the VMM writes it (sealed against writes through any mapping made
+ * after the VMM's own) and the VMM never reads it back: it keeps the
+ * sequence count and the layout itself, so nothing a device does to the
+ * file can reach the VMM. The VMM builds the table in private memory and
+ * copies it in under the count (odd while it copies); a reader copies
  * what it needs and retries when the count moved. The file only grows
  * (sealed against shrinking), so a reader's mapping never faults; a
  * reader that finds more entries than it has mapped maps the file again.
@@ -43,16 +44,19 @@ struct iod_maptab_ent {
 /* Bytes of a table of @n entries, whole pages; 0 on overflow. */
 uint64_t iod_maptab_bytes(uint64_t n);
 
-/* The writer: between begin and end, entries [0, n) are written. */
-void iod_maptab_begin(void *base);
-void iod_maptab_put(void *base, uint64_t i, const struct iod_maptab_ent *e);
-void iod_maptab_end(void *base, uint64_t n);
+/*
+ * The writer: publishes @n entries, the count going from *@seq (even, the
+ * writer's own copy) to *@seq + 2.
+ */
+void iod_maptab_write(void *base, uint64_t *seq,
+		      const struct iod_maptab_ent *e, uint64_t n);
 
 /*
  * The reader: the entry that holds @iova, copied from a consistent table,
  * in a mapping of @size bytes. Returns 0, -ENOENT (no entry holds it),
- * -EAGAIN (the writer kept the table busy: try again), or -ENOSPC with
- * *@need set to the bytes the table has grown to (map it again).
+ * -EAGAIN (the writer kept the table busy through many tries, yielding
+ * between them), or -ENOSPC with *@need set to the bytes the table has
+ * grown to (map it again).
  */
 int iod_maptab_find(const void *base, uint64_t size, uint64_t iova,
 		    struct iod_maptab_ent *e, uint64_t *need);

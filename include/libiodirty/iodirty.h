@@ -847,7 +847,9 @@ int iodirty_set_dirty_extents(struct iodirty_domain *dom,
  * Return: 0, -EINVAL (NULL, zero length), -EOVERFLOW, -ERANGE, -ENOENT (a
  * byte is unmapped: nothing was written), -EACCES (a mapping lacks
  * IODIRTY_MAP_WRITE: nothing was written), -ENOMEM (tracking memory:
- * nothing was written), -EOPNOTSUPP (no IODIRTY_CAP_DMA_RW).
+ * nothing was written), -EOPNOTSUPP (no IODIRTY_CAP_DMA_RW). Through a
+ * handle of iodirty_log_import() the errors and what was written before
+ * them are those of iodirty_log_import_maps().
  */
 int iodirty_dma_write(struct iodirty_domain *dom, uint64_t iova,
 		      const void *buf, uint64_t length);

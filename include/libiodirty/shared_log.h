@@ -142,8 +142,11 @@ int iodirty_log_import(int fd, uint32_t flags, struct iodirty_domain **dom);
 /**
  * iodirty_log_maps_fd() - the mapping table of @log (exported with
  * IODIRTY_LOG_MAPPINGS), to pass to the device beside iodirty_log_fd().
- * The descriptor is read-only: the device can neither write the table nor
- * seal it. It stays owned by the log (close-on-exec; do not close it).
+ * The descriptor is read-only, and the file is sealed against writes
+ * through any mapping but the library's own (F_SEAL_FUTURE_WRITE), so the
+ * device cannot write the table even by opening it again through /proc,
+ * nor seal it. It stays owned by the log (close-on-exec; do not close it).
+ * After a revoke the table is emptied: the device translates nothing.
  * The table lists the domain's mappings within the window (IOVA, length,
  * the VMM's user address, permissions). The library writes it again after
  * every iodirty_map(), iodirty_unmap(), iodirty_map_vec() and
@@ -176,11 +179,13 @@ int iodirty_log_maps_fd(const struct iodirty_log *log);
  * -ENOENT (not mapped in the window), -EACCES (the mapping lacks the
  * permission), -EFAULT (the VMM's address is in no memory given here),
  * -ERANGE (a write outside the log's window), -EAGAIN (the VMM rewrote the
- * table during every one of many tries). Thread-safe; they take a
+ * table during every one of many tries), or a negative errno of fstat() or
+ * mmap() when a grown table is mapped again. Thread-safe; they take a
  * read lock of the handle, not a lock shared with the VMM.
  * Return: 0, -EINVAL (@dom is not an imported handle, or @fd is not a
  * table of this version), -EOPNOTSUPP (unknown flags), -EBADF, -EBUSY (it
- * has a table already), -ENOMEM, or a negative errno of fstat() or mmap().
+ * has a table already), -ENOMEM, or a negative errno of fcntl(), fstat()
+ * or mmap().
  */
 int iodirty_log_import_maps(struct iodirty_domain *dom, int fd,
 			    uint32_t flags);

@@ -922,10 +922,26 @@ static int mt_device(struct iodirty_domain *h, void *arg)
 		return 3;
 	if (iodirty_log_import_maps(h, c->maps_fd, 0) != -EBUSY)
 		return 4;
-	/* The table is read-only here, and cannot be sealed. */
+	/*
+	 * The table is read-only here, cannot be sealed, and stays so when
+	 * opened again read-write through /proc.
+	 */
 	if (mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_SHARED, c->maps_fd, 0) !=
 	    MAP_FAILED || fcntl(c->maps_fd, F_ADD_SEALS, F_SEAL_GROW) == 0)
 		return 5;
+	{
+		char path[64];
+		int rw;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", c->maps_fd);
+		rw = open(path, O_RDWR);
+		if (rw >= 0 && (mmap(NULL, P, PROT_READ | PROT_WRITE,
+				     MAP_SHARED, rw, 0) != MAP_FAILED ||
+				pwrite(rw, buf, 8, 0) != -1))
+			return 17;
+		if (rw >= 0)
+			close(rw);
+	}
 	/* Memory not described yet: the VMM's address is nobody's here. */
 	if (iodirty_dma_write(h, BASE, buf, 1) != -EFAULT)
 		return 6;
@@ -971,6 +987,12 @@ static int mt_device(struct iodirty_domain *h, void *arg)
 			      NULL) || p != ram + ((MT_MANY - 1) % 40) * P)
 		return 16;
 	atomic_store(&c->done, 3);
+
+	/* The VMM revoked the log: the table translates nothing now. */
+	if (!mt_wait(c, 3))
+		return 18;
+	if (iodirty_dma_write(h, MT_MANY_IOVA, buf, 8) != -ENOENT)
+		return 19;
 	return 0;
 }
 
@@ -1037,10 +1059,11 @@ static void test_maps_dma(void **state)
 				 ram + (k % 40) * P, P, RW), 0);
 	atomic_store(&c->step, 2);
 	assert_true(mt_done(c, 3));
-	T_EQ(wait_ok(pid), 0);
 	T_EQ(dirty(dom, MT_MANY_IOVA + 2 * (MT_MANY - 1) * P), true);
-
 	T_EQ(iodirty_log_revoke(log), 0);
+	atomic_store(&c->step, 3);
+	T_EQ(wait_ok(pid), 0);
+
 	iodirty_domain_destroy(dom);
 	munmap(ram, MT_RAM * P);
 	close(fd);

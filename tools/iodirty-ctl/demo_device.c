@@ -12,9 +12,11 @@
  * pages that keep being dirtied are few and get cheap to re-send.
  *
  * With --device-process the threads run in a child process, as a
- * vhost-user or vfio-user device would: each write is a copy into the
- * shared RAM through the device's own pointer, then a mark through the log
- * the VMM exported for the IOVA range written (demo_process.c).
+ * vhost-user or vfio-user device would: half the writes are a copy into
+ * the shared RAM through the device's own pointer, then a mark through
+ * the log the VMM exported for the IOVA range written; the other half go
+ * through that log's handle, which translates by the VMM's mapping table,
+ * copies and marks (demo_process.c).
  *
  * The seed fixes each thread's sequence of writes; how many of them land
  * before each harvest depends on timing.
@@ -136,7 +138,11 @@ static uint64_t device_write(struct demo_thread *t)
 	memcpy(t->pool + prng_below(&t->rng, POOL_SIZE / 8) * 8,
 	       &(uint64_t){ prng_next(&t->rng) }, 8);
 
-	if (t->d->opts->device_process) {
+	if (t->d->opts->device_process && prng_below(&t->rng, 2)) {
+		/* Through the log's handle: the VMM's table translates. */
+		err = iodirty_dma_write(t->d->dev_logs[s->map], s->iova + pos,
+					src, len);
+	} else if (t->d->opts->device_process) {
 		/* The device's own pointer: the VMM sees nothing of it. */
 		memcpy(t->d->ram + s->ram_off + pos, src, len);
 		err = iodirty_mark_dirty(t->d->dev_logs[s->map], s->iova + pos,

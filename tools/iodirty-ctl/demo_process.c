@@ -3,10 +3,13 @@
  * iodirty-ctl demo --device-process: the device in a child process.
  *
  * The VMM (this process) exports one dirty log of its domain for each IOVA
- * range that maps the RAM, so one harvest merges three logs. The child
- * imports them, runs the device threads (demo_device.c), which write the
- * shared RAM through their own pointer and mark through the logs, and
- * exits once they are told to stop. The VMM's harvests are unchanged: its
+ * range that maps the RAM, so one harvest merges three logs, each with the
+ * domain's mapping table shared read-only (IODIRTY_LOG_MAPPINGS). The
+ * child imports them, runs the device threads (demo_device.c), which
+ * write the shared RAM either through their own pointer and then mark
+ * through a log, or through a log's handle (iodirty_dma_write(), which
+ * translates by the table, writes and marks), and exits once they are
+ * told to stop. The VMM's harvests are unchanged: its
  * reads of the domain take what the logs hold. When the child is gone,
  * revoking the logs takes their last marks into the domain, so the
  * stop-and-copy still sees every write.
@@ -31,6 +34,14 @@ static void device_child(struct demo *d, pid_t vmm)
 	for (unsigned int i = 0; i < DEMO_N_MAPS && !err; i++) {
 		err = iodirty_log_import(iodirty_log_fd(d->logs[i]), 0,
 					 &d->dev_logs[i]);
+		/* The RAM is at the same address here: the fork kept it. */
+		if (!err)
+			err = iodirty_log_import_maps(d->dev_logs[i],
+					iodirty_log_maps_fd(d->logs[i]), 0);
+		if (!err)
+			err = iodirty_log_add_memory(d->dev_logs[i],
+						     (uintptr_t)d->ram, d->ram,
+						     d->ram_size);
 		if (err)
 			ctl_err(err, "demo: device process: importing the log "
 				"of the %s", d->maps[i].name);
@@ -55,7 +66,8 @@ int demo_process_start(struct demo *d)
 
 	for (unsigned int i = 0; i < DEMO_N_MAPS; i++) {
 		err = iodirty_log_export(d->dom, d->maps[i].iova,
-					 d->maps[i].len, 0, &d->logs[i]);
+					 d->maps[i].len, IODIRTY_LOG_MAPPINGS,
+					 &d->logs[i]);
 		if (err) {
 			ctl_err(err, "demo: exporting a dirty log of the %s",
 				d->maps[i].name);
