@@ -67,17 +67,29 @@
 #define SL_MARK_IOVA	(1 * TiB)
 #define SL_NLOGS	8
 
-/* The mark loop of both sides: the same code in both processes. */
+#define SL_DMA_BYTES	64
+
+/*
+ * The loop of both sides: the same code in both processes. A mark of each
+ * page, or (@dma) a 64-byte DMA write into it, at an offset that varies.
+ */
 __attribute__((noinline))
 static uint64_t mark_loop(struct iodirty_domain *dom, const uint64_t *pages,
-			  uint64_t n, uint64_t *errors)
+			  uint64_t n, bool dma, uint64_t *errors)
 {
-	uint64_t i, err = 0, t0, t1;
+	static const uint8_t src[SL_DMA_BYTES] = { 1, 2, 3 };
+	uint64_t i, err = 0, t0, t1, iova;
 
 	t0 = now_ns();
-	for (i = 0; i < n; i++)
-		err += iodirty_mark_dirty(dom, SL_MARK_IOVA + pages[i] * PAGE,
-					  PAGE) != 0;
+	for (i = 0; i < n; i++) {
+		iova = SL_MARK_IOVA + pages[i] * PAGE;
+		if (dma)
+			err += iodirty_dma_write(dom, iova + (i % 63) *
+						 SL_DMA_BYTES, src,
+						 SL_DMA_BYTES) != 0;
+		else
+			err += iodirty_mark_dirty(dom, iova, PAGE) != 0;
+	}
 	t1 = now_ns();
 	*errors += err;
 	return t1 - t0;
@@ -122,6 +134,9 @@ struct sl_mark {
 	size_t scratch_bytes;
 	bool ran;		/* a run (either side) since the last read */
 	uint64_t errors;	/* the parent's failed marks */
+	/* DMA rows: shared RAM behind the mapping, the table exported. */
+	bool dma;
+	void *ram;
 	/* The device process. */
 	pid_t pid;
 	int sock;		/* a byte each way: run one loop; done */
@@ -155,11 +170,19 @@ static void sl_device(struct sl_mark *m, int fd, int sock)
 
 	m->rep->import = iodirty_log_import(fd, 0, &h);
 	close(fd);	/* the import does not keep it */
+	if (!m->rep->import && m->dma)
+		m->rep->import = iodirty_log_import_maps(h,
+					iodirty_log_maps_fd(m->log), 0);
+	/* The RAM is at the same address here: the fork kept it. */
+	if (!m->rep->import && m->dma)
+		m->rep->import = iodirty_log_add_memory(h,
+					(uintptr_t)m->ram, m->ram, m->size);
 	if (!sock_send(sock) || m->rep->import)
 		_exit(1);
 	/* Until the parent closes its end. */
 	while (sock_recv(sock)) {
-		m->rep->ns = mark_loop(h, m->pages, m->n, &m->rep->errors);
+		m->rep->ns = mark_loop(h, m->pages, m->n, m->dma,
+				       &m->rep->errors);
 		if (!sock_send(sock))
 			break;
 	}
@@ -222,7 +245,7 @@ static uint64_t mark_run(void *arg)
 	uint64_t ns;
 
 	if (!v->device) {
-		ns = mark_loop(m->bd.dom, m->pages, m->n, &m->errors);
+		ns = mark_loop(m->bd.dom, m->pages, m->n, m->dma, &m->errors);
 	} else {
 		if (!sock_send(m->sock) || !sock_recv(m->sock))
 			die("shared-log: the device process died");
@@ -262,19 +285,20 @@ static void random_pages(uint64_t *out, uint64_t n, uint64_t span,
 	free(seen);
 }
 
-static void sl_mark_size(uint64_t size, uint64_t *seed)
+static void sl_mark_size(uint64_t size, uint64_t *seed, bool dma)
 {
-	static char label[2][64];
+	static char label[3][64];
 	struct sl_mark m;
 	struct sl_mvar v[2] = { { &m, true }, { &m, false } };
 	struct timed t[2];
 	struct row r = { .bcase = "shared-log", .per = "mark" };
 	cpu_set_t old, one;
 	bool pinned = false;
-	int cpu;
+	int cpu, k;
 
 	memset(&m, 0, sizeof(m));
 	m.size = size;
+	m.dma = dma;
 	m.n = bench.quick ? 20000 : 1000000;
 	if (m.n > size / PAGE)
 		m.n = size / PAGE;
@@ -290,13 +314,26 @@ static void sl_mark_size(uint64_t size, uint64_t *seed)
 		die("mmap of the report page failed");
 	memset(m.rep, 0, sizeof(*m.rep));
 
-	dom_open(&m.bd, SL_MARK_IOVA, size, true);
+	if (dma) {
+		/* Shared, so the device's writes land in the VMM's RAM. */
+		m.ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (m.ram == MAP_FAILED)
+			die("mmap of the RAM failed");
+		memset(m.ram, 0x5a, size);
+		dom_open(&m.bd, 0, 0, true);
+		check(iodirty_map(m.bd.dom, SL_MARK_IOVA, m.ram, size,
+				  IODIRTY_MAP_READ | IODIRTY_MAP_WRITE), "map");
+	} else {
+		dom_open(&m.bd, SL_MARK_IOVA, size, true);
+	}
 	/* Every leaf allocated once. */
 	check(iodirty_mark_dirty(m.bd.dom, SL_MARK_IOVA, size), "mark_dirty");
 	memset(m.scratch, 0, m.scratch_bytes);
 	check(iodirty_read_dirty(m.bd.dom, SL_MARK_IOVA, size, PAGE,
 				 m.scratch, 0), "read_dirty");
-	check(iodirty_log_export(m.bd.dom, SL_MARK_IOVA, size, 0, &m.log),
+	check(iodirty_log_export(m.bd.dom, SL_MARK_IOVA, size,
+				 dma ? IODIRTY_LOG_MAPPINGS : 0, &m.log),
 	      "log_export");
 
 	/* One CPU for both processes (the child inherits the mask). */
@@ -321,23 +358,33 @@ static void sl_mark_size(uint64_t size, uint64_t *seed)
 		    "device process", (unsigned long long)m.errors,
 		    (unsigned long long)m.rep->errors);
 
-	snprintf(label[size >= 64 * GiB], sizeof(label[0]),
-		 "mark %llu GiB random, device process",
-		 (unsigned long long)(size / GiB));
-	r.variant = label[size >= 64 * GiB];
+	k = dma ? 2 : size >= 64 * GiB;
+	if (dma)
+		snprintf(label[k], sizeof(label[0]),
+			 "dma %d B, %llu GiB random, device process",
+			 SL_DMA_BYTES, (unsigned long long)(size / GiB));
+	else
+		snprintf(label[k], sizeof(label[0]),
+			 "mark %llu GiB random, device process",
+			 (unsigned long long)(size / GiB));
+	r.variant = label[k];
+	r.per = dma ? "write" : "mark";
 	r.ns = t[0].median / (double)m.n;
-	row_base(&r, "iodirty_mark_dirty in-process", t[1].median /
-		 (double)m.n);
-	row_extra(&r, "marks", (double)m.n);
+	row_base(&r, dma ? "iodirty_dma_write in-process" :
+		 "iodirty_mark_dirty in-process", t[1].median / (double)m.n);
+	row_extra(&r, dma ? "writes" : "marks", (double)m.n);
 	row_extra(&r, "mapping GiB", (double)(size / GiB));
 	row_extra(&r, "log KiB", (double)(log_bytes(m.log) / KiB));
 	row_extra(&r, "one CPU", pinned);
-	row_target(&r, "device/in-process", t[0].median / t[1].median, false,
-		   1.2, "x");
+	if (!dma)
+		row_target(&r, "device/in-process",
+			   t[0].median / t[1].median, false, 1.2, "x");
 	report_row(&r);
 
 	check(iodirty_log_revoke(m.log), "log_revoke");
 	dom_close(&m.bd);
+	if (m.ram)
+		munmap(m.ram, size);
 	munmap(m.rep, 4096);
 	mem_free(m.scratch, m.scratch_bytes);
 	free(m.pages);
@@ -713,7 +760,8 @@ void case_shared_log(void)
 			    "IODIRTY_CAP_SHARED_LOG");
 		return;
 	}
-	sl_mark_size(64 * GiB, &seed);
-	sl_mark_size(1 * GiB, &seed);
+	sl_mark_size(64 * GiB, &seed, false);
+	sl_mark_size(1 * GiB, &seed, false);
+	sl_mark_size(1 * GiB, &seed, true);
 	sl_harvest_rows(&seed);
 }

@@ -180,8 +180,10 @@ int iodirty_log_maps_fd(const struct iodirty_log *log);
  * permission), -EFAULT (the VMM's address is in no memory given here),
  * -ERANGE (a write outside the log's window), -EAGAIN (the VMM rewrote the
  * table during every one of many tries), or a negative errno of fstat() or
- * mmap() when a grown table is mapped again. Thread-safe; they take a
- * read lock of the handle, not a lock shared with the VMM.
+ * mmap() when a grown table is mapped again. Thread-safe; they take no
+ * lock (iodirty_log_import_maps() and iodirty_log_add_memory() publish a
+ * new view of the table and the memory, and keep the old ones until the
+ * handle is destroyed).
  * Return: 0, -EINVAL (@dom is not an imported handle, or @fd is not a
  * table of this version), -EOPNOTSUPP (unknown flags), -EBADF, -EBUSY (it
  * has a table already), -ENOMEM, or a negative errno of fcntl(), fstat()

@@ -88,7 +88,7 @@ IODIRTY_EXPORT int iodirty_log_import(int fd, uint32_t flags,
 	}
 	imp->base = base;
 	imp->tab_fd = -1;
-	pthread_rwlock_init(&imp->lock, NULL);
+	pthread_mutex_init(&imp->lock, NULL);
 	dom->ops = &iodirty_log_ops;
 	dom->priv = imp;
 	dom->params.granule_shift = imp->geo.granule_shift;

@@ -4,6 +4,7 @@
 #define IODIRTY_LOG_IMPORT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "internal.h"
 #include "shlog.h"
@@ -15,25 +16,27 @@ struct log_mem {
 	char *addr;		/* ours */
 };
 
-/* A mapping of the table; older ones stay until the handle goes. */
-struct log_tab_map {
-	const void *base;
-	uint64_t size;
-	struct log_tab_map *older;
+/*
+ * What translation reads: a mapping of the table and the memory list.
+ * Never changed once published; a change publishes a new view, and the
+ * old ones (with their table mappings) stay until the handle goes, for
+ * threads still reading them. So DMA takes no lock.
+ */
+struct log_view {
+	const void *tab;		/* NULL: no table imported */
+	uint64_t tab_size;
+	bool tab_owner;			/* this view mapped it */
+	struct log_mem *mem;		/* sorted by vmm, disjoint */
+	size_t nmem;
+	struct log_view *older;
 };
 
 struct log_import {
 	void *base;
 	struct iod_shlog_geo geo;	/* checked against the file at import */
-	/*
-	 * The mapping table and the memory: read-locked by DMA and
-	 * translation, write-locked to add memory or map a grown table.
-	 */
-	pthread_rwlock_t lock;
+	pthread_mutex_t lock;		/* who publishes a view */
 	int tab_fd;			/* -1: no table */
-	struct log_tab_map *tab;
-	struct log_mem *mem;		/* sorted by vmm, disjoint */
-	size_t nmem, capmem;
+	_Atomic(struct log_view *) view;	/* NULL: none yet */
 };
 
 int log_mark(struct iodirty_domain *dom, uint64_t iova, uint64_t length);
