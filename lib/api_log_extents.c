@@ -79,6 +79,17 @@ static uint64_t cut(const struct iod_runs *r, uint64_t addr, uint64_t end,
 	return end;
 }
 
+/* Every run of @r into the domain: a call that reports none of them. */
+static void all_to_domain(struct iodirty_domain *dom,
+			  const struct iod_runs *r, int *err)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		to_domain(dom, r->v[i].start,
+			  r->v[i].start + (r->v[i].length - 1), err);
+}
+
 /* Adds [s, e) to the output, merged with its last extent when they meet. */
 static void emit(struct iodirty_extent *ext, size_t *m, uint64_t s,
 		 uint64_t e)
@@ -141,9 +152,7 @@ int64_t iodirty_logs_read_extents(struct iodirty_domain *dom, uint64_t addr,
 	err = iodirty_logs_collect(dom, &r);
 	if (err) {
 		/* As a take that failed: nothing is read, nothing lost. */
-		for (i = 0; i < r.n; i++)
-			to_domain(dom, r.v[i].start,
-				  r.v[i].start + (r.v[i].length - 1), &err);
+		all_to_domain(dom, &r, &err);
 		got = err;
 		goto out;
 	}
@@ -166,18 +175,14 @@ int64_t iodirty_logs_read_extents(struct iodirty_domain *dom, uint64_t addr,
 	r.n = n;
 	if (err) {
 		/* A mark failed and went back into the logs: read nothing. */
-		for (i = 0; i < r.n; i++)
-			to_domain(dom, r.v[i].start,
-				  r.v[i].start + (r.v[i].length - 1), &err);
+		all_to_domain(dom, &r, &err);
 		got = err;
 		goto out;
 	}
 	got = dom->ops->read_extents(dom, addr, c - addr, page_size, ext,
 				     nr - k, &dnext, 0);
 	if (got < 0) {
-		for (i = 0; i < r.n; i++)
-			to_domain(dom, r.v[i].start,
-				  r.v[i].start + (r.v[i].length - 1), &err);
+		all_to_domain(dom, &r, &err);
 		goto out;
 	}
 	got = (int64_t)merge(dom, ext, nr, (size_t)got, &r, dnext, pm, &err);

@@ -233,19 +233,15 @@ IODIRTY_EXPORT int iodirty_log_import_maps(struct iodirty_domain *dom,
 {
 	struct log_import *imp;
 	struct iod_maptab_hdr h;
-	int seals, ret;
+	int ret;
 
 	if (!dom || dom->ops != &iodirty_log_ops)
 		return -EINVAL;
 	if (flags)
 		return -EOPNOTSUPP;
-	if (fd < 0)
-		return -EBADF;
-	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 && errno == EBADF)
-		return -EBADF;
-	if (seals < 0 || !(seals & F_SEAL_SHRINK))
-		return -EINVAL;
+	ret = log_fd_sealed(fd);
+	if (ret)
+		return ret;
 	imp = dom->priv;
 	pthread_mutex_lock(&imp->lock);
 	if (imp->tab_fd >= 0) {

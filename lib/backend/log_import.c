@@ -13,6 +13,18 @@
 
 #include "log_import.h"
 
+int log_fd_sealed(int fd)
+{
+	int seals;
+
+	if (fd < 0)
+		return -EBADF;
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 && errno == EBADF)
+		return -EBADF;
+	return seals < 0 || !(seals & F_SEAL_SHRINK) ? -EINVAL : 0;
+}
+
 int log_mark(struct iodirty_domain *dom, uint64_t iova, uint64_t length)
 {
 	const struct log_import *imp = dom->priv;
@@ -48,24 +60,20 @@ IODIRTY_EXPORT int iodirty_log_import(int fd, uint32_t flags,
 	struct log_import *imp;
 	struct stat st;
 	void *base;
-	int seals;
+	int ret;
 
 	if (!out)
 		return -EINVAL;
 	if (flags)
 		return -EOPNOTSUPP;
-	if (fd < 0)
-		return -EBADF;
 	/*
 	 * Unsealed, the VMM's side could shrink the file under our stores.
 	 * The seals first: once F_SEAL_SHRINK is seen the size cannot drop
 	 * below what fstat() says next.
 	 */
-	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 && errno == EBADF)
-		return -EBADF;
-	if (seals < 0 || !(seals & F_SEAL_SHRINK))
-		return -EINVAL;
+	ret = log_fd_sealed(fd);
+	if (ret)
+		return ret;
 	if (fstat(fd, &st))
 		return -errno;
 	if (!S_ISREG(st.st_mode) || st.st_size < IOD_SHLOG_HDR_SIZE ||
@@ -79,8 +87,7 @@ IODIRTY_EXPORT int iodirty_log_import(int fd, uint32_t flags,
 	dom = calloc(1, sizeof(*dom));
 	if (!imp || !dom ||
 	    iod_shlog_geo_from_hdr(&imp->geo, base, (uint64_t)st.st_size)) {
-		int ret = imp && dom ? -EINVAL : -ENOMEM;
-
+		ret = imp && dom ? -EINVAL : -ENOMEM;
 		munmap(base, (size_t)st.st_size);
 		free(imp);
 		free(dom);

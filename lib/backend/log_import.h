@@ -39,6 +39,8 @@ struct log_import {
 	_Atomic(struct log_view *) view;	/* NULL: none yet */
 };
 
+/* 0 if @fd is a file sealed against shrinking; -EBADF or -EINVAL. */
+int log_fd_sealed(int fd);
 int log_mark(struct iodirty_domain *dom, uint64_t iova, uint64_t length);
 int log_translate(struct iodirty_domain *dom, uint64_t iova,
 		  uint64_t *uaddr, uint64_t *contig);

@@ -890,11 +890,12 @@ struct mt_ctl {
 	int maps_fd;
 };
 
-static bool mt_wait(struct mt_ctl *c, int step)
+/* Waits (10 s at most) for the other side's counter to reach @step. */
+static bool mt_until(atomic_int *v, int step)
 {
 	uint64_t t = now_ns();
 
-	while (atomic_load(&c->step) < step)
+	while (atomic_load(v) < step)
 		if (now_ns() - t > 10000000000ULL)
 			return false;
 	return true;
@@ -971,7 +972,7 @@ static int mt_device(struct iodirty_domain *h, void *arg)
 	atomic_store(&c->done, 1);
 
 	/* The VMM maps RAM page 40 at BASE + 150 pages, unmaps BASE. */
-	if (!mt_wait(c, 1))
+	if (!mt_until(&c->step, 1))
 		return 13;
 	if (iodirty_dma_write(h, BASE + 150 * P, buf, 16) ||
 	    iodirty_dma_write(h, BASE, buf, 1) != -ENOENT)
@@ -979,7 +980,7 @@ static int mt_device(struct iodirty_domain *h, void *arg)
 	atomic_store(&c->done, 2);
 
 	/* The VMM maps MT_MANY single pages: a table that has grown. */
-	if (!mt_wait(c, 2))
+	if (!mt_until(&c->step, 2))
 		return 15;
 	if (iodirty_dma_write(h, MT_MANY_IOVA + 2 * (MT_MANY - 1) * P, buf,
 			      32) ||
@@ -989,21 +990,11 @@ static int mt_device(struct iodirty_domain *h, void *arg)
 	atomic_store(&c->done, 3);
 
 	/* The VMM revoked the log: the table translates nothing now. */
-	if (!mt_wait(c, 3))
+	if (!mt_until(&c->step, 3))
 		return 18;
 	if (iodirty_dma_write(h, MT_MANY_IOVA, buf, 8) != -ENOENT)
 		return 19;
 	return 0;
-}
-
-static bool mt_done(struct mt_ctl *c, int step)
-{
-	uint64_t t = now_ns();
-
-	while (atomic_load(&c->done) < step)
-		if (now_ns() - t > 10000000000ULL)
-			return false;
-	return true;
 }
 
 static void test_maps_dma(void **state)
@@ -1040,7 +1031,7 @@ static void test_maps_dma(void **state)
 	assert_int_equal(fcntl(c->maps_fd, F_GETFL) & O_ACCMODE, O_RDONLY);
 
 	pid = device(iodirty_log_fd(log), mt_device, c);
-	assert_true(mt_done(c, 1));
+	assert_true(mt_until(&c->done, 1));
 	memset(bm, 0, sizeof(bm));
 	/* Pages 3 (the write), 31 (the write stopped at the hole). */
 	T_EQ(iodirty_read_dirty(dom, BASE, 256 * P, P, bm, 0), 2);
@@ -1051,14 +1042,14 @@ static void test_maps_dma(void **state)
 	T_EQ(iodirty_map(dom, BASE + 150 * P, ram + 40 * P, P, RW), 0);
 	T_EQ(iodirty_unmap(dom, BASE, 32 * P, NULL), 0);
 	atomic_store(&c->step, 1);
-	assert_true(mt_done(c, 2));
+	assert_true(mt_until(&c->done, 2));
 	T_EQ(dirty(dom, BASE + 150 * P), true);
 
 	for (k = 0; k < MT_MANY; k++)
 		T_EQ(iodirty_map(dom, MT_MANY_IOVA + 2 * k * P,
 				 ram + (k % 40) * P, P, RW), 0);
 	atomic_store(&c->step, 2);
-	assert_true(mt_done(c, 3));
+	assert_true(mt_until(&c->done, 3));
 	T_EQ(dirty(dom, MT_MANY_IOVA + 2 * (MT_MANY - 1) * P), true);
 	T_EQ(iodirty_log_revoke(log), 0);
 	atomic_store(&c->step, 3);
