@@ -12,7 +12,6 @@
 
 #include "api_log.h"
 
-
 /*
  * The mapped granules [first, end) of the window at or after where a
  * stream of the take is; first == granules when nothing more is.
